@@ -1,0 +1,92 @@
+-- The registry of domain.md §1 and the commitment catalogue of §2.
+-- Kept identical to src/domain/registry.rs and src/domain/commitments.rs (a test checks).
+
+INSERT INTO organisations (id, kind, name, municipality_code, parent_id, valid_from, valid_to) VALUES
+    ('region', 'region', 'Region Stockholm', NULL, NULL, NULL, NULL),
+    ('hsf', 'administration', 'Hälso- och sjukvårdsförvaltningen (HSF)', NULL, 'region', NULL, NULL),
+    ('storsthlm', 'association', 'Storsthlm', NULL, NULL, NULL, NULL),
+    ('kson', 'federation', 'Kommunalförbundet Sjukvård och omsorg i Norrtälje (KSON)', NULL, NULL, NULL, NULL),
+    ('styrgruppen', 'steering_group', 'Styrgruppen', NULL, NULL, NULL, NULL),
+    ('vis', 'vis', 'VIS – Vård i samverkan', NULL, NULL, NULL, NULL);
+
+INSERT INTO organisations (id, kind, name, municipality_code, parent_id, valid_from, valid_to) VALUES
+    ('kommun-0114', 'municipality', 'Upplands Väsby kommun', '0114', NULL, NULL, NULL),
+    ('kommun-0115', 'municipality', 'Vallentuna kommun', '0115', NULL, NULL, NULL),
+    ('kommun-0117', 'municipality', 'Österåker kommun', '0117', NULL, NULL, NULL),
+    ('kommun-0120', 'municipality', 'Värmdö kommun', '0120', NULL, NULL, NULL),
+    ('kommun-0123', 'municipality', 'Järfälla kommun', '0123', NULL, NULL, NULL),
+    ('kommun-0125', 'municipality', 'Ekerö kommun', '0125', NULL, NULL, NULL),
+    ('kommun-0126', 'municipality', 'Huddinge kommun', '0126', NULL, NULL, NULL),
+    ('kommun-0127', 'municipality', 'Botkyrka kommun', '0127', NULL, NULL, NULL),
+    ('kommun-0128', 'municipality', 'Salem kommun', '0128', NULL, NULL, NULL),
+    ('kommun-0136', 'municipality', 'Haninge kommun', '0136', NULL, NULL, NULL),
+    ('kommun-0138', 'municipality', 'Tyresö kommun', '0138', NULL, NULL, NULL),
+    ('kommun-0139', 'municipality', 'Upplands-Bro kommun', '0139', NULL, NULL, NULL),
+    ('kommun-0140', 'municipality', 'Nykvarn kommun', '0140', NULL, NULL, NULL),
+    ('kommun-0160', 'municipality', 'Täby kommun', '0160', NULL, NULL, NULL),
+    ('kommun-0162', 'municipality', 'Danderyd kommun', '0162', NULL, NULL, NULL),
+    ('kommun-0163', 'municipality', 'Sollentuna kommun', '0163', NULL, NULL, NULL),
+    ('kommun-0180', 'municipality', 'Stockholms stad', '0180', NULL, NULL, NULL),
+    ('kommun-0181', 'municipality', 'Södertälje kommun', '0181', NULL, NULL, NULL),
+    ('kommun-0182', 'municipality', 'Nacka kommun', '0182', NULL, NULL, NULL),
+    ('kommun-0183', 'municipality', 'Sundbyberg kommun', '0183', NULL, NULL, NULL),
+    ('kommun-0184', 'municipality', 'Solna kommun', '0184', NULL, NULL, NULL),
+    ('kommun-0186', 'municipality', 'Lidingö kommun', '0186', NULL, NULL, NULL),
+    ('kommun-0187', 'municipality', 'Vaxholm kommun', '0187', NULL, NULL, NULL),
+    ('kommun-0188', 'municipality', 'Norrtälje kommun', '0188', 'kson', NULL, NULL),
+    ('kommun-0191', 'municipality', 'Sigtuna kommun', '0191', NULL, NULL, NULL),
+    ('kommun-0192', 'municipality', 'Nynäshamn kommun', '0192', NULL, NULL, NULL);
+
+INSERT INTO organisations (id, kind, name, municipality_code, parent_id, valid_from, valid_to) VALUES
+    ('sdo-bromma', 'district', 'Bromma', '0180', 'kommun-0180', NULL, NULL),
+    ('sdo-enskede-arsta-vantor', 'district', 'Enskede-Årsta-Vantör', '0180', 'kommun-0180', NULL, NULL),
+    ('sdo-farsta', 'district', 'Farsta', '0180', 'kommun-0180', NULL, NULL),
+    ('sdo-hasselby-vallingby', 'district', 'Hässelby-Vällingby', '0180', 'kommun-0180', NULL, NULL),
+    ('sdo-kungsholmen', 'district', 'Kungsholmen', '0180', 'kommun-0180', NULL, NULL),
+    ('sdo-skarpnack', 'district', 'Skarpnäck', '0180', 'kommun-0180', NULL, NULL),
+    ('sdo-skarholmen', 'district', 'Skärholmen', '0180', 'kommun-0180', NULL, NULL),
+    ('sdo-sodermalm', 'district', 'Södermalm', '0180', 'kommun-0180', NULL, NULL),
+    ('sdo-rinkeby-kista', 'district', 'Rinkeby-Kista', '0180', 'kommun-0180', NULL, '2023-06-30'),
+    ('sdo-spanga-tensta', 'district', 'Spånga-Tensta', '0180', 'kommun-0180', NULL, '2023-06-30'),
+    ('sdo-norrmalm', 'district', 'Norrmalm', '0180', 'kommun-0180', NULL, '2023-06-30'),
+    ('sdo-ostermalm', 'district', 'Östermalm', '0180', 'kommun-0180', NULL, '2023-06-30'),
+    ('sdo-hagersten-liljeholmen', 'district', 'Hägersten-Liljeholmen', '0180', 'kommun-0180', NULL, '2020-06-30'),
+    ('sdo-alvsjo', 'district', 'Älvsjö', '0180', 'kommun-0180', NULL, '2020-06-30'),
+    ('sdo-hagersten-alvsjo', 'district', 'Hägersten-Älvsjö', '0180', 'kommun-0180', '2020-07-01', NULL),
+    ('sdo-jarva', 'district', 'Järva', '0180', 'kommun-0180', '2023-07-01', NULL),
+    ('sdo-norra-innerstaden', 'district', 'Norra innerstaden', '0180', 'kommun-0180', '2023-07-01', NULL);
+
+INSERT INTO organisations (id, kind, name, municipality_code, parent_id, valid_from, valid_to) VALUES
+    ('vg-sos', 'care_provider', 'Södersjukhuset AB', NULL, 'region', NULL, NULL),
+    ('vg-karolinska', 'care_provider', 'Karolinska Universitetssjukhuset', NULL, 'region', NULL, NULL),
+    ('vg-danderyd', 'care_provider', 'Danderyds Sjukhus AB', NULL, 'region', NULL, NULL),
+    ('vg-capio-st-goran', 'care_provider', 'Capio S:t Görans Sjukhus AB', NULL, 'region', NULL, NULL),
+    ('vg-slso', 'care_provider', 'Stockholms läns sjukvårdsområde (SLSO)', NULL, 'region', NULL, NULL),
+    ('enh-sos-medicin-52', 'inpatient_unit', 'Södersjukhuset, medicinavdelning 52', NULL, 'vg-sos', NULL, NULL),
+    ('enh-sos-geriatrik', 'inpatient_unit', 'Södersjukhuset, geriatriska kliniken', NULL, 'vg-sos', NULL, NULL),
+    ('enh-karolinska-huddinge-akutgeriatrik', 'inpatient_unit', 'Karolinska Huddinge, akutgeriatrik', NULL, 'vg-karolinska', NULL, NULL),
+    ('enh-danderyd-medicin', 'inpatient_unit', 'Danderyds sjukhus, medicinkliniken', NULL, 'vg-danderyd', NULL, NULL),
+    ('enh-slso-psykiatri-sodra', 'inpatient_unit', 'Psykiatri Södra Stockholm, heldygnsvård', NULL, 'vg-slso', NULL, NULL),
+    ('enh-vc-tumba', 'outpatient_unit', 'Tumba vårdcentral', NULL, 'vg-slso', NULL, NULL),
+    ('enh-vc-flemingsberg', 'outpatient_unit', 'Flemingsbergs vårdcentral', NULL, 'vg-slso', NULL, NULL),
+    ('enh-vc-sodermalm', 'outpatient_unit', 'Vårdcentralen Södermalm', NULL, 'vg-slso', NULL, NULL);
+
+INSERT INTO commitments (id, area, area_title, title, reference, sort_order) VALUES
+    ('process.admission-notice', 'process', 'Utskrivningsprocessen', 'Slutenvården skickar inskrivningsmeddelande i tid', 'kap. 4, 12.2; LUS', 1),
+    ('process.ready-notice', 'process', 'Utskrivningsprocessen', 'Behandlande läkare meddelar att patienten är utskrivningsklar före kl. 12.00', 'kap. 4, 12.2; LUS', 2),
+    ('process.outpatient-contact', 'process', 'Utskrivningsprocessen', 'Öppenvården utser en fast vårdkontakt', 'kap. 4, 12.2; LUS', 3),
+    ('process.sip-called', 'process', 'Utskrivningsprocessen', 'Fast vårdkontakt kallar till SIP senast tre dagar efter meddelandet om utskrivningsklar', 'kap. 4, 12.2; LUS', 4),
+    ('process.care-plan', 'process', 'Utskrivningsprocessen', 'Samordnad vårdplan upprättas före övergång till öppen psykiatrisk tvångsvård (LPT/LRV)', 'kap. 4, 12.2; LUS', 5),
+    ('process.municipal-planning', 'process', 'Utskrivningsprocessen', 'Kommunen kontaktar den enskilde efter inskrivningsmeddelandet och planerar insatser så att hen kan lämna sjukhuset när hen är utskrivningsklar', 'kap. 4; LUS', 6),
+    ('availability.staffing', 'availability', 'Tillgänglighet', 'Parterna bemannar sina verksamheter så att målen kan nås, även vid utskrivning under helger', 'kap. 5', 7),
+    ('availability.information', 'availability', 'Tillgänglighet', 'Parterna informerar varandra om hur tillgängligheten säkras', 'kap. 5', 8),
+    ('local-cooperation.forms', 'local-cooperation', 'Lokal samverkan', 'Lokala samverkansformer finns', 'kap. 6, bilaga 1', 9),
+    ('local-cooperation.complex-cases', 'local-cooperation', 'Lokal samverkan', 'Rutiner för komplexa ärenden finns', 'kap. 6, bilaga 1', 10),
+    ('terminology.common', 'terminology', 'Gemensam värdegrund och terminologi', 'Överenskommelsens terminologi används', 'bilaga 1', 11),
+    ('it-support.system', 'it-support', 'IT-stöd', 'Regionen tillhandahåller ett fungerande IT-stöd för somatisk och psykiatrisk utskrivning', 'kap. 9, bilaga 1', 12),
+    ('it-support.secure-communication', 'it-support', 'IT-stöd', 'Säker digital kommunikation, även video', 'kap. 9, bilaga 1', 13),
+    ('it-support.contact-details', 'it-support', 'IT-stöd', 'Tillförlitliga kontaktuppgifter', 'kap. 9, bilaga 1', 14),
+    ('statistics.monthly', 'statistics', 'Statistik', 'Regionen levererar månadsstatistik per kommun och stadsdelsområde', 'kap. 13, bilaga 1', 15),
+    ('invoicing.routines', 'invoicing', 'Faktureringsrutiner', 'Gemensamma faktureringsrutiner följs', '12.5, bilaga 1', 16),
+    ('invoicing.review-basis', 'invoicing', 'Faktureringsrutiner', 'Granskningsunderlaget visar varför betalningsansvar uppstått', '12.5, bilaga 1', 17),
+    ('follow-up.data', 'follow-up', 'Uppföljning', 'Parterna levererar uppgifter för länsgemensam uppföljning i tid', 'kap. 13', 18);

@@ -1,0 +1,2 @@
+DELETE FROM commitments;
+DELETE FROM organisations;

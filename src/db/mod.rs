@@ -1,0 +1,248 @@
+//! The only place that knows there are two databases. Store code runs its queries through
+//! [`db_run!`], which compiles the same diesel expression for both backends, and groups writes
+//! with [`DbConn::write`], which opens an SQLite write transaction with `BEGIN IMMEDIATE`.
+
+pub mod schema;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Runs `$body` with `$c` bound to the concrete diesel connection of either backend.
+#[macro_export]
+macro_rules! db_run {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match &mut $conn.inner {
+            $crate::db::Backend::Sqlite($c) => $body,
+            $crate::db::Backend::Pg($c) => $body,
+        }
+    };
+}
+
+pub enum Backend {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+pub struct DbConn {
+    pub inner: Backend,
+    /// Set while a transaction of ours is open; a connection given back to the pool with it
+    /// still set (a panic mid-transaction) is thrown away instead of reused.
+    in_transaction: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL whose scheme has been checked.
+#[derive(Clone)]
+pub struct DbUrl {
+    pub kind: BackendKind,
+    /// For SQLite the file path, for PostgreSQL the URL as given.
+    target: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("DATABASE_URL {0} has an unknown scheme; use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnknownScheme(String),
+    #[error("cannot open the database {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("migrations on {url} failed: {reason}")]
+    Migrate { url: String, reason: String },
+    #[error("no database connection available: {0}")]
+    Pool(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl DbUrl {
+    pub fn parse(url: &str) -> Result<DbUrl, DbError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl { kind: BackendKind::Postgres, target: url.to_owned() });
+        }
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"));
+        match path {
+            Some(path) if !path.is_empty() && path != ":memory:" => {
+                Ok(DbUrl { kind: BackendKind::Sqlite, target: path.to_owned() })
+            }
+            _ => Err(DbError::UnknownScheme(redact(url))),
+        }
+    }
+
+    /// The URL with any password replaced, safe for messages and logs.
+    pub fn redacted(&self) -> String {
+        match self.kind {
+            BackendKind::Sqlite => format!("sqlite://{}", self.target),
+            BackendKind::Postgres => redact(&self.target),
+        }
+    }
+
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        (self.kind == BackendKind::Sqlite).then(|| PathBuf::from(&self.target))
+    }
+
+    pub fn connect(&self) -> Result<DbConn, DbError> {
+        let fail = |reason: String| DbError::Connect { url: self.redacted(), reason };
+        let inner = match self.kind {
+            BackendKind::Postgres => {
+                Backend::Pg(PgConnection::establish(&self.target).map_err(|e| fail(e.to_string().trim().to_owned()))?)
+            }
+            BackendKind::Sqlite => {
+                if let Some(dir) = PathBuf::from(&self.target).parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+                }
+                let mut conn = SqliteConnection::establish(&self.target).map_err(|e| fail(e.to_string()))?;
+                // busy_timeout first, so that switching to WAL waits for other connections.
+                // synchronous=FULL: every commit survives a power cut, which decisions and the
+                // mail outbox need; reads, the bulk of the load, do not pay for it.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| fail(e.to_string()))?;
+                Backend::Sqlite(conn)
+            }
+        };
+        Ok(DbConn { inner, in_transaction: false })
+    }
+
+    pub fn pool(&self, size: u32) -> Result<Pool, DbError> {
+        // Connect once up front so that a bad URL fails with its own message, not a timeout.
+        drop(self.connect()?);
+        r2d2::Pool::builder()
+            .max_size(size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(DbManager { url: self.clone() })
+            .map_err(|e| DbError::Pool(e.to_string()))
+    }
+
+    pub fn migrate(&self) -> Result<Vec<String>, DbError> {
+        let mut conn = self.connect()?;
+        conn.migrate().map_err(|reason| DbError::Migrate { url: self.redacted(), reason })
+    }
+}
+
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) if url.contains('@') => "<a URL that cannot be parsed>".to_owned(),
+        Err(_) => url.to_owned(),
+    }
+}
+
+impl DbConn {
+    pub fn kind(&self) -> BackendKind {
+        match self.inner {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Pg(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Runs the pending migrations and returns their names.
+    pub fn migrate(&mut self) -> Result<Vec<String>, String> {
+        let applied = match &mut self.inner {
+            Backend::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.iter().map(|m| m.to_string()).collect()),
+            Backend::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.iter().map(|m| m.to_string()).collect()),
+        };
+        applied.map_err(|e| e.to_string())
+    }
+
+    /// Runs `work` in one transaction: all of it is written or none. On SQLite the
+    /// transaction takes the write lock at once (`BEGIN IMMEDIATE`), because a deferred one
+    /// that reads and then writes fails under concurrency instead of waiting.
+    pub fn write<T, E>(&mut self, work: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        let begin = match self.inner {
+            Backend::Sqlite(_) => "BEGIN IMMEDIATE",
+            Backend::Pg(_) => "BEGIN",
+        };
+        db_run!(self, |c| c.batch_execute(begin))?;
+        self.in_transaction = true;
+        let outcome = work(self);
+        let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = db_run!(self, |c| c.batch_execute(end));
+        self.in_transaction = false;
+        match (outcome, ended) {
+            (Ok(value), Ok(())) => Ok(value),
+            (Ok(_), Err(e)) => {
+                let _ = db_run!(self, |c| c.batch_execute("ROLLBACK"));
+                Err(e.into())
+            }
+            (Err(e), _) => Err(e),
+        }
+    }
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+#[derive(Clone)]
+pub struct DbManager {
+    url: DbUrl,
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConn, DbError> {
+        self.url.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
+        db_run!(conn, |c| c.batch_execute("SELECT 1")).map_err(DbError::from)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.in_transaction
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemes_choose_the_backend() {
+        assert_eq!(DbUrl::parse("sqlite://data/x.db").unwrap().kind, BackendKind::Sqlite);
+        assert_eq!(DbUrl::parse("sqlite:data/x.db").unwrap().sqlite_path(), Some(PathBuf::from("data/x.db")));
+        assert_eq!(DbUrl::parse("sqlite:///tmp/x.db").unwrap().sqlite_path(), Some(PathBuf::from("/tmp/x.db")));
+        assert_eq!(DbUrl::parse("postgres://u@h/db").unwrap().kind, BackendKind::Postgres);
+        assert_eq!(DbUrl::parse("postgresql://u@h/db").unwrap().kind, BackendKind::Postgres);
+    }
+
+    #[test]
+    fn unknown_schemes_and_memory_databases_are_refused_without_the_password() {
+        let err = DbUrl::parse("mysql://root:hemligt@localhost/db").err().unwrap().to_string();
+        assert!(err.contains("unknown scheme"), "{err}");
+        assert!(!err.contains("hemligt"), "{err}");
+        assert!(DbUrl::parse("sqlite::memory:").is_err());
+        assert!(DbUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let url = DbUrl::parse("postgres://app:hemligt@db.example:5432/tvist").unwrap();
+        assert_eq!(url.redacted(), "postgres://app:***@db.example:5432/tvist");
+    }
+}

@@ -1,0 +1,213 @@
+//! The parties of the agreement (domain.md §1): the 26 municipalities and Stockholm's
+//! districts with their validity periods. This table is the single source for rules that
+//! need it without a database (the payment engine, `calc`); the migrations seed the same
+//! rows and a test checks that they agree.
+
+use chrono::NaiveDate;
+use std::fmt;
+
+/// A kommunkod that belongs to one of the 26 municipalities of Stockholm County.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MunicipalityCode(&'static str);
+
+pub struct Municipality {
+    pub code: &'static str,
+    pub name: &'static str,
+}
+
+pub const STOCKHOLM: &str = "0180";
+
+pub const MUNICIPALITIES: [Municipality; 26] = [
+    Municipality { code: "0114", name: "Upplands Väsby" },
+    Municipality { code: "0115", name: "Vallentuna" },
+    Municipality { code: "0117", name: "Österåker" },
+    Municipality { code: "0120", name: "Värmdö" },
+    Municipality { code: "0123", name: "Järfälla" },
+    Municipality { code: "0125", name: "Ekerö" },
+    Municipality { code: "0126", name: "Huddinge" },
+    Municipality { code: "0127", name: "Botkyrka" },
+    Municipality { code: "0128", name: "Salem" },
+    Municipality { code: "0136", name: "Haninge" },
+    Municipality { code: "0138", name: "Tyresö" },
+    Municipality { code: "0139", name: "Upplands-Bro" },
+    Municipality { code: "0140", name: "Nykvarn" },
+    Municipality { code: "0160", name: "Täby" },
+    Municipality { code: "0162", name: "Danderyd" },
+    Municipality { code: "0163", name: "Sollentuna" },
+    Municipality { code: "0180", name: "Stockholm" },
+    Municipality { code: "0181", name: "Södertälje" },
+    Municipality { code: "0182", name: "Nacka" },
+    Municipality { code: "0183", name: "Sundbyberg" },
+    Municipality { code: "0184", name: "Solna" },
+    Municipality { code: "0186", name: "Lidingö" },
+    Municipality { code: "0187", name: "Vaxholm" },
+    Municipality { code: "0188", name: "Norrtälje" },
+    Municipality { code: "0191", name: "Sigtuna" },
+    Municipality { code: "0192", name: "Nynäshamn" },
+];
+
+impl MunicipalityCode {
+    pub fn parse(input: &str) -> Option<Self> {
+        MUNICIPALITIES
+            .iter()
+            .find(|m| m.code == input.trim())
+            .map(|m| MunicipalityCode(m.code))
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+
+    pub fn name(&self) -> &'static str {
+        MUNICIPALITIES
+            .iter()
+            .find(|m| m.code == self.0)
+            .map(|m| m.name)
+            .expect("a MunicipalityCode is only built from the table")
+    }
+
+    pub fn is_stockholm(&self) -> bool {
+        self.0 == STOCKHOLM
+    }
+
+    /// The organisation id the registry migration gives this municipality.
+    pub fn organisation_id(&self) -> String {
+        format!("kommun-{}", self.0)
+    }
+}
+
+impl fmt::Display for MunicipalityCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// A stadsdelsområde of Stockholm with the days it exists (both ends inclusive).
+#[derive(Debug)]
+pub struct District {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl District {
+    pub fn is_valid_on(&self, day: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|from| day >= from) && self.valid_to.is_none_or(|to| day <= to)
+    }
+}
+
+const fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+const fn always(id: &'static str, name: &'static str) -> District {
+    District { id, name, valid_from: None, valid_to: None }
+}
+
+pub const DISTRICTS: [District; 17] = [
+    always("sdo-bromma", "Bromma"),
+    always("sdo-enskede-arsta-vantor", "Enskede-Årsta-Vantör"),
+    always("sdo-farsta", "Farsta"),
+    always("sdo-hasselby-vallingby", "Hässelby-Vällingby"),
+    always("sdo-kungsholmen", "Kungsholmen"),
+    always("sdo-skarpnack", "Skarpnäck"),
+    always("sdo-skarholmen", "Skärholmen"),
+    always("sdo-sodermalm", "Södermalm"),
+    District { id: "sdo-rinkeby-kista", name: "Rinkeby-Kista", valid_from: None, valid_to: date(2023, 6, 30) },
+    District { id: "sdo-spanga-tensta", name: "Spånga-Tensta", valid_from: None, valid_to: date(2023, 6, 30) },
+    District { id: "sdo-norrmalm", name: "Norrmalm", valid_from: None, valid_to: date(2023, 6, 30) },
+    District { id: "sdo-ostermalm", name: "Östermalm", valid_from: None, valid_to: date(2023, 6, 30) },
+    District { id: "sdo-hagersten-liljeholmen", name: "Hägersten-Liljeholmen", valid_from: None, valid_to: date(2020, 6, 30) },
+    District { id: "sdo-alvsjo", name: "Älvsjö", valid_from: None, valid_to: date(2020, 6, 30) },
+    District { id: "sdo-hagersten-alvsjo", name: "Hägersten-Älvsjö", valid_from: date(2020, 7, 1), valid_to: None },
+    District { id: "sdo-jarva", name: "Järva", valid_from: date(2023, 7, 1), valid_to: None },
+    District { id: "sdo-norra-innerstaden", name: "Norra innerstaden", valid_from: date(2023, 7, 1), valid_to: None },
+];
+
+/// The districts that exist on `day`, in the order of the table.
+pub fn districts_on(day: NaiveDate) -> impl Iterator<Item = &'static District> {
+    DISTRICTS.iter().filter(move |d| d.is_valid_on(day))
+}
+
+/// Looks a district up by its exact name as written in §1, provided it exists on `day`.
+pub fn district_on(name: &str, day: NaiveDate) -> Result<&'static District, DistrictError> {
+    let district = DISTRICTS
+        .iter()
+        .find(|d| d.name == name)
+        .ok_or(DistrictError::Unknown)?;
+    if district.is_valid_on(day) {
+        Ok(district)
+    } else {
+        Err(DistrictError::NotValidOn(day))
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum DistrictError {
+    Unknown,
+    NotValidOn(NaiveDate),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn there_are_26_municipalities_with_unique_codes() {
+        let mut codes: Vec<_> = MUNICIPALITIES.iter().map(|m| m.code).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 26);
+    }
+
+    #[test]
+    fn municipality_codes_parse_only_from_the_table() {
+        assert_eq!(MunicipalityCode::parse("0127").unwrap().name(), "Botkyrka");
+        assert!(MunicipalityCode::parse("0180").unwrap().is_stockholm());
+        assert!(MunicipalityCode::parse("0999").is_none());
+        assert!(MunicipalityCode::parse("127").is_none());
+        assert!(MunicipalityCode::parse("").is_none());
+    }
+
+    #[test]
+    fn fourteen_districts_until_midsummer_2020() {
+        assert_eq!(districts_on(day(2020, 6, 30)).count(), 14);
+        assert!(districts_on(day(2020, 6, 30)).any(|d| d.name == "Älvsjö"));
+        assert!(!districts_on(day(2020, 6, 30)).any(|d| d.name == "Hägersten-Älvsjö"));
+    }
+
+    #[test]
+    fn thirteen_districts_from_july_2020() {
+        let names: Vec<_> = districts_on(day(2020, 7, 1)).map(|d| d.name).collect();
+        assert_eq!(names.len(), 13);
+        assert!(names.contains(&"Hägersten-Älvsjö"));
+        assert!(!names.contains(&"Hägersten-Liljeholmen"));
+        assert_eq!(districts_on(day(2023, 6, 30)).count(), 13);
+    }
+
+    #[test]
+    fn eleven_districts_from_july_2023() {
+        let names: Vec<_> = districts_on(day(2023, 7, 1)).map(|d| d.name).collect();
+        assert_eq!(names.len(), 11);
+        for merged in ["Järva", "Norra innerstaden", "Hägersten-Älvsjö"] {
+            assert!(names.contains(&merged), "{merged}");
+        }
+        for gone in ["Rinkeby-Kista", "Spånga-Tensta", "Norrmalm", "Östermalm"] {
+            assert!(!names.contains(&gone), "{gone}");
+        }
+    }
+
+    #[test]
+    fn district_lookup_checks_validity_on_the_day() {
+        assert!(district_on("Älvsjö", day(2020, 6, 30)).is_ok());
+        assert_eq!(district_on("Älvsjö", day(2020, 7, 1)).unwrap_err(), DistrictError::NotValidOn(day(2020, 7, 1)));
+        assert_eq!(district_on("Järva", day(2023, 6, 30)).unwrap_err(), DistrictError::NotValidOn(day(2023, 6, 30)));
+        assert!(district_on("Järva", day(2023, 7, 1)).is_ok());
+        assert_eq!(district_on("Gamla stan", day(2023, 7, 1)).unwrap_err(), DistrictError::Unknown);
+    }
+}

@@ -1,0 +1,126 @@
+//! Small value types for user input, built at the edge so the rest of the code can trust them.
+//! Each error carries a Swedish message meant to be shown next to the field.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+pub const EMAIL_MAX: usize = 254;
+pub const NAME_MAX: usize = 200;
+pub const PASSWORD_MIN: usize = 12;
+/// Argon2 accepts far more, but nobody types this much and hashing huge inputs costs CPU.
+pub const PASSWORD_MAX: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError(pub &'static str);
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl Email {
+    /// Accepts `local@domain.tld` (no spaces, one @, a dot in the domain), stored lower-case.
+    pub fn parse(input: &str) -> Result<Email, FieldError> {
+        let email = input.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(FieldError("Ange en e-postadress."));
+        }
+        if email.chars().count() > EMAIL_MAX {
+            return Err(FieldError("E-postadressen är för lång (högst 254 tecken)."));
+        }
+        let valid = match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            }
+            None => false,
+        };
+        if valid {
+            Ok(Email(email))
+        } else {
+            Err(FieldError("Ange en giltig e-postadress, till exempel namn@kommun.se."))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Trimmed, non-empty text of at most `max` characters, without control characters.
+pub fn required_line(input: &str, max: usize, what: &'static str) -> Result<String, FieldError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(FieldError(what));
+    }
+    if text.chars().count() > max {
+        return Err(FieldError("Texten är för lång."));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(FieldError("Texten innehåller otillåtna tecken."));
+    }
+    Ok(text.to_owned())
+}
+
+/// A new password as typed twice by the user.
+pub fn new_password(password: &str, repeated: &str) -> Result<String, FieldError> {
+    let length = password.chars().count();
+    if length < PASSWORD_MIN {
+        return Err(FieldError("Lösenordet måste ha minst 12 tecken."));
+    }
+    if length > PASSWORD_MAX {
+        return Err(FieldError("Lösenordet får ha högst 200 tecken."));
+    }
+    if password != repeated {
+        return Err(FieldError("Lösenorden stämmer inte överens."));
+    }
+    Ok(password.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(Email::parse("  Anna.Berg@Botkyrka.SE ").unwrap().as_str(), "anna.berg@botkyrka.se");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in ["", "anna", "anna@", "@botkyrka.se", "anna@botkyrka", "an na@botkyrka.se", "a@b@c.se", "anna@.se", "anna@se."] {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+        let long = format!("{}@botkyrka.se", "a".repeat(250));
+        assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn required_lines_are_bounded() {
+        assert_eq!(required_line("  Anna  ", 10, "Ange namn."), Ok("Anna".into()));
+        assert_eq!(required_line("   ", 10, "Ange namn."), Err(FieldError("Ange namn.")));
+        assert!(required_line(&"x".repeat(11), 10, "Ange namn.").is_err());
+        assert!(required_line("a\u{0}b", 10, "Ange namn.").is_err());
+    }
+
+    #[test]
+    fn passwords_need_length_and_must_match() {
+        assert!(new_password("kort", "kort").is_err());
+        assert!(new_password("ett-langt-losenord", "ett-annat-losenord").is_err());
+        assert!(new_password(&"x".repeat(201), &"x".repeat(201)).is_err());
+        assert_eq!(new_password("ett-langt-losenord", "ett-langt-losenord"), Ok("ett-langt-losenord".into()));
+    }
+}

@@ -1,0 +1,188 @@
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tvistetrappa::config::{Config, Settings};
+use tvistetrappa::{cli, db, demo, store, web};
+
+/// Tvistetrappa: deviations, payment disputes and the payment model of the Stockholm
+/// discharge agreement (LUS).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    settings: SettingArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args)]
+struct SettingArgs {
+    /// sqlite://PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Address and port to listen on
+    #[arg(long, env = "BIND", global = true)]
+    bind: Option<String>,
+    /// Where users reach the service (links in e-mails); https makes cookies Secure
+    #[arg(long, env = "BASE_URL", global = true)]
+    base_url: Option<String>,
+    /// Folder for the embedded database, the kept secret key and the mail outbox
+    #[arg(long, env = "DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Minutes without activity before a session ends
+    #[arg(long, env = "SESSION_IDLE_MINUTES", global = true)]
+    session_idle_minutes: Option<i64>,
+    /// Database connections per app server
+    #[arg(long, env = "DATABASE_POOL_SIZE", global = true)]
+    pool_size: Option<u32>,
+    /// HTTP worker threads (default: one per core)
+    #[arg(long, env = "WORKERS", global = true)]
+    workers: Option<usize>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web service (the default)
+    Serve,
+    /// Run the database migrations and exit
+    Migrate,
+    /// Load the demo accounts
+    Demo,
+    /// Manage user accounts
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (prints a generated password unless --password-stdin)
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Organisation id (kommun-0127, hsf, storsthlm, …) or kommunkod (0127)
+        #[arg(long)]
+        organisation: String,
+        /// local, reviewer, steering, secretariat or admin
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts
+    List,
+    /// Change an account's role
+    SetRole { email: String, role: String },
+    /// Disable an account and end its sessions
+    Disable { email: String },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let s = cli.settings;
+    let settings = Settings {
+        database_url: s.database_url,
+        bind: s.bind,
+        base_url: s.base_url,
+        secret_key: std::env::var("SECRET_KEY").ok(),
+        data_dir: s.data_dir,
+        smtp_url: std::env::var("SMTP_URL").ok(),
+        mail_from: std::env::var("MAIL_FROM").ok(),
+        session_idle_minutes: s.session_idle_minutes,
+        pool_size: s.pool_size,
+        workers: s.workers,
+    };
+    let config = Config::from_settings(settings).map_err(|e| e.to_string())?;
+    let applied = config.database.migrate().map_err(|e| e.to_string())?;
+    if !applied.is_empty() {
+        log::info!("applied {} migration(s) on {}", applied.len(), config.database.redacted());
+    }
+    let mut conn = config.database.connect().map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config, conn),
+        Command::Migrate => {
+            println!("{} is up to date ({} migration(s) applied now)", config.database.redacted(), applied.len());
+            Ok(())
+        }
+        Command::Demo => {
+            let created = demo::load(&mut conn, false).map_err(|e| e.to_string())?;
+            print_demo_accounts(created.len());
+            Ok(())
+        }
+        Command::User(command) => user_command(&mut conn, command),
+    }
+}
+
+fn print_demo_accounts(created: usize) {
+    println!("Demo accounts ({created} new), all with the password {}:", demo::DEMO_PASSWORD);
+    for user in &demo::DEMO_USERS {
+        println!("  {:<38} {:<12} {}", user.email, user.role.as_str(), user.description);
+    }
+}
+
+fn user_command(conn: &mut db::DbConn, command: UserCommand) -> Result<(), String> {
+    match command {
+        UserCommand::Add { email, name, organisation, role, password_stdin } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let generated = password.is_none();
+            let password = cli::add_user(conn, &email, &name, &organisation, &role, password, false).map_err(|e| e.to_string())?;
+            if generated {
+                println!("created {email}; password: {password}");
+            } else {
+                println!("created {email}");
+            }
+        }
+        UserCommand::List => {
+            for line in cli::list(conn).map_err(|e| e.to_string())? {
+                println!("{line}");
+            }
+        }
+        UserCommand::SetRole { email, role } => {
+            cli::set_role(conn, &email, &role).map_err(|e| e.to_string())?;
+            println!("{email} is now {role}");
+        }
+        UserCommand::Disable { email } => {
+            cli::disable(conn, &email).map_err(|e| e.to_string())?;
+            println!("{email} is disabled and signed out");
+        }
+    }
+    Ok(())
+}
+
+fn serve(config: Config, mut conn: db::DbConn) -> Result<(), String> {
+    if config.database.kind == db::BackendKind::Sqlite && store::users::count(&mut conn).map_err(|e| e.to_string())? == 0 {
+        log::info!("the embedded database has no users: loading the demo data");
+        let created = demo::load(&mut conn, false).map_err(|e| e.to_string())?;
+        print_demo_accounts(created.len());
+    }
+    drop(conn);
+    if config.mail.smtp_url.is_none() {
+        log::info!("no SMTP_URL set: e-mail is written as .eml files into {}", config.outbox_dir().display());
+    }
+    let pool = config.database.pool(config.pool_size).map_err(|e| e.to_string())?;
+    let listener = std::net::TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    log::info!("Tvistetrappa listens on http://{} ({}), database {}", config.bind, config.base_url, config.database.redacted());
+    let state = actix_web::web::Data::new(web::AppState { config, pool });
+    actix_web::rt::System::new().block_on(async move {
+        web::serve(state, listener).map_err(|e| e.to_string())?.await.map_err(|e| e.to_string())
+    })
+}

@@ -1,0 +1,25 @@
+//! Queries per aggregate. Every function takes a [`DbConn`] and works on both backends.
+
+pub mod audit;
+pub mod login_attempts;
+pub mod organisations;
+pub mod password_resets;
+pub mod sessions;
+pub mod users;
+
+pub use crate::db::DbConn;
+pub use diesel::result::Error as QueryError;
+pub type QueryResult<T> = Result<T, QueryError>;
+
+use chrono::{NaiveDateTime, Timelike, Utc};
+
+/// The current UTC time at the microsecond precision both databases keep.
+pub fn now() -> NaiveDateTime {
+    let t = Utc::now().naive_utc();
+    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
+/// A new sortable id (UUIDv7).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,166 @@
+use super::{DbConn, QueryResult};
+use crate::db::schema::organisations;
+use crate::db_run;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub municipality_code: Option<String>,
+    pub parent_id: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// The kinds of organisation an administrator may add and edit.
+pub const EDITABLE_KINDS: [(&str, &str); 4] = [
+    ("care_provider", "Vårdgivare"),
+    ("inpatient_unit", "Slutenvårdsenhet"),
+    ("outpatient_unit", "Öppenvårdsenhet"),
+    ("municipal_unit", "Kommunal enhet"),
+];
+
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "region" => "Region",
+        "administration" => "Förvaltning",
+        "association" => "Kommunförbund",
+        "federation" => "Kommunalförbund",
+        "steering_group" => "Styrgrupp",
+        "vis" => "Politisk samverkansgrupp",
+        "municipality" => "Kommun",
+        "district" => "Stadsdelsområde",
+        other => EDITABLE_KINDS.iter().find(|(k, _)| *k == other).map_or("Organisation", |(_, label)| label),
+    }
+}
+
+impl Organisation {
+    pub fn kind_label(&self) -> &'static str {
+        kind_label(&self.kind)
+    }
+
+    pub fn is_editable(&self) -> bool {
+        EDITABLE_KINDS.iter().any(|(k, _)| *k == self.kind)
+    }
+
+    pub fn validity(&self) -> String {
+        match (self.valid_from, self.valid_to) {
+            (None, None) => String::new(),
+            (Some(from), None) => format!("från {from}"),
+            (None, Some(to)) => format!("till och med {to}"),
+            (Some(from), Some(to)) => format!("{from} – {to}"),
+        }
+    }
+}
+
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Organisation>> {
+    db_run!(conn, |c| organisations::table
+        .order((organisations::kind, organisations::name))
+        .select(Organisation::as_select())
+        .load(c))
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Organisation>> {
+    db_run!(conn, |c| organisations::table
+        .find(id)
+        .select(Organisation::as_select())
+        .first(c)
+        .optional())
+}
+
+pub fn children(conn: &mut DbConn, id: &str) -> QueryResult<Vec<Organisation>> {
+    db_run!(conn, |c| organisations::table
+        .filter(organisations::parent_id.eq(id))
+        .order(organisations::name)
+        .select(Organisation::as_select())
+        .load(c))
+}
+
+pub fn districts_on(conn: &mut DbConn, day: NaiveDate) -> QueryResult<Vec<Organisation>> {
+    db_run!(conn, |c| organisations::table
+        .filter(organisations::kind.eq("district"))
+        .filter(organisations::valid_from.is_null().or(organisations::valid_from.le(day)))
+        .filter(organisations::valid_to.is_null().or(organisations::valid_to.ge(day)))
+        .order(organisations::name)
+        .select(Organisation::as_select())
+        .load(c))
+}
+
+/// The organisation followed by its ancestors; empty when it does not exist.
+pub fn lineage(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
+    let mut chain = Vec::new();
+    let mut next = Some(id.to_owned());
+    while let Some(current) = next.take() {
+        // The registry is shallow; the bound stops a cycle an administrator could make.
+        if chain.len() > 16 || chain.contains(&current) {
+            break;
+        }
+        let parent: Option<Option<String>> = db_run!(conn, |c| organisations::table
+            .find(&current)
+            .select(organisations::parent_id)
+            .first(c)
+            .optional())?;
+        match parent {
+            Some(parent) => {
+                chain.push(current);
+                next = parent;
+            }
+            None => break,
+        }
+    }
+    Ok(chain)
+}
+
+/// The organisation and everything below it.
+pub fn subtree(conn: &mut DbConn, root: &str) -> QueryResult<Vec<String>> {
+    let links: Vec<(String, Option<String>)> =
+        db_run!(conn, |c| organisations::table.select((organisations::id, organisations::parent_id)).load(c))?;
+    let mut found = vec![root.to_owned()];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i].clone();
+        for (id, _) in links.iter().filter(|(_, p)| p.as_deref() == Some(parent.as_str())) {
+            if !found.contains(id) {
+                found.push(id.clone());
+            }
+        }
+        i += 1;
+    }
+    Ok(found)
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = organisations)]
+pub struct UnitChange<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub parent_id: &'a str,
+    pub active: bool,
+}
+
+pub fn insert_unit(conn: &mut DbConn, id: &str, unit: &UnitChange) -> QueryResult<()> {
+    let now = super::now();
+    db_run!(conn, |c| diesel::insert_into(organisations::table)
+        .values((organisations::id.eq(id), unit, organisations::created_at.eq(now)))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn update_unit(conn: &mut DbConn, id: &str, unit: &UnitChange) -> QueryResult<usize> {
+    db_run!(conn, |c| diesel::update(organisations::table.find(id)).set(unit).execute(c))
+}
+
+/// Organisations an editable unit may hang under: the region, a care provider or a municipality.
+pub fn possible_parents(conn: &mut DbConn) -> QueryResult<Vec<Organisation>> {
+    db_run!(conn, |c| organisations::table
+        .filter(organisations::kind.eq_any(["region", "care_provider", "municipality"]))
+        .order((organisations::kind.desc(), organisations::name))
+        .select(Organisation::as_select())
+        .load(c))
+}

@@ -1,0 +1,60 @@
+use super::{now, DbConn, QueryResult};
+use crate::db::schema::{sessions, users};
+use crate::db_run;
+use crate::security::token_hash;
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+/// A new session for the user; returns the token for the cookie (only its hash is kept).
+pub fn create(conn: &mut DbConn, user_id: &str) -> QueryResult<String> {
+    let token = crate::security::random_token();
+    let at = now();
+    db_run!(conn, |c| diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(token_hash(&token)),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(at),
+            sessions::last_seen_at.eq(at),
+        ))
+        .execute(c))?;
+    Ok(token)
+}
+
+/// Longest a session lives however active it is.
+const MAX_AGE_HOURS: i64 = 12;
+/// How stale `last_seen_at` may get before a request refreshes it; saves a write per request.
+const TOUCH_AFTER_SECONDS: i64 = 60;
+
+/// The active user behind a session token, if the session is still alive. An idle or too
+/// old session is removed.
+pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResult<Option<super::users::User>> {
+    let hash = token_hash(token);
+    let at = now();
+    let found: Option<(NaiveDateTime, NaiveDateTime, String)> = db_run!(conn, |c| sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(&hash))
+        .filter(users::active.eq(true))
+        .select((sessions::created_at, sessions::last_seen_at, users::id))
+        .first(c)
+        .optional())?;
+    let Some((created, last_seen, user_id)) = found else { return Ok(None) };
+    if at - last_seen > Duration::minutes(idle_minutes) || at - created > Duration::hours(MAX_AGE_HOURS) {
+        delete(conn, token)?;
+        return Ok(None);
+    }
+    if at - last_seen > Duration::seconds(TOUCH_AFTER_SECONDS) {
+        db_run!(conn, |c| diesel::update(sessions::table.find(&hash))
+            .set(sessions::last_seen_at.eq(at))
+            .execute(c))?;
+    }
+    super::users::get(conn, &user_id)
+}
+
+pub fn delete(conn: &mut DbConn, token: &str) -> QueryResult<usize> {
+    let hash = token_hash(token);
+    db_run!(conn, |c| diesel::delete(sessions::table.find(&hash)).execute(c))
+}
+
+pub fn delete_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
+    db_run!(conn, |c| diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(c))
+}

@@ -1,0 +1,169 @@
+use super::{now, DbConn, QueryResult};
+use crate::db::schema::{organisations, users};
+use crate::db_run;
+use crate::domain::access::Role;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: String,
+    email: String,
+    name: String,
+    organisation_id: String,
+    role: String,
+    active: bool,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub organisation_id: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> User {
+        User {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            organisation_id: row.organisation_id,
+            // Only code writes this column, through Role; should a row ever hold something
+            // else, the least privileged role is the safe reading.
+            role: row.role.parse().unwrap_or(Role::Local),
+            active: row.active,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A user with the name of their organisation, for lists.
+pub struct UserListing {
+    pub user: User,
+    pub organisation_name: String,
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub organisation_id: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewUser) -> QueryResult<String> {
+    let id = super::new_id();
+    let at = now();
+    db_run!(conn, |c| diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&id),
+            users::email.eq(new.email),
+            users::name.eq(new.name),
+            users::organisation_id.eq(new.organisation_id),
+            users::role.eq(new.role.as_str()),
+            users::password_hash.eq(new.password_hash),
+            users::active.eq(true),
+            users::created_at.eq(at),
+            users::updated_at.eq(at),
+        ))
+        .execute(c))?;
+    Ok(id)
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    let row = db_run!(conn, |c| users::table.find(id).select(UserRow::as_select()).first(c).optional())?;
+    Ok(row.map(User::from))
+}
+
+pub fn by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    let row = db_run!(conn, |c| users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(c)
+        .optional())?;
+    Ok(row.map(User::from))
+}
+
+/// The account and its password hash, for signing in; only active accounts.
+pub fn credentials(conn: &mut DbConn, email: &str) -> QueryResult<Option<(User, String)>> {
+    let row = db_run!(conn, |c| users::table
+        .filter(users::email.eq(email))
+        .filter(users::active.eq(true))
+        .select((UserRow::as_select(), users::password_hash))
+        .first::<(UserRow, String)>(c)
+        .optional())?;
+    Ok(row.map(|(user, hash)| (user.into(), hash)))
+}
+
+pub fn password_hash(conn: &mut DbConn, id: &str) -> QueryResult<String> {
+    db_run!(conn, |c| users::table.find(id).select(users::password_hash).first(c))
+}
+
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<UserListing>> {
+    let rows: Vec<(UserRow, String)> = db_run!(conn, |c| users::table
+        .inner_join(organisations::table)
+        .order((organisations::name, users::name))
+        .select((UserRow::as_select(), organisations::name))
+        .load(c))?;
+    Ok(rows.into_iter().map(|(u, org)| UserListing { user: u.into(), organisation_name: org }).collect())
+}
+
+/// The active users of the given organisations (their contacts).
+pub fn in_organisations(conn: &mut DbConn, organisation_ids: &[String]) -> QueryResult<Vec<User>> {
+    let rows = db_run!(conn, |c| users::table
+        .filter(users::organisation_id.eq_any(organisation_ids))
+        .filter(users::active.eq(true))
+        .order(users::name)
+        .select(UserRow::as_select())
+        .load(c))?;
+    Ok(rows.into_iter().map(User::from).collect())
+}
+
+pub fn update_profile(conn: &mut DbConn, id: &str, name: &str, organisation_id: &str, role: Role, active: bool) -> QueryResult<usize> {
+    let at = now();
+    db_run!(conn, |c| diesel::update(users::table.find(id))
+        .set((
+            users::name.eq(name),
+            users::organisation_id.eq(organisation_id),
+            users::role.eq(role.as_str()),
+            users::active.eq(active),
+            users::updated_at.eq(at),
+        ))
+        .execute(c))
+}
+
+pub fn set_role(conn: &mut DbConn, id: &str, role: Role) -> QueryResult<usize> {
+    let at = now();
+    db_run!(conn, |c| diesel::update(users::table.find(id))
+        .set((users::role.eq(role.as_str()), users::updated_at.eq(at)))
+        .execute(c))
+}
+
+pub fn set_active(conn: &mut DbConn, id: &str, active: bool) -> QueryResult<usize> {
+    let at = now();
+    db_run!(conn, |c| diesel::update(users::table.find(id))
+        .set((users::active.eq(active), users::updated_at.eq(at)))
+        .execute(c))
+}
+
+pub fn set_password_hash(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult<usize> {
+    let at = now();
+    db_run!(conn, |c| diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
+        .execute(c))
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    db_run!(conn, |c| users::table.count().get_result(c))
+}
+
+pub fn count_inactive(conn: &mut DbConn) -> QueryResult<i64> {
+    db_run!(conn, |c| users::table.filter(users::active.eq(false)).count().get_result(c))
+}

@@ -1,0 +1,391 @@
+//! Administration: accounts, the editable part of the registry, and the audit log. The gate
+//! lets only administrators reach `/admin`.
+
+use super::error::AppError;
+use super::forms::FieldErrors;
+use super::guard::CurrentUser;
+use super::page::{notice, Page};
+use super::{html, ok_html, see_other, AppState};
+use crate::domain::access::{Role, ALL_ROLES};
+use crate::domain::text::{self, Email};
+use crate::store::organisations::{self, Organisation, UnitChange, EDITABLE_KINDS};
+use crate::store::{audit, password_resets, sessions, users, DbConn};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+/// How long the link in a welcome mail works.
+const WELCOME_VALID_HOURS: i64 = 72;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Notice {
+    klart: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    ctx: Page,
+    users: Vec<users::UserListing>,
+}
+
+pub async fn users(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Notice>) -> Result<HttpResponse, AppError> {
+    let users = state.run(|conn| Ok(users::list(conn)?)).await?;
+    let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
+    Ok(ok_html(UsersPage { ctx, users }.render()?))
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct UserForm {
+    email: String,
+    name: String,
+    organisation_id: String,
+    role: String,
+    active: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_form.html")]
+struct UserFormPage {
+    ctx: Page,
+    /// None when creating.
+    user_id: Option<String>,
+    form: UserForm,
+    organisations: Vec<Organisation>,
+    roles: [Role; 5],
+    errors: FieldErrors,
+}
+
+impl UserFormPage {
+    fn is_active(&self) -> bool {
+        self.form.active.is_some()
+    }
+}
+
+async fn render_user_form(
+    state: &AppState,
+    admin: &CurrentUser,
+    user_id: Option<String>,
+    form: UserForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let organisations = state.run(|conn| Ok(organisations::all(conn)?)).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = UserFormPage { ctx: admin.page(), user_id, form, organisations, roles: ALL_ROLES, errors };
+    Ok(html(status, page.render()?))
+}
+
+pub async fn new_user_form(state: web::Data<AppState>, admin: CurrentUser) -> Result<HttpResponse, AppError> {
+    let form = UserForm { role: Role::Local.as_str().into(), active: Some("on".into()), ..UserForm::default() };
+    render_user_form(&state, &admin, None, form, FieldErrors::default()).await
+}
+
+/// The profile fields common to creating and editing, parsed.
+struct Profile {
+    name: String,
+    organisation_id: String,
+    role: Role,
+}
+
+fn parse_profile(conn: &mut DbConn, form: &UserForm, errors: &mut FieldErrors) -> Result<Option<Profile>, AppError> {
+    let name = errors.check("name", text::required_line(&form.name, text::NAME_MAX, "Ange namn."));
+    let organisation = organisations::get(conn, &form.organisation_id)?;
+    if organisation.is_none() {
+        errors.add("organisation_id", "Välj en organisation i listan.");
+    }
+    let role = form.role.parse::<Role>().map_err(|_| errors.add("role", "Välj en roll i listan.")).ok();
+    Ok(match (name, organisation, role) {
+        (Some(name), Some(organisation), Some(role)) => Some(Profile { name, organisation_id: organisation.id, role }),
+        _ => None,
+    })
+}
+
+pub async fn create_user(state: web::Data<AppState>, admin: CurrentUser, form: web::Form<UserForm>) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let submitted = form.clone();
+    let actor = admin.actor();
+    let link_base = format!("{}/aterstall/", state.config.base_url);
+    let outcome = state
+        .write(move |conn| {
+            let mut errors = FieldErrors::default();
+            let email = errors.check("email", Email::parse(&form.email));
+            if let Some(email) = &email {
+                if users::by_email(conn, email.as_str())?.is_some() {
+                    errors.add("email", "Det finns redan en användare med den e-postadressen.");
+                }
+            }
+            let profile = parse_profile(conn, &form, &mut errors)?;
+            let (Some(email), Some(profile), true) = (email, profile, errors.is_empty()) else { return Ok(Err(errors)) };
+            let id = users::insert(
+                conn,
+                &users::NewUser {
+                    email: email.as_str(),
+                    name: &profile.name,
+                    organisation_id: &profile.organisation_id,
+                    role: profile.role,
+                    password_hash: crate::security::NO_PASSWORD,
+                },
+            )?;
+            let token = password_resets::create(conn, &id, chrono::Duration::hours(WELCOME_VALID_HOURS))?;
+            let detail = format!("{} ({}, {})", email, profile.role, profile.organisation_id);
+            audit::record(conn, &actor, audit::Action::UserCreated, Some(&id), &detail)?;
+            Ok(Ok(crate::mail::Mail {
+                to: email.to_string(),
+                subject: "Välkommen till Tvistetrappa".into(),
+                text: format!(
+                    "Hej {}!\n\nDu har fått ett konto i Tvistetrappa, där avvikelser och betalningstvister enligt \
+                     överenskommelsen om utskrivning från sluten vård hanteras.\n\nVälj ditt lösenord via länken \
+                     nedan. Länken fungerar en gång och i {WELCOME_VALID_HOURS} timmar.\n\n{link_base}{token}\n",
+                    profile.name
+                ),
+            }))
+        })
+        .await?;
+    match outcome {
+        Ok(mail) => {
+            let config = state.config.clone();
+            web::block(move || crate::mail::send(&config, mail))
+                .await?
+                .map_err(|e| AppError::Internal(format!("welcome mail: {e}")))?;
+            Ok(see_other("/admin/anvandare?klart=anvandare"))
+        }
+        Err(errors) => render_user_form(&state, &admin, None, submitted, errors).await,
+    }
+}
+
+pub async fn edit_user_form(state: web::Data<AppState>, admin: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let lookup = id.clone();
+    let user = state.run(move |conn| users::get(conn, &lookup)?.ok_or(AppError::NotFound)).await?;
+    let form = UserForm {
+        email: user.email,
+        name: user.name,
+        organisation_id: user.organisation_id,
+        role: user.role.as_str().into(),
+        active: user.active.then(|| "on".into()),
+    };
+    render_user_form(&state, &admin, Some(id), form, FieldErrors::default()).await
+}
+
+pub async fn update_user(
+    state: web::Data<AppState>,
+    admin: CurrentUser,
+    id: web::Path<String>,
+    form: web::Form<UserForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let mut form = form.into_inner();
+    let actor = admin.actor();
+    let admin_id = admin.user.id.clone();
+    let user_id = id.clone();
+    let submitted = form.clone();
+    let outcome = state
+        .write(move |conn| {
+            let existing = users::get(conn, &user_id)?.ok_or(AppError::NotFound)?;
+            form.email = existing.email.clone();
+            let mut errors = FieldErrors::default();
+            let profile = parse_profile(conn, &form, &mut errors)?;
+            let active = form.active.is_some();
+            if user_id == admin_id && (!active || profile.as_ref().is_some_and(|p| p.role != Role::Admin)) {
+                errors.add("role", "Du kan inte ta bort din egen administratörsbehörighet eller inaktivera dig själv.");
+            }
+            let (Some(profile), true) = (profile, errors.is_empty()) else { return Ok(Err(errors)) };
+            users::update_profile(conn, &user_id, &profile.name, &profile.organisation_id, profile.role, active)?;
+            let detail = format!("{} ({}, {}, aktiv: {active})", existing.email, profile.role, profile.organisation_id);
+            audit::record(conn, &actor, audit::Action::UserUpdated, Some(&user_id), &detail)?;
+            if existing.active && !active {
+                sessions::delete_for_user(conn, &user_id)?;
+                audit::record(conn, &actor, audit::Action::UserDisabled, Some(&user_id), &existing.email)?;
+            }
+            Ok(Ok(()))
+        })
+        .await?;
+    match outcome {
+        Ok(()) => Ok(see_other("/admin/anvandare?klart=anvandare")),
+        Err(errors) => {
+            let mut submitted = submitted;
+            let lookup = id.clone();
+            submitted.email = state.run(move |conn| Ok(users::get(conn, &lookup)?.map(|u| u.email).unwrap_or_default())).await?;
+            render_user_form(&state, &admin, Some(id), submitted, errors).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/units.html")]
+struct UnitsPage {
+    ctx: Page,
+    units: Vec<Organisation>,
+}
+
+pub async fn units(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Notice>) -> Result<HttpResponse, AppError> {
+    let units = state
+        .run(|conn| Ok(organisations::all(conn)?.into_iter().filter(Organisation::is_editable).collect()))
+        .await?;
+    let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
+    Ok(ok_html(UnitsPage { ctx, units }.render()?))
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct UnitForm {
+    kind: String,
+    name: String,
+    parent_id: String,
+    active: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/unit_form.html")]
+struct UnitFormPage {
+    ctx: Page,
+    unit_id: Option<String>,
+    form: UnitForm,
+    kinds: [(&'static str, &'static str); 4],
+    parents: Vec<Organisation>,
+    errors: FieldErrors,
+}
+
+impl UnitFormPage {
+    fn is_active(&self) -> bool {
+        self.form.active.is_some()
+    }
+}
+
+async fn render_unit_form(
+    state: &AppState,
+    admin: &CurrentUser,
+    unit_id: Option<String>,
+    form: UnitForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let parents = state.run(|conn| Ok(organisations::possible_parents(conn)?)).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = UnitFormPage { ctx: admin.page(), unit_id, form, kinds: EDITABLE_KINDS, parents, errors };
+    Ok(html(status, page.render()?))
+}
+
+pub async fn new_unit_form(state: web::Data<AppState>, admin: CurrentUser) -> Result<HttpResponse, AppError> {
+    let form = UnitForm { kind: "inpatient_unit".into(), parent_id: "region".into(), active: Some("on".into()), ..UnitForm::default() };
+    render_unit_form(&state, &admin, None, form, FieldErrors::default()).await
+}
+
+fn parse_unit<'a>(conn: &mut DbConn, form: &'a UnitForm, name: &'a mut String, errors: &mut FieldErrors) -> Result<Option<UnitChange<'a>>, AppError> {
+    match text::required_line(&form.name, text::NAME_MAX, "Ange enhetens namn.") {
+        Ok(parsed) => *name = parsed,
+        Err(e) => errors.add("name", e.0),
+    }
+    let kind = EDITABLE_KINDS.iter().find(|(k, _)| *k == form.kind).map(|(k, _)| *k);
+    if kind.is_none() {
+        errors.add("kind", "Välj en typ i listan.");
+    }
+    let parents = organisations::possible_parents(conn)?;
+    if !parents.iter().any(|p| p.id == form.parent_id) {
+        errors.add("parent_id", "Välj vilken organisation enheten hör till.");
+    }
+    Ok(match (kind, errors.is_empty()) {
+        (Some(kind), true) => Some(UnitChange { kind, name: name.as_str(), parent_id: &form.parent_id, active: form.active.is_some() }),
+        _ => None,
+    })
+}
+
+pub async fn create_unit(state: web::Data<AppState>, admin: CurrentUser, form: web::Form<UnitForm>) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let submitted = form.clone();
+    let actor = admin.actor();
+    let outcome = state
+        .write(move |conn| {
+            let mut errors = FieldErrors::default();
+            let mut name = String::new();
+            let Some(unit) = parse_unit(conn, &form, &mut name, &mut errors)? else { return Ok(Err(errors)) };
+            let id = crate::store::new_id();
+            organisations::insert_unit(conn, &id, &unit)?;
+            audit::record(conn, &actor, audit::Action::UnitCreated, Some(&id), unit.name)?;
+            Ok(Ok(()))
+        })
+        .await?;
+    match outcome {
+        Ok(()) => Ok(see_other("/admin/enheter?klart=enhet")),
+        Err(errors) => render_unit_form(&state, &admin, None, submitted, errors).await,
+    }
+}
+
+pub async fn edit_unit_form(state: web::Data<AppState>, admin: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let lookup = id.clone();
+    let unit = state
+        .run(move |conn| organisations::get(conn, &lookup)?.filter(Organisation::is_editable).ok_or(AppError::NotFound))
+        .await?;
+    let form = UnitForm {
+        kind: unit.kind,
+        name: unit.name,
+        parent_id: unit.parent_id.unwrap_or_default(),
+        active: unit.active.then(|| "on".into()),
+    };
+    render_unit_form(&state, &admin, Some(id), form, FieldErrors::default()).await
+}
+
+pub async fn update_unit(
+    state: web::Data<AppState>,
+    admin: CurrentUser,
+    id: web::Path<String>,
+    form: web::Form<UnitForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let submitted = form.clone();
+    let actor = admin.actor();
+    let unit_id = id.clone();
+    let outcome = state
+        .write(move |conn| {
+            organisations::get(conn, &unit_id)?.filter(Organisation::is_editable).ok_or(AppError::NotFound)?;
+            let mut errors = FieldErrors::default();
+            let mut name = String::new();
+            let Some(unit) = parse_unit(conn, &form, &mut name, &mut errors)? else { return Ok(Err(errors)) };
+            organisations::update_unit(conn, &unit_id, &unit)?;
+            audit::record(conn, &actor, audit::Action::UnitUpdated, Some(&unit_id), unit.name)?;
+            Ok(Ok(()))
+        })
+        .await?;
+    match outcome {
+        Ok(()) => Ok(see_other("/admin/enheter?klart=enhet")),
+        Err(errors) => render_unit_form(&state, &admin, Some(id), submitted, errors).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LogQuery {
+    sida: Option<i64>,
+    handelse: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPage {
+    ctx: Page,
+    entries: Vec<audit::Entry>,
+    page: i64,
+    has_more: bool,
+    action: String,
+    actions: Vec<(&'static str, &'static str)>,
+}
+
+const LOG_PAGE_SIZE: i64 = 100;
+
+pub async fn audit_log(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<LogQuery>) -> Result<HttpResponse, AppError> {
+    let page = query.sida.unwrap_or(1).clamp(1, 100_000);
+    let action = query.handelse.clone().filter(|a| audit::ALL_ACTIONS.iter().any(|known| known.as_str() == a));
+    let filter = action.clone();
+    let mut entries = state
+        .run(move |conn| Ok(audit::page(conn, filter.as_deref(), (page - 1) * LOG_PAGE_SIZE, LOG_PAGE_SIZE + 1)?))
+        .await?;
+    let has_more = entries.len() as i64 > LOG_PAGE_SIZE;
+    entries.truncate(LOG_PAGE_SIZE as usize);
+    let actions = audit::ALL_ACTIONS.iter().map(|a| (a.as_str(), audit::action_label(a.as_str()))).collect();
+    let page = AuditPage { ctx: admin.page(), entries, page, has_more, action: action.unwrap_or_default(), actions };
+    Ok(ok_html(page.render()?))
+}

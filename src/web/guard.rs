@@ -1,0 +1,270 @@
+//! The one gate every request passes: it finds the session, refuses anything but the public
+//! pages to anonymous visitors (deny by default), keeps administration to administrators,
+//! and refuses every state-changing request without a valid CSRF token.
+
+use super::error::AppError;
+use super::page::{Page, PageUser};
+use super::AppState;
+use crate::domain::access::{Role, Scope};
+use crate::security::{constant_time_eq, csrf_token, random_token};
+use crate::store::{self, audit, users::User};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use futures_util::StreamExt;
+use std::future::{ready, Ready};
+
+pub const SESSION_COOKIE: &str = "tvs_session";
+const ANON_COOKIE: &str = "tvs_anon";
+/// The largest urlencoded form the gate reads to find the token.
+pub const FORM_LIMIT: usize = 1024 * 1024;
+
+const NUL_REFUSED: &str = "Uppgifterna innehåller ett otillåtet tecken (NUL).";
+
+/// Reachable without signing in.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/logga-in" | "/glomt-losenord" | "/healthz")
+        || path.starts_with("/aterstall/")
+        || path.starts_with("/static/")
+}
+
+/// The signed-in user of this request, put there by the gate.
+#[derive(Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub organisation_name: String,
+    pub csrf: String,
+    /// The session cookie's token, to end or replace this session.
+    pub session_token: String,
+    pub ip: String,
+}
+
+impl CurrentUser {
+    pub fn page(&self) -> Page {
+        Page {
+            user: Some(PageUser {
+                name: self.user.name.clone(),
+                email: self.user.email.clone(),
+                role: self.user.role,
+                organisation_name: self.organisation_name.clone(),
+            }),
+            csrf: self.csrf.clone(),
+            notice: None,
+        }
+    }
+
+    pub fn scope(&self) -> Scope {
+        Scope::for_user(self.user.role, &self.user.organisation_id)
+    }
+
+    pub fn actor(&self) -> audit::Actor {
+        audit::Actor {
+            user_id: Some(self.user.id.clone()),
+            email: Some(self.user.email.clone()),
+            ip: Some(self.ip.clone()),
+        }
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // The gate lets no request without a session reach a handler that asks for one;
+        // should a route be made public by mistake, this refuses instead of serving.
+        ready(req.extensions().get::<CurrentUser>().cloned().ok_or(AppError::Forbidden("Du måste logga in.")))
+    }
+}
+
+/// A visitor who is not signed in: the CSRF token of their anonymous cookie and their address.
+#[derive(Clone)]
+pub struct Visitor {
+    pub csrf: String,
+    pub ip: String,
+}
+
+impl Visitor {
+    pub fn page(&self) -> Page {
+        Page { user: None, csrf: self.csrf.clone(), notice: None }
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // A signed-in user may use the public pages too (sign in as someone else, reset a
+        // password); their forms then carry the session's token.
+        let extensions = req.extensions();
+        let visitor = extensions.get::<Visitor>().cloned().or_else(|| {
+            extensions.get::<CurrentUser>().map(|user| Visitor { csrf: user.csrf.clone(), ip: user.ip.clone() })
+        });
+        ready(visitor.ok_or(AppError::Internal("no visitor set by the gate".into())))
+    }
+}
+
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+}
+
+pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(state.config.secure_cookies())
+        .same_site(SameSite::Lax)
+        .finish()
+}
+
+pub fn expired_session_cookie(state: &AppState) -> Cookie<'static> {
+    let mut cookie = session_cookie(state, String::new());
+    cookie.make_removal();
+    cookie
+}
+
+pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let path = req.path().to_owned();
+    if path.starts_with("/static/") || path == "/healthz" {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| AppError::Internal("no state".into()))?;
+    // No text anywhere in the service may hold a NUL character (PostgreSQL cannot store one),
+    // so a request carrying one is refused here rather than failing deep in a query.
+    if req.uri().to_string().to_ascii_lowercase().contains("%00") {
+        return Ok(req.into_response(AppError::BadRequest(NUL_REFUSED.into()).error_response()));
+    }
+    let ip = client_ip(req.request());
+    let secret = state.config.secret_key.bytes().to_vec();
+
+    let session_token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|t| t.len() == 64);
+    let signed_in = match session_token.clone() {
+        Some(token) => {
+            let idle = state.config.session_idle_minutes;
+            state
+                .run(move |conn| {
+                    let Some(user) = store::sessions::user_for(conn, &token, idle)? else { return Ok(None) };
+                    let organisation = store::organisations::get(conn, &user.organisation_id)?;
+                    Ok(Some((user, organisation.map(|o| o.name).unwrap_or_default(), token)))
+                })
+                .await?
+        }
+        None => None,
+    };
+
+    let mut new_anonymous = None;
+    let csrf = match &signed_in {
+        Some((_, _, token)) => csrf_token(&secret, "session", token),
+        None => {
+            let anonymous = match req.cookie(ANON_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 64) {
+                Some(value) => value,
+                None => {
+                    let value = random_token();
+                    new_anonymous = Some(value.clone());
+                    value
+                }
+            };
+            csrf_token(&secret, "anon", &anonymous)
+        }
+    };
+
+    if signed_in.is_none() && !is_public(&path) {
+        let mut target = path.clone();
+        if let Some(query) = Some(req.query_string()).filter(|q| !q.is_empty()) {
+            target = format!("{target}?{query}");
+        }
+        let location = format!("/logga-in?next={}", url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>());
+        let response = HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
+        return Ok(req.into_response(response));
+    }
+
+    let actor = match &signed_in {
+        Some((user, _, _)) => audit::Actor { user_id: Some(user.id.clone()), email: Some(user.email.clone()), ip: Some(ip.clone()) },
+        None => audit::Actor { ip: Some(ip.clone()), ..Default::default() },
+    };
+
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let submitted = match submitted_csrf(&mut req).await {
+            Err(refused) => return Ok(req.into_response(refused.error_response())),
+            Ok(token) => token,
+        };
+        let same_origin = origin_matches(&req, &state.config.base_url);
+        if !same_origin || !submitted.is_some_and(|t| constant_time_eq(&t, &csrf)) {
+            let detail = if same_origin { "missing or wrong CSRF token" } else { "foreign Origin" };
+            let target = format!("{} {path}", req.method());
+            state.run(move |conn| Ok(audit::record(conn, &actor, audit::Action::CsrfRejected, Some(&target), detail)?)).await?;
+            return Ok(req.into_response(AppError::Csrf.error_response()));
+        }
+    }
+
+    if let Some((user, organisation_name, token)) = signed_in {
+        if path.starts_with("/admin") && user.role != Role::Admin {
+            let target = path.clone();
+            state.run(move |conn| Ok(audit::record(conn, &actor, audit::Action::AccessDenied, Some(&target), "administration")?)).await?;
+            let refused = AppError::Forbidden("Sidan är till för administratörer.");
+            return Ok(req.into_response(refused.error_response()));
+        }
+        req.extensions_mut().insert(CurrentUser { user, organisation_name, csrf, session_token: token, ip });
+    } else {
+        req.extensions_mut().insert(Visitor { csrf, ip });
+    }
+
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    if let Some(value) = new_anonymous {
+        let cookie = Cookie::build(ANON_COOKIE, value)
+            .path("/")
+            .http_only(true)
+            .secure(state.config.secure_cookies())
+            .same_site(SameSite::Strict)
+            .finish();
+        response.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(response)
+}
+
+/// The token from the `X-CSRF-Token` header, the `csrf` field of an urlencoded form (the body
+/// is read and put back for the handler), or the `csrf` query parameter of a multipart form.
+async fn submitted_csrf(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
+    if let Some(value) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        return Ok(Some(value.to_owned()));
+    }
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let mut payload = req.take_payload();
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("Formuläret kom inte fram helt: {e}")))?;
+            if body.len() + chunk.len() > FORM_LIMIT {
+                return Err(AppError::TooLarge.into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
+        if url::form_urlencoded::parse(&body).any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return Err(AppError::BadRequest(NUL_REFUSED.into()));
+        }
+        let token = url::form_urlencoded::parse(&body).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
+        req.set_payload(Payload::from(body));
+        return Ok(token);
+    }
+    if content_type.starts_with("multipart/form-data") {
+        let query = req.query_string();
+        return Ok(url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned()));
+    }
+    Ok(None)
+}
+
+/// A browser's `Origin` must be our own: `BASE_URL`, or the host the request was sent to.
+fn origin_matches(req: &ServiceRequest, base_url: &str) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    if origin == base_url {
+        return true;
+    }
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let bare = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).unwrap_or("");
+    !host.is_empty() && bare == host
+}

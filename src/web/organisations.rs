@@ -1,0 +1,81 @@
+//! The registry as users see it: a `local` user sees its own organisation and what lies
+//! below it; the county roles see everything.
+
+use super::error::AppError;
+use super::guard::CurrentUser;
+use super::page::Page;
+use super::{ok_html, AppState};
+use crate::domain::access::Scope;
+use crate::store::organisations::{self, Organisation};
+use crate::store::{audit, users, DbConn};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+/// Refuses (and logs) a look at something outside the user's scope. The answer is a plain
+/// 404, so that it does not even tell whether the thing exists.
+pub fn ensure_in_scope(conn: &mut DbConn, user: &CurrentUser, organisation_id: &str) -> Result<(), AppError> {
+    if visible(conn, user, organisation_id)? {
+        return Ok(());
+    }
+    audit::record(conn, &user.actor(), audit::Action::AccessDenied, Some(organisation_id), "outside the user's organisation")?;
+    Err(AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "organisations/list.html")]
+struct ListPage {
+    ctx: Page,
+    organisations: Vec<Organisation>,
+}
+
+pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    let scope = user.scope();
+    let organisations = state
+        .run(move |conn| {
+            let all = organisations::all(conn)?;
+            Ok(match scope {
+                Scope::County => all,
+                Scope::Subtree(root) => {
+                    let visible = organisations::subtree(conn, &root)?;
+                    all.into_iter().filter(|o| visible.contains(&o.id)).collect()
+                }
+            })
+        })
+        .await?;
+    Ok(ok_html(ListPage { ctx: user.page(), organisations }.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "organisations/show.html")]
+struct ShowPage {
+    ctx: Page,
+    organisation: Organisation,
+    parent: Option<Organisation>,
+    children: Vec<Organisation>,
+    contacts: Vec<users::User>,
+}
+
+pub async fn show(state: web::Data<AppState>, user: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let viewer = user.clone();
+    let page = state
+        .run(move |conn| {
+            ensure_in_scope(conn, &viewer, &id)?;
+            let organisation = organisations::get(conn, &id)?.ok_or(AppError::NotFound)?;
+            let parent = match &organisation.parent_id {
+                Some(parent) if visible(conn, &viewer, parent)? => organisations::get(conn, parent)?,
+                _ => None,
+            };
+            let children = organisations::children(conn, &id)?;
+            let contacts = users::in_organisations(conn, std::slice::from_ref(&id))?;
+            Ok(ShowPage { ctx: viewer.page(), organisation, parent, children, contacts })
+        })
+        .await?;
+    Ok(ok_html(page.render()?))
+}
+
+/// Whether the organisation exists and lies within the user's scope.
+fn visible(conn: &mut DbConn, user: &CurrentUser, organisation_id: &str) -> Result<bool, AppError> {
+    let lineage = organisations::lineage(conn, organisation_id)?;
+    Ok(!lineage.is_empty() && user.scope().covers(lineage.iter().map(String::as_str)))
+}

@@ -1,0 +1,47 @@
+//! What every page's layout needs: the signed-in user (if any) and the CSRF token.
+
+use crate::domain::access::Role;
+
+#[derive(Clone, Default)]
+pub struct Page {
+    pub user: Option<PageUser>,
+    pub csrf: String,
+    /// A one-line confirmation shown at the top ("Lösenordet är bytt.").
+    pub notice: Option<&'static str>,
+}
+
+#[derive(Clone)]
+pub struct PageUser {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub organisation_name: String,
+}
+
+impl Page {
+    pub fn anonymous() -> Page {
+        Page::default()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+    }
+
+    pub fn with_notice(mut self, notice: Option<&'static str>) -> Page {
+        self.notice = notice;
+        self
+    }
+}
+
+/// Confirmations passed in the query string after a redirect (`?klart=losenord`); only these
+/// fixed texts can be shown, so the parameter cannot inject anything.
+pub fn notice(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "losenord" => Some("Ditt lösenord är bytt. Andra inloggningar har loggats ut."),
+        "aterstallt" => Some("Ditt lösenord är sparat. Logga in med det nya lösenordet."),
+        "utloggad" => Some("Du är utloggad."),
+        "anvandare" => Some("Användaren är sparad."),
+        "enhet" => Some("Enheten är sparad."),
+        _ => None,
+    }
+}

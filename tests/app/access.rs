@@ -1,0 +1,90 @@
+use crate::helpers::*;
+use tvistetrappa::store::users;
+
+/// Every route that takes an id, with an id of something that belongs to Huddinge.
+async fn huddinge_routes(app: &TestApp) -> Vec<String> {
+    let mut conn = app.db();
+    let huddinge_user = users::by_email(&mut conn, HUDDINGE).unwrap().unwrap();
+    vec![
+        "/organisationer/kommun-0126".to_owned(),
+        format!("/admin/anvandare/{}", huddinge_user.id),
+        "/admin/enheter/enh-vc-flemingsberg".to_owned(),
+    ]
+}
+
+#[actix_web::test]
+async fn a_botkyrka_user_sees_nothing_of_huddinge() {
+    let app = spawn_app().await;
+    let routes = huddinge_routes(&app).await;
+    app.login_as(BOTKYRKA).await;
+    for route in &routes {
+        let response = app.get(route).await;
+        assert!(matches!(response.status, 403 | 404), "{route}: {}", response.status);
+        for secret in ["Huddinge", "erik.holm", "Erik Holm", "Flemingsberg"] {
+            assert!(!response.body.contains(secret), "{route} shows {secret}");
+        }
+    }
+    let list = app.get("/organisationer").await;
+    assert!(list.body.contains("Botkyrka kommun"));
+    assert!(!list.body.contains("Huddinge"));
+    // Posting to Huddinge's things is refused too, and changes nothing.
+    let token = app.csrf().await;
+    for route in &routes[1..] {
+        let response = app.post_raw(route, &[("csrf", &token), ("name", "Ändrad"), ("role", "admin"), ("organisation_id", "kommun-0127")]).await;
+        assert_eq!(response.status, 403, "{route}");
+    }
+    let mut conn = app.db();
+    let huddinge = users::by_email(&mut conn, HUDDINGE).unwrap().unwrap();
+    assert_eq!(huddinge.name, "Erik Holm");
+    assert_eq!(huddinge.organisation_id, "kommun-0126");
+}
+
+#[actix_web::test]
+async fn refused_access_is_logged() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    assert_eq!(app.get("/organisationer/kommun-0126").await.status, 404);
+    assert_eq!(app.get("/admin/logg").await.status, 403);
+    app.login_as(ADMIN).await;
+    let log = app.get("/admin/logg?handelse=access_denied").await;
+    assert!(log.body.contains("kommun-0126"));
+    assert!(log.body.contains("/admin/logg"));
+    assert!(log.body.contains(BOTKYRKA));
+}
+
+#[actix_web::test]
+async fn a_city_user_sees_its_districts_and_a_district_user_only_its_own() {
+    let app = spawn_app().await;
+    app.login_as("lena.sjoberg@stockholm.example").await;
+    assert_eq!(app.get("/organisationer/sdo-bromma").await.status, 200);
+    assert_eq!(app.get("/organisationer/sdo-sodermalm").await.status, 200);
+    assert_eq!(app.get("/organisationer/kommun-0127").await.status, 404);
+    app.login_as("omar.said@stockholm.example").await;
+    assert_eq!(app.get("/organisationer/sdo-sodermalm").await.status, 200);
+    assert_eq!(app.get("/organisationer/sdo-bromma").await.status, 404);
+    assert_eq!(app.get("/organisationer/kommun-0180").await.status, 404);
+}
+
+#[actix_web::test]
+async fn county_roles_see_every_organisation() {
+    let app = spawn_app().await;
+    for email in ["lars.ek@storsthlm.example", "maria.sund@hsf.example", "johan.lund@styrgruppen.example", "karin.wall@vis.example"] {
+        app.login_as(email).await;
+        let page = app.get("/organisationer/kommun-0126").await;
+        assert_eq!(page.status, 200, "{email}");
+        assert!(page.body.contains("erik.holm@huddinge.example"));
+    }
+}
+
+#[actix_web::test]
+async fn anonymous_visitors_are_sent_to_the_login_page_from_everywhere_but_public_pages() {
+    let app = spawn_app().await;
+    for path in ["/", "/organisationer", "/organisationer/kommun-0126", "/admin/anvandare", "/admin/logg", "/konto/losenord", "/finns-inte"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status, 303, "{path}");
+        assert!(response.location().starts_with("/logga-in?next="), "{path}");
+    }
+    for path in ["/logga-in", "/glomt-losenord", "/static/app.css", "/healthz"] {
+        assert_eq!(app.get(path).await.status, 200, "{path}");
+    }
+}

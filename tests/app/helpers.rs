@@ -1,0 +1,255 @@
+//! The test harness: `spawn_app()` starts the real app on port 0 against a fresh database —
+//! a temporary SQLite file, or, when `TEST_DATABASE_URL` is set, a new PostgreSQL database
+//! cloned from a migrated template.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use tvistetrappa::config::{Config, Settings};
+use tvistetrappa::db::DbUrl;
+use tvistetrappa::web::{self, AppState};
+
+pub const DEMO_PASSWORD: &str = tvistetrappa::demo::DEMO_PASSWORD;
+pub const BOTKYRKA: &str = "anna.berg@botkyrka.example";
+pub const HUDDINGE: &str = "erik.holm@huddinge.example";
+pub const ADMIN: &str = "admin@tvistetrappa.example";
+
+pub struct TestApp {
+    pub address: String,
+    pub config: Config,
+    pub pool: tvistetrappa::db::Pool,
+    client: awc::Client,
+    cookies: std::cell::RefCell<HashMap<String, String>>,
+    _dir: tempfile::TempDir,
+    /// Dropped with the app, which drops the test's PostgreSQL database.
+    _postgres: Option<PgDatabase>,
+}
+
+pub struct Response {
+    pub status: u16,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn location(&self) -> String {
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+    }
+
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).unwrap_or_else(|| panic!("no CSRF field in:\n{}", self.body)) + marker.len();
+        self.body[start..start + 64].to_owned()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin_url) => {
+            let db = PgDatabase::create(&admin_url);
+            (db.url.clone(), Some(db))
+        }
+        None => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let port = listener.local_addr().unwrap().port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut config = Config::from_settings(Settings {
+        database_url: Some(database_url),
+        bind: Some(format!("127.0.0.1:{port}")),
+        base_url: Some(address.clone()),
+        data_dir: Some(dir.path().to_path_buf()),
+        pool_size: Some(4),
+        workers: Some(1),
+        ..Settings::default()
+    })
+    .expect("test config");
+    config.fast_password_hashing = true;
+    config.database.migrate().expect("migrations");
+    let mut conn = config.database.connect().expect("connect");
+    tvistetrappa::demo::load(&mut conn, true).expect("demo data");
+    drop(conn);
+    let pool = config.database.pool(config.pool_size).expect("pool");
+    let state = actix_web::web::Data::new(AppState { config: config.clone(), pool: pool.clone() });
+    let server = web::serve(state, listener).expect("server");
+    actix_web::rt::spawn(server);
+    let client = awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(30)).finish();
+    TestApp { address, config, pool, client, cookies: Default::default(), _dir: dir, _postgres: postgres }
+}
+
+impl TestApp {
+    pub fn db(&self) -> tvistetrappa::db::PooledConn {
+        self.pool.get().expect("db connection")
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.borrow().get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies.borrow_mut().insert(name.to_owned(), value.to_owned());
+    }
+
+    pub fn forget_cookies(&self) {
+        self.cookies.borrow_mut().clear();
+    }
+
+    async fn finish(&self, mut response: awc::ClientResponse<impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin>) -> Response {
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap_or("");
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() || text.contains("Max-Age=0") {
+                    self.cookies.borrow_mut().remove(name);
+                } else {
+                    self.cookies.borrow_mut().insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        let body = response.body().limit(50 * 1024 * 1024).await.expect("body");
+        Response { status: response.status().as_u16(), headers: response.headers().clone(), body: String::from_utf8_lossy(&body).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        let request = self.client.get(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header()));
+        let response = request.send().await.expect("GET");
+        self.finish(response).await
+    }
+
+    /// Posts an urlencoded form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let request = self.client.post(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header()));
+        let response = request.send_form(&fields).await.expect("POST");
+        self.finish(response).await
+    }
+
+    /// Opens `form_page`, takes its CSRF token and posts `fields` with it to `action`.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let page = self.get(form_page).await;
+        assert_eq!(page.status, 200, "form page {form_page}: {}", page.body);
+        let token = page.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.submit("/logga-in", "/logga-in", &[("email", email), ("password", password), ("next", "/")]).await
+    }
+
+    /// Signs in a demo user (a fresh cookie jar first) and checks that it worked.
+    pub async fn login_as(&self, email: &str) {
+        self.forget_cookies();
+        let response = self.login(email, DEMO_PASSWORD).await;
+        assert_eq!(response.status, 303, "login of {email}: {}", response.body);
+        assert!(self.cookie("tvs_session").is_some());
+    }
+
+    /// Any page's CSRF token for the signed-in user (the start page has the logout form).
+    pub async fn csrf(&self) -> String {
+        self.get("/").await.csrf()
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// The e-mails written to the outbox folder, oldest first.
+    pub fn sent_mail(&self) -> Vec<String> {
+        let dir: PathBuf = self.config.outbox_dir();
+        let mut files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files.iter().filter(|p| p.extension().is_some_and(|e| e == "eml")).map(|p| decode_mail(&std::fs::read(p).unwrap())).collect()
+    }
+
+    /// The first link to `prefix` in the newest mail to `to`.
+    pub fn link_in_mail(&self, to: &str, prefix: &str) -> String {
+        let mail = self.sent_mail().into_iter().rev().find(|m| m.contains(to)).unwrap_or_else(|| panic!("no mail to {to}"));
+        let start = mail.find(&format!("{}{prefix}", self.address)).expect("link in mail") + self.address.len();
+        mail[start..].split_whitespace().next().unwrap().to_owned()
+    }
+}
+
+/// The .eml files are stored by lettre, which may quoted-printable-encode the body.
+fn decode_mail(raw: &[u8]) -> String {
+    // lettre's FileTransport writes JSON-wrapped envelopes in some versions; plain text here.
+    let text = String::from_utf8_lossy(raw).replace("=\r\n", "").replace("=\n", "");
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut pending: Vec<u8> = Vec::new();
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit() {
+            pending.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+            i += 3;
+            continue;
+        }
+        if !pending.is_empty() {
+            out.push_str(&String::from_utf8_lossy(&pending));
+            pending.clear();
+        }
+        out.push(bytes[i] as char);
+        i += 1;
+    }
+    out.push_str(&String::from_utf8_lossy(&pending));
+    out
+}
+
+/// A PostgreSQL database of one test, dropped with it.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+const TEMPLATE: &str = "tvs_test_template";
+
+fn with_database(url: &str, name: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("TEST_DATABASE_URL");
+    parsed.set_path(&format!("/{name}"));
+    parsed.to_string()
+}
+
+fn admin_sql(admin_url: &str, sql: &str) -> Result<(), diesel::result::Error> {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let mut conn = diesel::pg::PgConnection::establish(admin_url).expect("connect to TEST_DATABASE_URL");
+    conn.batch_execute(sql)
+}
+
+impl PgDatabase {
+    fn create(admin_url: &str) -> PgDatabase {
+        static READY: OnceLock<()> = OnceLock::new();
+        READY.get_or_init(|| {
+            admin_sql(admin_url, &format!("DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")).expect("drop old template");
+            admin_sql(admin_url, &format!("CREATE DATABASE {TEMPLATE}")).expect("template");
+            DbUrl::parse(&with_database(admin_url, TEMPLATE)).unwrap().migrate().expect("migrate template");
+        });
+        let name = format!("tvs_t_{}", uuid::Uuid::new_v4().simple());
+        let mut attempts = 0;
+        // Two tests cloning the template at the same instant can collide; try again.
+        while let Err(e) = admin_sql(admin_url, &format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}")) {
+            attempts += 1;
+            assert!(attempts < 50, "cannot create {name}: {e}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        PgDatabase { admin_url: admin_url.to_owned(), url: with_database(admin_url, &name), name }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = admin_sql(&self.admin_url, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+

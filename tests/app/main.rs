@@ -1,0 +1,9 @@
+//! The one integration-test binary: HTTP tests against the real app on both databases.
+
+mod access;
+mod admin;
+mod auth;
+mod cli;
+mod helpers;
+mod pages;
+mod registry;
