@@ -146,10 +146,7 @@ pub async fn create_user(state: web::Data<AppState>, admin: CurrentUser, form: w
         .await?;
     match outcome {
         Ok(mail) => {
-            let config = state.config.clone();
-            web::block(move || crate::mail::send(&config, mail))
-                .await?
-                .map_err(|e| AppError::Internal(format!("welcome mail: {e}")))?;
+            state.send_mail(mail, "welcome mail").await?;
             Ok(see_other("/admin/anvandare?klart=anvandare"))
         }
         Err(errors) => render_user_form(&state, &admin, None, submitted, errors).await,

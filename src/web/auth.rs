@@ -254,10 +254,7 @@ pub async fn forgot(state: web::Data<AppState>, visitor: Visitor, form: web::For
         })
         .await?;
     if let Some(mail) = mail {
-        let config = state.config.clone();
-        web::block(move || crate::mail::send(&config, mail))
-            .await?
-            .map_err(|e| AppError::Internal(format!("reset mail: {e}")))?;
+        state.send_mail(mail, "reset mail").await?;
     }
     // The same answer whether or not the address has an account, so nobody can probe for one.
     let page = ForgotPage { ctx: visitor.page(), email: String::new(), sent: true, errors: FieldErrors::default() };

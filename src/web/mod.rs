@@ -44,6 +44,12 @@ impl AppState {
     {
         self.run(move |conn| conn.write(work)).await
     }
+
+    /// Sends one e-mail off the async workers; `what` names it in the error log.
+    pub async fn send_mail(&self, mail: crate::mail::Mail, what: &'static str) -> Result<(), AppError> {
+        let config = self.config.clone();
+        web::block(move || crate::mail::send(&config, mail)).await?.map_err(|e| AppError::Internal(format!("{what}: {e}")))
+    }
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Load benchmark: a signed-in page at 64 connections, on SQLite and on PostgreSQL.
+#   bench/http.sh                      # the start page of a local user, 10 s per backend
+#   BENCH_PATH=/organisationer DURATION=30s bench/http.sh
+# Needs wrk (Debian: apt-get install wrk) and, for PostgreSQL, a server at BENCH_PG_URL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-64}"
+BENCH_PATH="${BENCH_PATH:-/}"
+BENCH_USER="${BENCH_USER:-anna.berg@botkyrka.example}"
+PG_ADMIN_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+PORT="${PORT:-18181}"
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+cargo build --release --quiet
+BIN="${CARGO_TARGET_DIR:-target}/release/tvistetrappa"
+WORK=$(mktemp -d)
+SERVER_PID=""
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+login_cookie() {
+    local jar="$WORK/jar" token
+    rm -f "$jar"
+    token=$(curl -s -c "$jar" "http://127.0.0.1:$PORT/logga-in" | grep -o 'name="csrf" value="[^"]*' | head -n 1 | sed 's/.*value="//')
+    curl -s -b "$jar" -c "$jar" -o /dev/null "http://127.0.0.1:$PORT/logga-in" \
+        --data-urlencode "csrf=$token" --data-urlencode "email=$BENCH_USER" \
+        --data-urlencode "password=demo-losenord-2026" --data-urlencode "next=/"
+    awk '$6 == "tvs_session" { print $7 }' "$jar"
+}
+
+run() {
+    local name="$1" url="$2" data="$WORK/$1"
+    mkdir -p "$data"
+    DATABASE_URL="$url" DATA_DIR="$data" RUST_LOG=warn "$BIN" demo >/dev/null
+    DATABASE_URL="$url" DATA_DIR="$data" RUST_LOG=warn BIND="127.0.0.1:$PORT" "$BIN" serve &
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+    local session
+    session=$(login_cookie)
+    [ -n "$session" ] || { echo "could not sign in on $name" >&2; exit 1; }
+    local status
+    status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: tvs_session=$session" "http://127.0.0.1:$PORT$BENCH_PATH")
+    [ "$status" = 200 ] || { echo "$BENCH_PATH answers $status on $name" >&2; exit 1; }
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: tvs_session=$session" "http://127.0.0.1:$PORT$BENCH_PATH" > "$WORK/$name.wrk"
+    local rps p50 p99
+    rps=$(awk '/Requests\/sec/ { print $2 }' "$WORK/$name.wrk")
+    p50=$(awk '$1 == "50%" { print $2 }' "$WORK/$name.wrk")
+    p99=$(awk '$1 == "99%" { print $2 }' "$WORK/$name.wrk")
+    printf '%-11s %-22s %10s req/s   p50 %-9s p99 %s\n' "$name" "$BENCH_PATH" "$rps" "$p50" "$p99"
+    grep -E 'Non-2xx|Socket errors' "$WORK/$name.wrk" || true
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+}
+
+echo "wrk, $CONNECTIONS connections, $DURATION, signed in as $BENCH_USER ($(nproc) cores, load generator on the same machine)"
+run sqlite "sqlite://$WORK/sqlite/bench.db"
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS tvs_bench WITH (FORCE)" -c "CREATE DATABASE tvs_bench"
+    run postgresql "${PG_ADMIN_URL%/*}/tvs_bench"
+else
+    echo "postgresql  skipped: no server at 127.0.0.1:5432"
+fi
