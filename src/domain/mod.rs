@@ -1,6 +1,10 @@
 //! The agreement as pure code: no I/O, unit-tested beside each rule.
 
 pub mod access;
+pub mod calendar;
 pub mod commitments;
+pub mod deadlines;
+pub mod ladder;
+pub mod personnummer;
 pub mod registry;
 pub mod text;
