@@ -85,6 +85,116 @@ diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
 
+
+diesel::table! {
+    case_counters (prefix, year) {
+        prefix -> Text,
+        year -> Integer,
+        last_number -> Integer,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        number -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        consequences -> Text,
+        commitment_id -> Nullable<Text>,
+        filed_by_org -> Text,
+        filed_by_user -> Text,
+        principled -> Bool,
+        occurred_from -> Date,
+        occurred_to -> Nullable<Date>,
+        payment_month -> Nullable<Text>,
+        billing_unit_id -> Nullable<Text>,
+        amount_sek -> Nullable<BigInt>,
+        level -> Text,
+        status -> Text,
+        waiting_for -> Text,
+        answered -> Bool,
+        assessed_by_storsthlm -> Bool,
+        assessed_by_hsf -> Bool,
+        proposal_by_party -> Nullable<Text>,
+        proposal_accepted_by -> Nullable<Text>,
+        has_proposal -> Bool,
+        deadline_on -> Nullable<Date>,
+        level_entered_at -> Timestamp,
+        version -> Integer,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    case_parties (case_id, organisation_id) {
+        case_id -> Text,
+        organisation_id -> Text,
+        side -> Text,
+        registration_number -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_events (id) {
+        id -> Text,
+        case_id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_org_id -> Nullable<Text>,
+        action -> Text,
+        from_level -> Nullable<Text>,
+        to_level -> Nullable<Text>,
+        body -> Text,
+        visible_to_org -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_decisions (id) {
+        id -> Text,
+        case_id -> Text,
+        level -> Text,
+        decided_on -> Date,
+        reference -> Text,
+        body -> Text,
+        outcome -> Text,
+        corrects_id -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_attachments (id) {
+        id -> Text,
+        case_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        content -> Binary,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    level_deadlines (level) {
+        level -> Text,
+        days -> Integer,
+        day_count -> Text,
+    }
+}
+
+diesel::joinable!(case_parties -> cases (case_id));
+diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(case_decisions -> cases (case_id));
+diesel::joinable!(case_attachments -> cases (case_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     commitments,
@@ -93,4 +203,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     login_attempts,
     audit_log,
+    cases,
+    case_parties,
+    case_events,
+    case_decisions,
+    case_attachments,
+    case_counters,
+    level_deadlines,
 );

@@ -39,6 +39,11 @@ impl Role {
         }
     }
 
+    /// Whether the role files cases: local managers, and Storsthlm and HSF officers.
+    pub fn files_cases(self) -> bool {
+        matches!(self, Role::Local | Role::Reviewer)
+    }
+
     /// Whether the role sees the whole county rather than its own organisation.
     pub fn sees_county(self) -> bool {
         !matches!(self, Role::Local)

@@ -109,6 +109,19 @@ impl Level {
         }
     }
 
+    /// The name of this level's field in forms that set something per level.
+    pub fn field_name(self) -> &'static str {
+        match self {
+            Level::Local => "days_local",
+            Level::Review => "days_review",
+            Level::Steering => "days_steering",
+            Level::Vis => "days_vis",
+            Level::NearestManagers => "days_nearest_managers",
+            Level::Directors => "days_directors",
+            Level::Court => "days_court",
+        }
+    }
+
     /// 1-based step on its ladder.
     pub fn step(self) -> usize {
         match self {

@@ -124,3 +124,41 @@ mod tests {
         assert_eq!(new_password("ett-langt-losenord", "ett-langt-losenord"), Ok("ett-langt-losenord".into()));
     }
 }
+
+/// Free text of a case (title, description, reason, comment): bounded, and never holding a
+/// personal identity number, since cases carry no patient identity.
+pub fn case_text(input: &str, max: usize, required: Option<&'static str>) -> Result<String, FieldError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return match required {
+            Some(message) => Err(FieldError(message)),
+            None => Ok(String::new()),
+        };
+    }
+    if text.chars().count() > max {
+        return Err(FieldError("Texten är för lång."));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(FieldError("Texten innehåller otillåtna tecken."));
+    }
+    if super::personnummer::contains(text) {
+        return Err(FieldError(
+            "Texten innehåller ett personnummer eller samordningsnummer. Ärenden får inte innehålla patientuppgifter – ta bort numret.",
+        ));
+    }
+    Ok(text.replace("\r\n", "\n"))
+}
+
+#[cfg(test)]
+mod case_text_tests {
+    use super::*;
+
+    #[test]
+    fn case_text_refuses_identity_numbers_and_keeps_line_breaks() {
+        assert!(case_text("Patient 811218-9876 fick vänta", 1000, None).is_err());
+        assert_eq!(case_text("Rad ett\r\nRad två", 1000, None), Ok("Rad ett\nRad två".into()));
+        assert_eq!(case_text("  ", 1000, Some("Ange en rubrik.")), Err(FieldError("Ange en rubrik.")));
+        assert_eq!(case_text("", 1000, None), Ok(String::new()));
+        assert!(case_text(&"x".repeat(11), 10, None).is_err());
+    }
+}

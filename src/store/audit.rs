@@ -20,9 +20,10 @@ pub enum Action {
     UserDisabled,
     UnitCreated,
     UnitUpdated,
+    DeadlinesChanged,
 }
 
-pub const ALL_ACTIONS: [Action; 14] = [
+pub const ALL_ACTIONS: [Action; 15] = [
     Action::Login,
     Action::LoginFailed,
     Action::LoginThrottled,
@@ -37,6 +38,7 @@ pub const ALL_ACTIONS: [Action; 14] = [
     Action::UserDisabled,
     Action::UnitCreated,
     Action::UnitUpdated,
+    Action::DeadlinesChanged,
 ];
 
 impl Action {
@@ -56,6 +58,7 @@ impl Action {
             Action::UserDisabled => "user_disabled",
             Action::UnitCreated => "unit_created",
             Action::UnitUpdated => "unit_updated",
+            Action::DeadlinesChanged => "deadlines_changed",
         }
     }
 }
@@ -76,6 +79,7 @@ pub fn action_label(action: &str) -> &'static str {
         "user_disabled" => "Användare inaktiverad",
         "unit_created" => "Enhet skapad",
         "unit_updated" => "Enhet ändrad",
+        "deadlines_changed" => "Svarsfrister ändrade",
         _ => "Händelse",
     }
 }

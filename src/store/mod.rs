@@ -1,6 +1,7 @@
 //! Queries per aggregate. Every function takes a [`DbConn`] and works on both backends.
 
 pub mod audit;
+pub mod cases;
 pub mod login_attempts;
 pub mod organisations;
 pub mod password_resets;
@@ -22,4 +23,9 @@ pub fn now() -> NaiveDateTime {
 /// A new sortable id (UUIDv7).
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// Today's date in Stockholm, which the agreement's deadlines count in.
+pub fn today() -> chrono::NaiveDate {
+    Utc::now().with_timezone(&chrono_tz::Europe::Stockholm).date_naive()
 }

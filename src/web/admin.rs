@@ -2,14 +2,16 @@
 //! lets only administrators reach `/admin`.
 
 use super::error::AppError;
-use super::forms::FieldErrors;
+use super::forms::{FieldErrors, FormData};
 use super::guard::CurrentUser;
 use super::page::{notice, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::{Role, ALL_ROLES};
 use crate::domain::text::{self, Email};
 use crate::store::organisations::{self, Organisation, UnitChange, EDITABLE_KINDS};
-use crate::store::{audit, password_resets, sessions, users, DbConn};
+use crate::domain::deadlines::{self, DayCount, DeadlineRule};
+use crate::domain::ladder::{Level, ALL_LEVELS};
+use crate::store::{audit, cases, password_resets, sessions, users, DbConn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -385,4 +387,79 @@ pub async fn audit_log(state: web::Data<AppState>, admin: CurrentUser, query: we
     let actions = audit::ALL_ACTIONS.iter().map(|a| (a.as_str(), audit::action_label(a.as_str()))).collect();
     let page = AuditPage { ctx: admin.page(), entries, page, has_more, action: action.unwrap_or_default(), actions };
     Ok(ok_html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "admin/deadlines.html")]
+struct DeadlinesPage {
+    ctx: Page,
+    rows: Vec<DeadlineRow>,
+    errors: FieldErrors,
+}
+
+struct DeadlineRow {
+    level: Level,
+    ladder: &'static str,
+    days: String,
+    count: String,
+}
+
+fn deadline_rows(rules: Vec<(Level, Option<DeadlineRule>)>) -> Vec<DeadlineRow> {
+    rules
+        .into_iter()
+        .map(|(level, rule)| DeadlineRow {
+            level,
+            ladder: if matches!(level, Level::NearestManagers | Level::Directors | Level::Court) { "Betalningstvister" } else { "Avvikelser och tolkningsfrågor" },
+            days: rule.map(|r| r.days.to_string()).unwrap_or_default(),
+            count: rule.map_or(DayCount::Calendar, |r| r.count).as_str().to_owned(),
+        })
+        .collect()
+}
+
+pub async fn deadlines(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Notice>) -> Result<HttpResponse, AppError> {
+    let rules = state.run(|conn| Ok(cases::level_rules(conn)?)).await?;
+    let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
+    Ok(ok_html(DeadlinesPage { ctx, rows: deadline_rows(rules), errors: FieldErrors::default() }.render()?))
+}
+
+pub async fn save_deadlines(state: web::Data<AppState>, admin: CurrentUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let form = FormData::parse(&body);
+    let mut errors = FieldErrors::default();
+    let mut rules = Vec::new();
+    for level in ALL_LEVELS {
+        let days = form.get(&format!("days_{}", level.as_str())).trim().to_owned();
+        let count = DayCount::parse(form.get(&format!("count_{}", level.as_str()))).unwrap_or(DayCount::Calendar);
+        let rule = if days.is_empty() {
+            None
+        } else {
+            match days.parse::<u32>() {
+                Ok(days) if (1..=deadlines::MAX_DAYS).contains(&days) => Some(DeadlineRule { days, count }),
+                _ => {
+                    errors.add(level.field_name(), format!("{}: ange ett antal dagar mellan 1 och {}, eller lämna tomt för ingen frist.", level.label(), deadlines::MAX_DAYS));
+                    None
+                }
+            }
+        };
+        rules.push((level, rule));
+    }
+    if !errors.is_empty() {
+        let page = DeadlinesPage { ctx: admin.page(), rows: deadline_rows(rules), errors };
+        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?));
+    }
+    let actor = admin.actor();
+    state
+        .write(move |conn| {
+            let mut detail = Vec::new();
+            for (level, rule) in &rules {
+                cases::set_level_rule(conn, *level, *rule)?;
+                detail.push(match rule {
+                    Some(r) => format!("{} {} {}", level.as_str(), r.days, r.count.as_str()),
+                    None => format!("{} none", level.as_str()),
+                });
+            }
+            audit::record(conn, &actor, audit::Action::DeadlinesChanged, None, &detail.join(", "))?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other("/admin/frister?klart=frister"))
 }

@@ -5,7 +5,11 @@ use super::guard::CurrentUser;
 use super::page::{notice, Page};
 use super::{ok_html, AppState};
 use crate::domain::access::Role;
-use crate::store::{audit, login_attempts, users};
+use crate::domain::ladder::WaitingFor;
+use crate::store::{audit, cases, login_attempts, organisations, today, users};
+
+/// How many waiting cases the start page lists (the rest are a click away).
+const AWAITING_SHOWN: i64 = 50;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -17,6 +21,9 @@ struct StartPage {
     role: Role,
     organisation_id: String,
     admin: Option<AdminSummary>,
+    /// Open cases whose next move is the user's, soonest deadline first.
+    rows: Vec<super::cases::Row>,
+    overdue: usize,
 }
 
 struct AdminSummary {
@@ -49,11 +56,31 @@ pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Qu
     } else {
         None
     };
+    let role = user.user.role;
+    let organisation = user.user.organisation_id.clone();
+    let awaiting = state
+        .run(move |conn| {
+            let waiting = match role {
+                Role::Local => {
+                    let subtree = organisations::subtree(conn, &organisation)?;
+                    return Ok(cases::awaiting(conn, Some(&subtree), None, AWAITING_SHOWN)?);
+                }
+                Role::Reviewer => WaitingFor::Reviewers,
+                Role::Steering => WaitingFor::SteeringGroup,
+                Role::Secretariat => WaitingFor::Vis,
+                Role::Admin => return Ok(Vec::new()),
+            };
+            Ok(cases::awaiting(conn, None, Some(waiting), AWAITING_SHOWN)?)
+        })
+        .await?;
+    let rows = super::cases::rows(awaiting, today());
     let page = StartPage {
         ctx: user.page().with_notice(notice(query.klart.as_deref())),
-        role: user.user.role,
+        role,
         organisation_id: user.user.organisation_id.clone(),
         admin,
+        overdue: rows.iter().filter(|r| r.overdue).count(),
+        rows,
     };
     Ok(ok_html(page.render()?))
 }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cases;
 pub mod error;
 pub mod forms;
 pub mod guard;
@@ -68,6 +69,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/glomt-losenord", web::post().to(auth::forgot))
         .route("/aterstall/{token}", web::get().to(auth::reset_form))
         .route("/aterstall/{token}", web::post().to(auth::reset))
+        .route("/arenden", web::get().to(cases::list))
+        .route("/arenden/nytt", web::get().to(cases::new_form))
+        .route("/arenden/nytt", web::post().to(cases::create))
+        .route("/arenden/{number}", web::get().to(cases::show))
+        .route("/arenden/{number}/atgard", web::post().to(cases::act))
+        .route("/arenden/{number}/bilagor", web::post().to(cases::upload))
+        .route("/arenden/{number}/bilagor/{id}", web::get().to(cases::download))
         .route("/organisationer", web::get().to(organisations::list))
         .route("/organisationer/{id}", web::get().to(organisations::show))
         .route("/admin/anvandare", web::get().to(admin::users))
@@ -80,6 +88,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/enheter/ny", web::post().to(admin::create_unit))
         .route("/admin/enheter/{id}", web::get().to(admin::edit_unit_form))
         .route("/admin/enheter/{id}", web::post().to(admin::update_unit))
+        .route("/admin/frister", web::get().to(admin::deadlines))
+        .route("/admin/frister", web::post().to(admin::save_deadlines))
         .route("/admin/logg", web::get().to(admin::audit_log));
 }
 

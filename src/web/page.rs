@@ -42,6 +42,13 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "utloggad" => Some("Du är utloggad."),
         "anvandare" => Some("Användaren är sparad."),
         "enhet" => Some("Enheten är sparad."),
+        "frister" => Some("Svarsfristerna är sparade. De gäller ärenden som når en nivå från och med nu."),
         _ => None,
     }
+}
+
+/// A stored UTC time as Stockholm wall-clock time, the way users read it.
+pub fn local_time(utc: chrono::NaiveDateTime) -> String {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Stockholm.from_utc_datetime(&utc).format("%Y-%m-%d %H:%M").to_string()
 }

@@ -3,9 +3,20 @@ use tvistetrappa::store::users;
 
 /// Every route that takes an id, with an id of something that belongs to Huddinge.
 async fn huddinge_routes(app: &TestApp) -> Vec<String> {
+    app.login_as(HUDDINGE).await;
+    let number = app
+        .file_case("deviation", &[("title", "Huddinges ärende"), ("filed_by_org", "kommun-0126"), ("counterpart", "enh-karolinska-huddinge-akutgeriatrik"), ("commitment_id", "process.ready-notice"), ("occurred_from", "2026-11-01"), ("description", "Erik Holm skriver.")])
+        .await;
+    assert_eq!(app.upload(&number, "huddinge.pdf", b"%PDF-1.4 Huddinge").await.status, 303);
+    let page = app.get(&format!("/arenden/{number}")).await;
+    let start = page.body.find(&format!("/arenden/{number}/bilagor/")).unwrap();
+    let attachment = page.body[start..].split('"').next().unwrap().to_owned();
     let mut conn = app.db();
     let huddinge_user = users::by_email(&mut conn, HUDDINGE).unwrap().unwrap();
     vec![
+        format!("/arenden/{number}"),
+        format!("/arenden/{number}/atgard"),
+        attachment,
         "/organisationer/kommun-0126".to_owned(),
         format!("/admin/anvandare/{}", huddinge_user.id),
         "/admin/enheter/enh-vc-flemingsberg".to_owned(),
@@ -19,7 +30,7 @@ async fn a_botkyrka_user_sees_nothing_of_huddinge() {
     app.login_as(BOTKYRKA).await;
     for route in &routes {
         let response = app.get(route).await;
-        assert!(matches!(response.status, 403 | 404), "{route}: {}", response.status);
+        assert!(matches!(response.status, 403 | 404 | 405), "{route}: {}", response.status);
         for secret in ["Huddinge", "erik.holm", "Erik Holm", "Flemingsberg"] {
             assert!(!response.body.contains(secret), "{route} shows {secret}");
         }
@@ -29,10 +40,13 @@ async fn a_botkyrka_user_sees_nothing_of_huddinge() {
     assert!(!list.body.contains("Huddinge"));
     // Posting to Huddinge's things is refused too, and changes nothing.
     let token = app.csrf().await;
-    for route in &routes[1..] {
+    for route in &routes[4..] {
         let response = app.post_raw(route, &[("csrf", &token), ("name", "Ändrad"), ("role", "admin"), ("organisation_id", "kommun-0127")]).await;
         assert_eq!(response.status, 403, "{route}");
     }
+    let case_action = app.post_raw(&routes[1], &[("csrf", &token), ("version", "1"), ("action", "comment"), ("text", "Intrång")]).await;
+    assert_eq!(case_action.status, 404);
+    assert!(!case_action.body.contains("Huddinges ärende"));
     let mut conn = app.db();
     let huddinge = users::by_email(&mut conn, HUDDINGE).unwrap().unwrap();
     assert_eq!(huddinge.name, "Erik Holm");

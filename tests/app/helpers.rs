@@ -253,3 +253,56 @@ impl Drop for PgDatabase {
     }
 }
 
+
+impl TestApp {
+    /// Files a case through the form; returns its number.
+    pub async fn file_case(&self, kind: &str, fields: &[(&str, &str)]) -> String {
+        let mut all = vec![("kind", kind)];
+        all.extend_from_slice(fields);
+        let response = self.submit(&format!("/arenden/nytt?typ={kind}"), "/arenden/nytt", &all).await;
+        assert_eq!(response.status, 303, "filing failed: {}", response.body);
+        let location = response.location();
+        location.trim_start_matches("/arenden/").split('?').next().unwrap().to_owned()
+    }
+
+    /// Takes an action on a case through its page (CSRF token and version from the page).
+    pub async fn act(&self, number: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let page = self.get(&format!("/arenden/{number}")).await;
+        assert_eq!(page.status, 200, "case page {number}: {}", page.body);
+        let version = case_version(&page.body);
+        let token = page.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &token), ("version", &version), ("action", action)];
+        all.extend_from_slice(fields);
+        self.post_raw(&format!("/arenden/{number}/atgard"), &all).await
+    }
+
+    /// Posts a multipart form (the CSRF token rides in the URL, as the page's form does).
+    pub async fn upload(&self, number: &str, filename: &str, content: &[u8]) -> Response {
+        let page = self.get(&format!("/arenden/{number}")).await;
+        let version = case_version(&page.body);
+        let boundary = "tvistetrappa-test-boundary";
+        let mut body = Vec::new();
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n{version}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let url = format!("{}/arenden/{number}/bilagor?csrf={}", self.address, page.csrf());
+        let response = self
+            .client
+            .post(url)
+            .insert_header(("cookie", self.cookie_header()))
+            .insert_header(("content-type", format!("multipart/form-data; boundary={boundary}")))
+            .send_body(body)
+            .await
+            .expect("upload");
+        self.finish(response).await
+    }
+}
+
+pub fn case_version(body: &str) -> String {
+    let marker = "name=\"version\" value=\"";
+    let start = body.find(marker).expect("a version field") + marker.len();
+    body[start..].split('"').next().unwrap().to_owned()
+}

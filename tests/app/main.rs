@@ -3,6 +3,7 @@
 mod access;
 mod admin;
 mod auth;
+mod cases;
 mod cli;
 mod helpers;
 mod pages;

@@ -1,0 +1,656 @@
+//! Cases, their parties, history, decisions and attachments.
+
+use super::{new_id, now, DbConn, QueryResult};
+use crate::db::schema::{case_attachments, case_counters, case_decisions, case_events, case_parties, cases, level_deadlines, organisations, users};
+use crate::db_run;
+use crate::domain::deadlines::{self, DayCount, DeadlineRule};
+use crate::domain::ladder::{CaseKind, CaseState, Level, Outcome, Proposal, Side, Status, WaitingFor};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct CaseRow {
+    pub id: String,
+    pub number: String,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub consequences: String,
+    pub commitment_id: Option<String>,
+    pub filed_by_org: String,
+    pub filed_by_user: String,
+    pub principled: bool,
+    pub occurred_from: NaiveDate,
+    pub occurred_to: Option<NaiveDate>,
+    pub payment_month: Option<String>,
+    pub billing_unit_id: Option<String>,
+    pub amount_sek: Option<i64>,
+    pub level: String,
+    pub status: String,
+    pub waiting_for: String,
+    pub answered: bool,
+    pub assessed_by_storsthlm: bool,
+    pub assessed_by_hsf: bool,
+    pub proposal_by_party: Option<String>,
+    pub proposal_accepted_by: Option<String>,
+    pub has_proposal: bool,
+    pub deadline_on: Option<NaiveDate>,
+    pub level_entered_at: NaiveDateTime,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+impl CaseRow {
+    pub fn kind(&self) -> CaseKind {
+        CaseKind::parse(&self.kind).unwrap_or(CaseKind::Deviation)
+    }
+
+    pub fn level(&self) -> Level {
+        Level::parse(&self.level).unwrap_or(Level::Local)
+    }
+
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Open)
+    }
+
+    pub fn waiting_for(&self) -> WaitingFor {
+        WaitingFor::parse(&self.waiting_for).unwrap_or(WaitingFor::Nobody)
+    }
+
+    /// The ladder's view of the case.
+    pub fn state(&self, parties: &[Party]) -> CaseState {
+        CaseState {
+            kind: self.kind(),
+            level: self.level(),
+            status: self.status(),
+            answered: self.answered,
+            assessed_by_storsthlm: self.assessed_by_storsthlm,
+            assessed_by_hsf: self.assessed_by_hsf,
+            proposal: self.has_proposal.then(|| Proposal {
+                by_party: self.proposal_by_party.clone(),
+                accepted_by: split_list(self.proposal_accepted_by.as_deref()),
+            }),
+            parties: parties.iter().map(|p| (p.organisation_id.clone(), p.side)).collect(),
+        }
+    }
+}
+
+fn split_list(list: Option<&str>) -> Vec<String> {
+    list.unwrap_or("").split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct Party {
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub side: Side,
+    pub registration_number: Option<String>,
+}
+
+pub struct NewCase {
+    pub kind: CaseKind,
+    pub title: String,
+    pub description: String,
+    pub consequences: String,
+    pub commitment_id: Option<String>,
+    pub filed_by_org: String,
+    pub filed_by_user: String,
+    pub filer_registration: Option<String>,
+    pub counterparts: Vec<String>,
+    pub principled: bool,
+    pub occurred_from: NaiveDate,
+    pub occurred_to: Option<NaiveDate>,
+    pub payment_month: Option<String>,
+    pub billing_unit_id: Option<String>,
+    pub amount_sek: Option<i64>,
+}
+
+/// The next human number of the kind and year (`AV-2026-0001`); unique also when two
+/// cases are filed at the same instant, because the counter row is locked by the update.
+fn next_number(conn: &mut DbConn, kind: CaseKind, year: i32) -> QueryResult<String> {
+    let prefix = kind.prefix();
+    db_run!(conn, |c| diesel::insert_into(case_counters::table)
+        .values((case_counters::prefix.eq(prefix), case_counters::year.eq(year), case_counters::last_number.eq(0)))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    let number: i32 = db_run!(conn, |c| diesel::update(case_counters::table.find((prefix, year)))
+        .set(case_counters::last_number.eq(case_counters::last_number + 1))
+        .returning(case_counters::last_number)
+        .get_result(c))?;
+    Ok(format!("{prefix}-{year}-{number:04}"))
+}
+
+/// The deadline rule of a level, as the administrators have set it.
+pub fn level_rule(conn: &mut DbConn, level: Level) -> QueryResult<Option<DeadlineRule>> {
+    let row: Option<(i32, String)> = db_run!(conn, |c| level_deadlines::table
+        .find(level.as_str())
+        .select((level_deadlines::days, level_deadlines::day_count))
+        .first(c)
+        .optional())?;
+    Ok(row.and_then(|(days, count)| Some(DeadlineRule { days: u32::try_from(days).ok()?, count: DayCount::parse(&count)? })))
+}
+
+pub fn level_rules(conn: &mut DbConn) -> QueryResult<Vec<(Level, Option<DeadlineRule>)>> {
+    let mut rules = Vec::new();
+    for level in crate::domain::ladder::ALL_LEVELS {
+        rules.push((level, level_rule(conn, level)?));
+    }
+    Ok(rules)
+}
+
+pub fn set_level_rule(conn: &mut DbConn, level: Level, rule: Option<DeadlineRule>) -> QueryResult<()> {
+    db_run!(conn, |c| diesel::delete(level_deadlines::table.find(level.as_str())).execute(c))?;
+    if let Some(rule) = rule {
+        db_run!(conn, |c| diesel::insert_into(level_deadlines::table)
+            .values((level_deadlines::level.eq(level.as_str()), level_deadlines::days.eq(rule.days as i32), level_deadlines::day_count.eq(rule.count.as_str())))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+fn deadline_for(conn: &mut DbConn, level: Level, today: NaiveDate) -> QueryResult<Option<NaiveDate>> {
+    Ok(level_rule(conn, level)?.map(|rule| deadlines::due_date(today, rule)))
+}
+
+fn search_text(number: &str, title: &str, description: &str) -> String {
+    format!("{number} {title} {description}").to_lowercase()
+}
+
+/// Files a case (inside the caller's transaction); returns its number.
+pub fn create(conn: &mut DbConn, new: &NewCase, today: NaiveDate) -> QueryResult<String> {
+    let id = new_id();
+    let at = now();
+    let number = next_number(conn, new.kind, chrono::Datelike::year(&today))?;
+    let mut parties = vec![(new.filed_by_org.clone(), Side::Filer)];
+    parties.extend(new.counterparts.iter().map(|o| (o.clone(), Side::Counterpart)));
+    let state = CaseState::new(new.kind, new.principled, parties);
+    let deadline = deadline_for(conn, state.level, today)?;
+    db_run!(conn, |c| diesel::insert_into(cases::table)
+        .values((
+            cases::id.eq(&id),
+            cases::number.eq(&number),
+            cases::kind.eq(new.kind.as_str()),
+            cases::title.eq(&new.title),
+            cases::description.eq(&new.description),
+            cases::consequences.eq(&new.consequences),
+            cases::commitment_id.eq(&new.commitment_id),
+            cases::filed_by_org.eq(&new.filed_by_org),
+            cases::filed_by_user.eq(&new.filed_by_user),
+            cases::principled.eq(new.principled),
+            cases::occurred_from.eq(new.occurred_from),
+            cases::occurred_to.eq(new.occurred_to),
+            cases::payment_month.eq(&new.payment_month),
+            cases::billing_unit_id.eq(&new.billing_unit_id),
+            cases::amount_sek.eq(new.amount_sek),
+            cases::level.eq(state.level.as_str()),
+            cases::status.eq(state.status.as_str()),
+            cases::waiting_for.eq(state.waiting_for().as_str()),
+            cases::answered.eq(false),
+            cases::assessed_by_storsthlm.eq(false),
+            cases::assessed_by_hsf.eq(false),
+            cases::has_proposal.eq(false),
+            cases::deadline_on.eq(deadline),
+            cases::level_entered_at.eq(at),
+            cases::version.eq(1),
+            cases::search_text.eq(search_text(&number, &new.title, &new.description)),
+            cases::created_at.eq(at),
+            cases::updated_at.eq(at),
+        ))
+        .execute(c))?;
+    db_run!(conn, |c| diesel::insert_into(case_parties::table)
+        .values((
+            case_parties::case_id.eq(&id),
+            case_parties::organisation_id.eq(&new.filed_by_org),
+            case_parties::side.eq(Side::Filer.as_str()),
+            case_parties::registration_number.eq(&new.filer_registration),
+        ))
+        .execute(c))?;
+    for counterpart in &new.counterparts {
+        db_run!(conn, |c| diesel::insert_into(case_parties::table)
+            .values((
+                case_parties::case_id.eq(&id),
+                case_parties::organisation_id.eq(counterpart),
+                case_parties::side.eq(Side::Counterpart.as_str()),
+            ))
+            .execute(c))?;
+    }
+    add_event(
+        conn,
+        &NewEvent {
+            case_id: &id,
+            actor_id: Some(&new.filed_by_user),
+            actor_org_id: Some(&new.filed_by_org),
+            action: "filed",
+            from_level: None,
+            to_level: Some(state.level),
+            body: &new.description,
+            visible_to_org: None,
+        },
+    )?;
+    Ok(number)
+}
+
+pub fn by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<CaseRow>> {
+    db_run!(conn, |c| cases::table.filter(cases::number.eq(number)).select(CaseRow::as_select()).first(c).optional())
+}
+
+pub fn parties(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Party>> {
+    let rows: Vec<(String, String, String, Option<String>)> = db_run!(conn, |c| case_parties::table
+        .inner_join(organisations::table.on(organisations::id.eq(case_parties::organisation_id)))
+        .filter(case_parties::case_id.eq(case_id))
+        .order((case_parties::side.desc(), organisations::name))
+        .select((case_parties::organisation_id, organisations::name, case_parties::side, case_parties::registration_number))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(organisation_id, organisation_name, side, registration_number)| Party {
+            organisation_id,
+            organisation_name,
+            side: Side::parse(&side).unwrap_or(Side::Counterpart),
+            registration_number,
+        })
+        .collect())
+}
+
+pub fn set_registration_number(conn: &mut DbConn, case_id: &str, organisation_id: &str, number: Option<&str>) -> QueryResult<usize> {
+    db_run!(conn, |c| diesel::update(case_parties::table.find((case_id, organisation_id)))
+        .set(case_parties::registration_number.eq(number))
+        .execute(c))
+}
+
+pub struct NewEvent<'a> {
+    pub case_id: &'a str,
+    pub actor_id: Option<&'a str>,
+    pub actor_org_id: Option<&'a str>,
+    pub action: &'a str,
+    pub from_level: Option<Level>,
+    pub to_level: Option<Level>,
+    pub body: &'a str,
+    /// Some(org) for an internal note that only that organisation sees.
+    pub visible_to_org: Option<&'a str>,
+}
+
+pub fn add_event(conn: &mut DbConn, event: &NewEvent) -> QueryResult<()> {
+    let id = new_id();
+    let at = now();
+    db_run!(conn, |c| diesel::insert_into(case_events::table)
+        .values((
+            case_events::id.eq(&id),
+            case_events::case_id.eq(event.case_id),
+            case_events::at.eq(at),
+            case_events::actor_id.eq(event.actor_id),
+            case_events::actor_org_id.eq(event.actor_org_id),
+            case_events::action.eq(event.action),
+            case_events::from_level.eq(event.from_level.map(Level::as_str)),
+            case_events::to_level.eq(event.to_level.map(Level::as_str)),
+            case_events::body.eq(event.body),
+            case_events::visible_to_org.eq(event.visible_to_org),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub at: NaiveDateTime,
+    pub actor_name: Option<String>,
+    pub actor_org_name: Option<String>,
+    pub action: String,
+    pub from_level: Option<Level>,
+    pub to_level: Option<Level>,
+    pub body: String,
+    pub internal: bool,
+}
+
+/// The case's history, oldest first, with the internal notes of `viewer_org` only.
+pub fn events(conn: &mut DbConn, case_id: &str, viewer_org: &str) -> QueryResult<Vec<Event>> {
+    type Row = (NaiveDateTime, Option<String>, Option<String>, String, Option<String>, Option<String>, String, Option<String>);
+    let rows: Vec<Row> = db_run!(conn, |c| case_events::table
+        .left_join(users::table.on(users::id.nullable().eq(case_events::actor_id)))
+        .left_join(organisations::table.on(organisations::id.nullable().eq(case_events::actor_org_id)))
+        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::visible_to_org.is_null().or(case_events::visible_to_org.eq(viewer_org)))
+        .order(case_events::id)
+        .select((
+            case_events::at,
+            users::name.nullable(),
+            organisations::name.nullable(),
+            case_events::action,
+            case_events::from_level,
+            case_events::to_level,
+            case_events::body,
+            case_events::visible_to_org,
+        ))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, actor_name, actor_org_name, action, from, to, body, visible)| Event {
+            at,
+            actor_name,
+            actor_org_name,
+            action,
+            from_level: from.as_deref().and_then(Level::parse),
+            to_level: to.as_deref().and_then(Level::parse),
+            body,
+            internal: visible.is_some(),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = case_decisions)]
+pub struct Decision {
+    pub id: String,
+    pub case_id: String,
+    pub level: String,
+    pub decided_on: NaiveDate,
+    pub reference: String,
+    pub body: String,
+    pub outcome: String,
+    pub corrects_id: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+impl Decision {
+    pub fn outcome_label(&self) -> &'static str {
+        Outcome::parse(&self.outcome).map_or("", Outcome::label)
+    }
+
+    pub fn level_label(&self) -> &'static str {
+        Level::parse(&self.level).map_or("", Level::label)
+    }
+}
+
+pub struct NewDecision<'a> {
+    pub case_id: &'a str,
+    pub level: Level,
+    pub decided_on: NaiveDate,
+    pub reference: &'a str,
+    pub body: &'a str,
+    pub outcome: Outcome,
+    pub corrects_id: Option<&'a str>,
+    pub recorded_by: &'a str,
+}
+
+pub fn add_decision(conn: &mut DbConn, decision: &NewDecision) -> QueryResult<String> {
+    let id = new_id();
+    let at = now();
+    db_run!(conn, |c| diesel::insert_into(case_decisions::table)
+        .values((
+            case_decisions::id.eq(&id),
+            case_decisions::case_id.eq(decision.case_id),
+            case_decisions::level.eq(decision.level.as_str()),
+            case_decisions::decided_on.eq(decision.decided_on),
+            case_decisions::reference.eq(decision.reference),
+            case_decisions::body.eq(decision.body),
+            case_decisions::outcome.eq(decision.outcome.as_str()),
+            case_decisions::corrects_id.eq(decision.corrects_id),
+            case_decisions::recorded_by.eq(decision.recorded_by),
+            case_decisions::recorded_at.eq(at),
+        ))
+        .execute(c))?;
+    Ok(id)
+}
+
+pub fn decisions(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Decision>> {
+    db_run!(conn, |c| case_decisions::table
+        .filter(case_decisions::case_id.eq(case_id))
+        .order(case_decisions::id)
+        .select(Decision::as_select())
+        .load(c))
+}
+
+/// Stores the new state if nobody changed the case since `version` was read; false when
+/// somebody did (the caller rolls back and tells the user).
+pub fn save_state(conn: &mut DbConn, case: &CaseRow, state: &CaseState, level_entered: bool, today: NaiveDate) -> QueryResult<bool> {
+    let at = now();
+    let deadline = if level_entered { deadline_for(conn, state.level, today)? } else { case.deadline_on };
+    let level_entered_at = if level_entered { at } else { case.level_entered_at };
+    let closed_at = match state.status {
+        Status::Closed => Some(case.closed_at.unwrap_or(at)),
+        _ => None,
+    };
+    let (by_party, accepted) = match &state.proposal {
+        Some(p) => (p.by_party.clone(), Some(p.accepted_by.join(","))),
+        None => (None, None),
+    };
+    let updated = db_run!(conn, |c| diesel::update(cases::table.filter(cases::id.eq(&case.id)).filter(cases::version.eq(case.version)))
+        .set((
+            cases::level.eq(state.level.as_str()),
+            cases::status.eq(state.status.as_str()),
+            cases::waiting_for.eq(state.waiting_for().as_str()),
+            cases::answered.eq(state.answered),
+            cases::assessed_by_storsthlm.eq(state.assessed_by_storsthlm),
+            cases::assessed_by_hsf.eq(state.assessed_by_hsf),
+            cases::has_proposal.eq(state.proposal.is_some()),
+            cases::proposal_by_party.eq(by_party),
+            cases::proposal_accepted_by.eq(accepted),
+            cases::deadline_on.eq(deadline),
+            cases::level_entered_at.eq(level_entered_at),
+            cases::version.eq(case.version + 1),
+            cases::updated_at.eq(at),
+            cases::closed_at.eq(closed_at),
+        ))
+        .execute(c))?;
+    Ok(updated == 1)
+}
+
+/// Bumps the version for changes that leave the ladder state alone (comments, attachments),
+/// so that a concurrent form built on the old page still notices.
+pub fn touch(conn: &mut DbConn, case_id: &str) -> QueryResult<()> {
+    let at = now();
+    db_run!(conn, |c| diesel::update(cases::table.find(case_id))
+        .set((cases::version.eq(cases::version + 1), cases::updated_at.eq(at)))
+        .execute(c))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = case_attachments)]
+pub struct AttachmentInfo {
+    pub id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_at: NaiveDateTime,
+}
+
+pub fn attachments(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<AttachmentInfo>> {
+    db_run!(conn, |c| case_attachments::table
+        .filter(case_attachments::case_id.eq(case_id))
+        .order(case_attachments::id)
+        .select(AttachmentInfo::as_select())
+        .load(c))
+}
+
+pub fn add_attachment(conn: &mut DbConn, case_id: &str, filename: &str, content_type: &str, content: &[u8], user_id: &str) -> QueryResult<String> {
+    let id = new_id();
+    let at = now();
+    db_run!(conn, |c| diesel::insert_into(case_attachments::table)
+        .values((
+            case_attachments::id.eq(&id),
+            case_attachments::case_id.eq(case_id),
+            case_attachments::filename.eq(filename),
+            case_attachments::content_type.eq(content_type),
+            case_attachments::size_bytes.eq(content.len() as i64),
+            case_attachments::content.eq(content),
+            case_attachments::uploaded_by.eq(user_id),
+            case_attachments::uploaded_at.eq(at),
+        ))
+        .execute(c))?;
+    Ok(id)
+}
+
+/// An attachment of the case: its name, type and bytes.
+pub fn attachment(conn: &mut DbConn, case_id: &str, id: &str) -> QueryResult<Option<(String, String, Vec<u8>)>> {
+    db_run!(conn, |c| case_attachments::table
+        .filter(case_attachments::case_id.eq(case_id))
+        .filter(case_attachments::id.eq(id))
+        .select((case_attachments::filename, case_attachments::content_type, case_attachments::content))
+        .first(c)
+        .optional())
+}
+
+/// Which cases a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Organisations whose cases may be shown (a `local` user's subtree); None = the county.
+    pub scope: Option<Vec<String>>,
+    pub kind: Option<CaseKind>,
+    pub level: Option<Level>,
+    pub status: Option<Status>,
+    pub organisation: Option<String>,
+    pub commitment: Option<String>,
+    pub overdue_on: Option<NaiveDate>,
+    pub filed_from: Option<NaiveDate>,
+    pub filed_to: Option<NaiveDate>,
+    pub text: Option<String>,
+    pub sort: Sort,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Newest,
+    Oldest,
+    Deadline,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ListedCase {
+    pub number: String,
+    pub kind: String,
+    pub title: String,
+    pub level: String,
+    pub status: String,
+    pub waiting_for: String,
+    pub deadline_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+    pub filed_by: String,
+}
+
+impl ListedCase {
+    pub fn kind_label(&self) -> &'static str {
+        CaseKind::parse(&self.kind).map_or("", CaseKind::label)
+    }
+
+    pub fn level_label(&self) -> &'static str {
+        Level::parse(&self.level).map_or("", Level::label)
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        Status::parse(&self.status).map_or("", Status::label)
+    }
+
+    pub fn waiting_label(&self) -> &'static str {
+        WaitingFor::parse(&self.waiting_for).map_or("", WaitingFor::label)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.status == Status::Closed.as_str()
+    }
+}
+
+/// A list row's columns: the case and the name of the organisation that filed it.
+macro_rules! listed_cases {
+    () => {
+        cases::table.inner_join(organisations::table.on(organisations::id.eq(cases::filed_by_org))).select((
+            cases::number,
+            cases::kind,
+            cases::title,
+            cases::level,
+            cases::status,
+            cases::waiting_for,
+            cases::deadline_on,
+            cases::created_at,
+            organisations::name,
+        ))
+    };
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of cases matching the filter; asks for one more than `limit` so the caller
+/// knows whether there is a next page without counting them all.
+pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> QueryResult<Vec<ListedCase>> {
+    db_run!(conn, |c| {
+        let mut query = listed_cases!().into_boxed();
+        if let Some(scope) = &filter.scope {
+            let visible = case_parties::table.filter(case_parties::organisation_id.eq_any(scope.clone())).select(case_parties::case_id);
+            query = query.filter(cases::id.eq_any(visible));
+        }
+        if let Some(organisation) = &filter.organisation {
+            let involved = case_parties::table.filter(case_parties::organisation_id.eq(organisation.clone())).select(case_parties::case_id);
+            query = query.filter(cases::id.eq_any(involved));
+        }
+        if let Some(kind) = filter.kind {
+            query = query.filter(cases::kind.eq(kind.as_str()));
+        }
+        if let Some(level) = filter.level {
+            query = query.filter(cases::level.eq(level.as_str()));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(cases::status.eq(status.as_str()));
+        }
+        if let Some(commitment) = &filter.commitment {
+            query = query.filter(cases::commitment_id.eq(commitment.clone()));
+        }
+        if let Some(today) = filter.overdue_on {
+            query = query.filter(cases::status.ne(Status::Closed.as_str())).filter(cases::deadline_on.lt(today));
+        }
+        if let Some(from) = filter.filed_from {
+            query = query.filter(cases::created_at.ge(from.and_hms_opt(0, 0, 0).expect("midnight")));
+        }
+        if let Some(to) = filter.filed_to.and_then(|d| d.succ_opt()) {
+            query = query.filter(cases::created_at.lt(to.and_hms_opt(0, 0, 0).expect("midnight")));
+        }
+        if let Some(text) = &filter.text {
+            query = query.filter(cases::search_text.like(like_pattern(text)).escape('\\'));
+        }
+        query = match filter.sort {
+            Sort::Newest => query.order((cases::created_at.desc(), cases::id.desc())),
+            Sort::Oldest => query.order((cases::created_at.asc(), cases::id.asc())),
+            Sort::Deadline => query.order((cases::deadline_on.is_null(), cases::deadline_on.asc(), cases::id.asc())),
+        };
+        query.offset(offset).limit(limit + 1).load(c)
+    })
+}
+
+/// Open cases whose next move belongs to the user: for a party, cases waiting for its side;
+/// for the reviewing roles, cases at their level. Soonest deadline first.
+pub fn awaiting(conn: &mut DbConn, party_orgs: Option<&[String]>, waiting_for: Option<WaitingFor>, limit: i64) -> QueryResult<Vec<ListedCase>> {
+    db_run!(conn, |c| {
+        let mut query = listed_cases!().filter(cases::status.ne(Status::Closed.as_str())).into_boxed();
+        if let Some(orgs) = party_orgs {
+            let waiting_filer = case_parties::table
+                .filter(case_parties::organisation_id.eq_any(orgs.to_vec()))
+                .filter(case_parties::side.eq(Side::Filer.as_str()))
+                .select(case_parties::case_id);
+            let waiting_counterpart = case_parties::table
+                .filter(case_parties::organisation_id.eq_any(orgs.to_vec()))
+                .filter(case_parties::side.eq(Side::Counterpart.as_str()))
+                .select(case_parties::case_id);
+            query = query.filter(
+                cases::waiting_for
+                    .eq(WaitingFor::Filer.as_str())
+                    .and(cases::id.eq_any(waiting_filer))
+                    .or(cases::waiting_for.eq(WaitingFor::Counterpart.as_str()).and(cases::id.eq_any(waiting_counterpart))),
+            );
+        }
+        if let Some(waiting) = waiting_for {
+            query = query.filter(cases::waiting_for.eq(waiting.as_str()));
+        }
+        query.order((cases::deadline_on.is_null(), cases::deadline_on.asc(), cases::id.asc())).limit(limit).load(c)
+    })
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    db_run!(conn, |c| cases::table.count().get_result(c))
+}

@@ -1,0 +1,1061 @@
+//! Filing cases, reading them, and acting on them up the ladders. The rules are in
+//! `domain::ladder`; this module parses forms, checks access and stores the outcome.
+
+use super::error::AppError;
+use super::forms::{FieldErrors, FormData};
+use super::guard::CurrentUser;
+use super::page::{local_time, Page};
+use super::{html, ok_html, see_other, AppState};
+use crate::domain::access::Role;
+use crate::domain::commitments::{self, Commitment, CATALOGUE};
+use crate::domain::deadlines;
+use crate::domain::ladder::{
+    self, Actor, CaseKind, CaseState, Command, Level, Outcome, ReviewerOrg, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES,
+};
+use crate::domain::text::{self, FieldError};
+use crate::store::cases::{self, CaseRow, Filter, ListedCase, NewCase, Party, Sort};
+use crate::store::organisations::{self, Organisation};
+use crate::store::{audit, today, DbConn};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+const TITLE_MAX: usize = 200;
+const TEXT_MAX: usize = 20_000;
+const REFERENCE_MAX: usize = 200;
+const PAGE_SIZE: i64 = 50;
+
+/// What a user may see and on whose behalf they act.
+struct Viewer {
+    user: CurrentUser,
+    /// The user's organisation and everything below it.
+    subtree: Vec<String>,
+}
+
+impl Viewer {
+    fn load(conn: &mut DbConn, user: &CurrentUser) -> Result<Viewer, AppError> {
+        let subtree = organisations::subtree(conn, &user.user.organisation_id)?;
+        Ok(Viewer { user: user.clone(), subtree })
+    }
+
+    fn sees(&self, parties: &[Party]) -> bool {
+        self.user.user.role.sees_county() || parties.iter().any(|p| self.subtree.contains(&p.organisation_id))
+    }
+
+    fn actor(&self, parties: &[Party]) -> Actor {
+        let reviewer_org = match (self.user.user.role, self.user.user.organisation_id.as_str()) {
+            (Role::Reviewer, "storsthlm") => Some(ReviewerOrg::Storsthlm),
+            (Role::Reviewer, "hsf") => Some(ReviewerOrg::Hsf),
+            _ => None,
+        };
+        Actor {
+            role: self.user.user.role,
+            party_orgs: parties.iter().filter(|p| self.subtree.contains(&p.organisation_id)).map(|p| p.organisation_id.clone()).collect(),
+            reviewer_org,
+        }
+    }
+}
+
+/// The case if the user may see it; otherwise a logged 404 that does not tell whether it exists.
+fn load_visible(conn: &mut DbConn, viewer: &Viewer, number: &str) -> Result<(CaseRow, Vec<Party>), AppError> {
+    let found = match cases::by_number(conn, number)? {
+        Some(case) => {
+            let parties = cases::parties(conn, &case.id)?;
+            viewer.sees(&parties).then_some((case, parties))
+        }
+        None => None,
+    };
+    found.ok_or_else(|| {
+        let _ = audit::record(conn, &viewer.user.actor(), audit::Action::AccessDenied, Some(number), "case outside the user's organisation");
+        AppError::NotFound
+    })
+}
+
+// ---------------------------------------------------------------- list
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ListQuery {
+    typ: String,
+    niva: String,
+    status: String,
+    org: String,
+    atagande: String,
+    forsenade: String,
+    fran: String,
+    till: String,
+    q: String,
+    sortering: String,
+    sida: String,
+}
+
+impl ListQuery {
+    fn filter(&self, scope: Option<Vec<String>>, today: NaiveDate) -> Filter {
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        Filter {
+            scope,
+            kind: CaseKind::parse(&self.typ),
+            level: Level::parse(&self.niva),
+            status: Status::parse(&self.status),
+            organisation: Some(self.org.trim().to_owned()).filter(|o| !o.is_empty()),
+            commitment: commitments::find(&self.atagande).map(|c| c.id.to_owned()),
+            overdue_on: (self.forsenade == "1").then_some(today),
+            filed_from: date(&self.fran),
+            filed_to: date(&self.till),
+            text: Some(self.q.trim().chars().take(200).collect::<String>()).filter(|q| !q.is_empty()),
+            sort: match self.sortering.as_str() {
+                "aldst" => Sort::Oldest,
+                "frist" => Sort::Deadline,
+                _ => Sort::Newest,
+            },
+        }
+    }
+
+    fn page(&self) -> i64 {
+        self.sida.parse::<i64>().unwrap_or(1).clamp(1, 100_000)
+    }
+
+    /// This query as URL parameters, with the page replaced.
+    fn with_page(&self, page: i64) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("typ", &self.typ),
+            ("niva", &self.niva),
+            ("status", &self.status),
+            ("org", &self.org),
+            ("atagande", &self.atagande),
+            ("forsenade", &self.forsenade),
+            ("fran", &self.fran),
+            ("till", &self.till),
+            ("q", &self.q),
+            ("sortering", &self.sortering),
+        ] {
+            if !value.is_empty() {
+                out.append_pair(key, value);
+            }
+        }
+        out.append_pair("sida", &page.to_string());
+        out.finish()
+    }
+}
+
+pub struct Row {
+    pub case: ListedCase,
+    pub deadline: String,
+    pub overdue: bool,
+}
+
+pub fn rows(cases: Vec<ListedCase>, today: NaiveDate) -> Vec<Row> {
+    cases
+        .into_iter()
+        .map(|case| {
+            let (deadline, overdue) = deadline_text(case.deadline_on, !case.is_closed(), today);
+            Row { case, deadline, overdue }
+        })
+        .collect()
+}
+
+/// "12 dagar kvar", "Sista dag i dag", "3 dagar försenat".
+pub fn deadline_text(deadline: Option<NaiveDate>, open: bool, today: NaiveDate) -> (String, bool) {
+    match (deadline, open) {
+        (Some(day), true) => {
+            let left = deadlines::days_left(day, today);
+            let text = match left {
+                0 => format!("{day} (sista dag i dag)"),
+                1 => format!("{day} (1 dag kvar)"),
+                n if n > 1 => format!("{day} ({n} dagar kvar)"),
+                -1 => format!("{day} (1 dag försenat)"),
+                n => format!("{day} ({} dagar försenat)", -n),
+            };
+            (text, left < 0)
+        }
+        _ => (String::new(), false),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases/list.html")]
+struct ListPage {
+    ctx: Page,
+    query: ListQuery,
+    rows: Vec<Row>,
+    page: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    organisations: Vec<Organisation>,
+    kinds: [CaseKind; 3],
+    levels: [Level; 7],
+    commitments: &'static [Commitment],
+}
+
+pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let page = query.page();
+    let today = today();
+    let viewer_user = user.clone();
+    let filter_query = query.clone();
+    let (found, organisations) = state
+        .run(move |conn| {
+            let scope = if viewer_user.user.role.sees_county() {
+                None
+            } else {
+                Some(organisations::subtree(conn, &viewer_user.user.organisation_id)?)
+            };
+            let filter = filter_query.filter(scope.clone(), today);
+            let found = cases::list(conn, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
+            let organisations = organisations::all(conn)?
+                .into_iter()
+                .filter(|o| scope.as_ref().is_none_or(|s| s.contains(&o.id)))
+                .filter(|o| !matches!(o.kind.as_str(), "steering_group" | "vis"))
+                .collect();
+            Ok((found, organisations))
+        })
+        .await?;
+    let has_next = found.len() as i64 > PAGE_SIZE;
+    let mut found = found;
+    found.truncate(PAGE_SIZE as usize);
+    let page_view = ListPage {
+        ctx: user.page(),
+        previous: (page > 1).then(|| query.with_page(page - 1)),
+        next: has_next.then(|| query.with_page(page + 1)),
+        query,
+        rows: rows(found, today),
+        page,
+        organisations,
+        kinds: ALL_KINDS,
+        levels: ALL_LEVELS,
+        commitments: &CATALOGUE,
+    };
+    Ok(ok_html(page_view.render()?))
+}
+
+// ---------------------------------------------------------------- filing
+
+#[derive(Template)]
+#[template(path = "cases/new.html")]
+struct NewPage {
+    ctx: Page,
+    kind: CaseKind,
+    form: FormData,
+    errors: FieldErrors,
+    own_organisations: Vec<Organisation>,
+    counterparts: Vec<Organisation>,
+    billing_units: Vec<Organisation>,
+    commitments: &'static [Commitment],
+    kinds: [CaseKind; 3],
+}
+
+impl NewPage {
+    fn value(&self, name: &str) -> String {
+        self.form.get(name).to_owned()
+    }
+
+    fn selected(&self, name: &str, value: &str) -> bool {
+        self.form.all(name).iter().any(|v| v == value)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewQuery {
+    typ: String,
+}
+
+/// Organisations that can be a party: everything but the steering group and VIS.
+fn party_organisations(all: Vec<Organisation>) -> Vec<Organisation> {
+    all.into_iter().filter(|o| o.active && !matches!(o.kind.as_str(), "steering_group" | "vis")).collect()
+}
+
+async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: FormData, errors: FieldErrors) -> Result<HttpResponse, AppError> {
+    let org = user.user.organisation_id.clone();
+    let (own, all) = state
+        .run(move |conn| {
+            let subtree = organisations::subtree(conn, &org)?;
+            let all = party_organisations(organisations::all(conn)?);
+            let own = all.iter().filter(|o| subtree.contains(&o.id)).cloned().collect::<Vec<_>>();
+            Ok((own, all))
+        })
+        .await?;
+    let billing_units = all.iter().filter(|o| matches!(o.kind.as_str(), "municipality" | "district")).cloned().collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = NewPage {
+        ctx: user.page(),
+        kind,
+        form,
+        errors,
+        own_organisations: own,
+        counterparts: all,
+        billing_units,
+        commitments: &CATALOGUE,
+        kinds: ALL_KINDS,
+    };
+    Ok(html(status, page.render()?))
+}
+
+pub async fn new_form(state: web::Data<AppState>, user: CurrentUser, query: web::Query<NewQuery>) -> Result<HttpResponse, AppError> {
+    require_filer(&user)?;
+    let kind = CaseKind::parse(&query.typ).unwrap_or(CaseKind::Deviation);
+    render_new(&state, &user, kind, FormData::parse(b""), FieldErrors::default()).await
+}
+
+fn require_filer(user: &CurrentUser) -> Result<(), AppError> {
+    match user.user.role {
+        Role::Local | Role::Reviewer => Ok(()),
+        _ => Err(AppError::Forbidden("Ärenden anmäls av lokala chefer och av handläggare på Storsthlm och HSF.")),
+    }
+}
+
+fn parse_date(value: &str, required: Option<&'static str>) -> Result<Option<NaiveDate>, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return match required {
+            Some(message) => Err(FieldError(message)),
+            None => Ok(None),
+        };
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").map(Some).map_err(|_| FieldError("Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23."))
+}
+
+fn parse_month(value: &str) -> Result<String, FieldError> {
+    let value = value.trim();
+    match NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d") {
+        Ok(day) if value.len() == 7 && day.format("%Y-%m").to_string() == value => Ok(value.to_owned()),
+        _ => Err(FieldError("Ange månaden som ÅÅÅÅ-MM, till exempel 2026-09.")),
+    }
+}
+
+/// Whole kronor, with optional spaces between thousands ("12 345").
+fn parse_amount(value: &str) -> Result<i64, FieldError> {
+    let digits: String = value.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
+    let digits = digits.strip_suffix("kr").unwrap_or(&digits);
+    match digits.parse::<i64>() {
+        Ok(amount) if amount > 0 && amount <= 1_000_000_000_000 => Ok(amount),
+        _ => Err(FieldError("Ange beloppet i hela kronor, till exempel 125 000.")),
+    }
+}
+
+fn registration(value: &str) -> Result<Option<String>, FieldError> {
+    let value = text::case_text(value, 100, None)?;
+    Ok(Some(value).filter(|v| !v.is_empty()))
+}
+
+pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    require_filer(&user)?;
+    let form = FormData::parse(&body);
+    let Some(kind) = CaseKind::parse(form.get("kind")) else {
+        return Err(AppError::BadRequest("Välj vilken sorts ärende du anmäler.".into()));
+    };
+    let mut errors = FieldErrors::default();
+    let title = errors.check("title", text::case_text(form.get("title"), TITLE_MAX, Some("Ange en rubrik.")));
+    let description = errors.check("description", text::case_text(form.get("description"), TEXT_MAX, Some("Beskriv vad som hänt.")));
+    let consequences = errors.check("consequences", text::case_text(form.get("consequences"), TEXT_MAX, None));
+    let filer_registration = errors.check("filer_registration", registration(form.get("filer_registration")));
+    let occurred_from = errors.check("occurred_from", parse_date(form.get("occurred_from"), Some("Ange när det inträffade."))).flatten();
+    let occurred_to = errors.check("occurred_to", parse_date(form.get("occurred_to"), None)).flatten();
+    let today = today();
+    if let Some(from) = occurred_from {
+        if from > today {
+            errors.add("occurred_from", "Datumet kan inte ligga i framtiden.");
+        }
+        if occurred_to.is_some_and(|to| to < from) {
+            errors.add("occurred_to", "Slutdatumet kan inte vara före startdatumet.");
+        }
+    }
+    let commitment = match (kind, form.get("commitment_id")) {
+        (CaseKind::PaymentDispute, _) => None,
+        (_, "") if kind == CaseKind::Deviation => {
+            errors.add("commitment_id", "Välj vilket åtagande avvikelsen gäller.");
+            None
+        }
+        (_, "") => None,
+        (_, id) => match commitments::find(id) {
+            Some(c) => Some(c.id.to_owned()),
+            None => {
+                errors.add("commitment_id", "Välj ett åtagande i listan.");
+                None
+            }
+        },
+    };
+    let (payment_month, amount) = if kind == CaseKind::PaymentDispute {
+        (
+            errors.check("payment_month", parse_month(form.get("payment_month"))),
+            errors.check("amount_sek", parse_amount(form.get("amount_sek"))),
+        )
+    } else {
+        (None, None)
+    };
+    let filed_by = form.get("filed_by_org").to_owned();
+    let counterparts = form.all("counterpart");
+    let billing_unit = form.get("billing_unit_id").to_owned();
+    let principled = kind != CaseKind::PaymentDispute && form.checked("principled");
+    let user_for_db = user.clone();
+    let outcome = state
+        .write(move |conn| {
+            let subtree = organisations::subtree(conn, &user_for_db.user.organisation_id)?;
+            if !subtree.contains(&filed_by) {
+                errors.add("filed_by_org", "Välj din egen organisation eller en enhet under den.");
+            }
+            let parties = party_organisations(organisations::all(conn)?);
+            if counterparts.is_empty() {
+                errors.add("counterpart", "Välj minst en motpart.");
+            } else if counterparts.iter().any(|c| !parties.iter().any(|o| &o.id == c)) {
+                errors.add("counterpart", "Välj motparter i listan.");
+            } else if counterparts.contains(&filed_by) {
+                errors.add("counterpart", "Din egen organisation kan inte vara motpart.");
+            }
+            let billing_unit_id = if kind == CaseKind::PaymentDispute {
+                let valid = parties.iter().any(|o| o.id == billing_unit && matches!(o.kind.as_str(), "municipality" | "district"));
+                if !valid {
+                    errors.add("billing_unit_id", "Välj den kommun eller det stadsdelsområde som fakturan gäller.");
+                }
+                Some(billing_unit)
+            } else {
+                None
+            };
+            let mut unique = counterparts.clone();
+            unique.dedup();
+            let (Some(title), Some(description), Some(consequences), Some(filer_registration), Some(occurred_from), true) =
+                (title, description, consequences, filer_registration, occurred_from, errors.is_empty())
+            else {
+                return Ok(Err(errors));
+            };
+            let new = NewCase {
+                kind,
+                title,
+                description,
+                consequences,
+                commitment_id: commitment,
+                filed_by_org: filed_by,
+                filed_by_user: user_for_db.user.id.clone(),
+                filer_registration,
+                counterparts: unique,
+                principled,
+                occurred_from,
+                occurred_to,
+                payment_month,
+                billing_unit_id,
+                amount_sek: amount,
+            };
+            Ok(Ok(cases::create(conn, &new, today)?))
+        })
+        .await?;
+    match outcome {
+        Ok(number) => Ok(see_other(&format!("/arenden/{number}?klart=anmalt"))),
+        Err(errors) => render_new(&state, &user, kind, form, errors).await,
+    }
+}
+
+// ---------------------------------------------------------------- one case
+
+/// An action the user may take now, for the case page.
+pub struct ActionForm {
+    pub key: &'static str,
+    pub button: &'static str,
+    pub text_label: &'static str,
+    pub text_required: bool,
+}
+
+const ACTIONS: [ActionForm; 11] = [
+    ActionForm { key: "answer", button: "Lämna svar", text_label: "Er ståndpunkt", text_required: true },
+    ActionForm { key: "assess", button: "Spara bedömning", text_label: "Er bedömning", text_required: true },
+    ActionForm { key: "propose", button: "Föreslå lösning", text_label: "Förslag till lösning", text_required: true },
+    ActionForm { key: "accept", button: "Godta förslaget", text_label: "Kommentar (frivillig)", text_required: false },
+    ActionForm { key: "reject", button: "Avvisa förslaget", text_label: "Varför avvisar ni förslaget?", text_required: true },
+    ActionForm { key: "escalate", button: "Lyft till nästa nivå", text_label: "Skäl till att lyfta ärendet", text_required: true },
+    ActionForm { key: "refer_to_court", button: "Hänskjut till allmän domstol", text_label: "Skäl", text_required: true },
+    ActionForm { key: "decide", button: "Registrera beslut", text_label: "Beslutet", text_required: true },
+    ActionForm { key: "correct_decision", button: "Registrera rättelse", text_label: "Det rättade beslutet", text_required: true },
+    ActionForm { key: "close", button: "Avsluta ärendet", text_label: "Skäl till att avsluta", text_required: true },
+    ActionForm { key: "reopen", button: "Öppna ärendet igen", text_label: "Skäl till att öppna igen", text_required: true },
+];
+
+/// The ladder command behind an action key (decisions carry their outcome separately).
+fn command(key: &str, outcome: Outcome) -> Option<Command> {
+    Some(match key {
+        "answer" => Command::Answer,
+        "assess" => Command::Assess,
+        "propose" => Command::Propose,
+        "accept" => Command::Accept,
+        "reject" => Command::Reject,
+        "escalate" => Command::Escalate,
+        "refer_to_court" => Command::ReferToCourt,
+        "decide" => Command::Decide { outcome, correction: false },
+        "correct_decision" => Command::Decide { outcome, correction: true },
+        "close" => Command::Close,
+        "reopen" => Command::Reopen,
+        _ => return None,
+    })
+}
+
+pub fn event_label(action: &str) -> &'static str {
+    match action {
+        "filed" => "Ärendet anmäldes",
+        "answer" => "Motparten svarade",
+        "assess" => "Bedömning",
+        "propose" => "Förslag till lösning",
+        "accept" => "Förslaget godtogs",
+        "reject" => "Förslaget avvisades",
+        "escalate" => "Lyftes till nästa nivå",
+        "refer_to_court" => "Hänskjuten till allmän domstol",
+        "decide" => "Beslut registrerat",
+        "correct_decision" => "Rättelse av beslut",
+        "close" => "Ärendet avslutades",
+        "reopen" => "Ärendet öppnades igen",
+        "resolved" => "Löst genom överenskommelse",
+        "comment" => "Kommentar",
+        "note" => "Intern anteckning",
+        "attachment" => "Bilaga tillagd",
+        "registration" => "Diarienummer angivet",
+        _ => "Händelse",
+    }
+}
+
+pub struct Step {
+    pub label: &'static str,
+    pub current: bool,
+    pub passed: bool,
+}
+
+pub struct EventView {
+    pub when: String,
+    pub who: String,
+    pub label: &'static str,
+    pub levels: String,
+    pub body: String,
+    pub internal: bool,
+}
+
+/// What the user typed into a form that was refused, so that nothing is lost.
+#[derive(Default)]
+pub struct Draft {
+    pub action: String,
+    pub text: String,
+    pub reference: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "cases/show.html")]
+struct ShowPage {
+    ctx: Page,
+    case: CaseRow,
+    kind: CaseKind,
+    status: Status,
+    level: Level,
+    waiting: &'static str,
+    deadline: String,
+    overdue: bool,
+    steps: Vec<Step>,
+    parties: Vec<Party>,
+    commitment: Option<&'static Commitment>,
+    billing_unit: Option<String>,
+    proposal: Option<String>,
+    decisions: Vec<cases::Decision>,
+    events: Vec<EventView>,
+    attachments: Vec<cases::AttachmentInfo>,
+    actions: Vec<&'static ActionForm>,
+    outcomes: [Outcome; 5],
+    my_parties: Vec<Party>,
+    today: NaiveDate,
+    draft: Draft,
+    notice_text: Option<&'static str>,
+}
+
+impl ShowPage {
+    fn draft_for(&self, key: &str) -> &str {
+        if self.draft.action == key {
+            &self.draft.text
+        } else {
+            ""
+        }
+    }
+
+    fn error_for(&self, key: &str) -> Option<&str> {
+        self.draft.error.as_deref().filter(|_| self.draft.action == key)
+    }
+
+    fn local(&self, at: &chrono::NaiveDateTime) -> String {
+        local_time(*at)
+    }
+}
+
+fn case_notice(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "anmalt" => Some("Ärendet är anmält. Motparten kan nu se det."),
+        "sparat" => Some("Det är sparat och syns i ärendets historik."),
+        _ => None,
+    }
+}
+
+fn build_show(conn: &mut DbConn, viewer: &Viewer, case: CaseRow, parties: Vec<Party>, draft: Draft, notice: Option<&'static str>) -> Result<ShowPage, AppError> {
+    let today = today();
+    let state = case.state(&parties);
+    let actor = viewer.actor(&parties);
+    let decisions = cases::decisions(conn, &case.id)?;
+    let events = cases::events(conn, &case.id, &viewer.user.user.organisation_id)?;
+    let proposal = if case.has_proposal { events.iter().rev().find(|e| e.action == "propose").map(|e| e.body.clone()) } else { None };
+    let actions = ACTIONS
+        .iter()
+        .filter(|a| command(a.key, Outcome::Resolved).is_some_and(|c| state.apply(&actor, c).is_ok()))
+        .filter(|a| a.key != "correct_decision" || !decisions.is_empty())
+        .collect();
+    let billing_unit = match &case.billing_unit_id {
+        Some(id) => organisations::get(conn, id)?.map(|o| o.name),
+        None => None,
+    };
+    let kind = case.kind();
+    let level = case.level();
+    let (deadline, overdue) = deadline_text(case.deadline_on, case.status() != Status::Closed, today);
+    let steps = kind
+        .ladder()
+        .iter()
+        .map(|l| Step { label: l.label(), current: *l == level, passed: l.step() < level.step() })
+        .collect();
+    let events = events
+        .into_iter()
+        .map(|e| EventView {
+            when: local_time(e.at),
+            who: match (e.actor_name, e.actor_org_name) {
+                (Some(name), Some(org)) => format!("{name}, {org}"),
+                (Some(name), None) => name,
+                (None, Some(org)) => org,
+                (None, None) => String::new(),
+            },
+            label: event_label(&e.action),
+            levels: match (e.from_level, e.to_level) {
+                (Some(from), Some(to)) if from != to => format!("{} → {}", from.label(), to.label()),
+                (None, Some(to)) => to.label().to_owned(),
+                _ => String::new(),
+            },
+            body: e.body,
+            internal: e.internal,
+        })
+        .collect();
+    let my_parties = parties.iter().filter(|p| actor.party_orgs.contains(&p.organisation_id)).cloned().collect();
+    Ok(ShowPage {
+        ctx: viewer.user.page(),
+        kind,
+        status: case.status(),
+        level,
+        waiting: case.waiting_for().label(),
+        deadline,
+        overdue,
+        steps,
+        commitment: case.commitment_id.as_deref().and_then(commitments::find),
+        billing_unit,
+        proposal,
+        attachments: cases::attachments(conn, &case.id)?,
+        decisions,
+        events,
+        actions,
+        outcomes: ALL_OUTCOMES,
+        my_parties,
+        parties,
+        case,
+        today,
+        draft,
+        notice_text: notice,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ShowQuery {
+    klart: Option<String>,
+}
+
+pub async fn show(state: web::Data<AppState>, user: CurrentUser, number: web::Path<String>, query: web::Query<ShowQuery>) -> Result<HttpResponse, AppError> {
+    let number = number.into_inner();
+    let notice = case_notice(query.klart.as_deref());
+    let page = state
+        .run(move |conn| {
+            let viewer = Viewer::load(conn, &user)?;
+            let (case, parties) = load_visible(conn, &viewer, &number)?;
+            build_show(conn, &viewer, case, parties, Draft::default(), notice)
+        })
+        .await?;
+    Ok(ok_html(page.render()?))
+}
+
+/// Why a posted action did not go through.
+enum Refused {
+    /// The user may not (403) or not now (409): an error page with the reason.
+    Status(AppError),
+    /// The form needs correcting, or the case changed meanwhile: the case page again with
+    /// the message and what the user typed.
+    Again(StatusCode, Draft),
+}
+
+pub async fn act(state: web::Data<AppState>, user: CurrentUser, number: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let number = number.into_inner();
+    let form = FormData::parse(&body);
+    let action = form.get("action").to_owned();
+    let redirect = format!("/arenden/{number}?klart=sparat");
+    let today = today();
+    let outcome = state
+        .run(move |conn| {
+            let viewer = Viewer::load(conn, &user)?;
+            let result: Result<(), Rollback> = conn.write(|conn| {
+                let (case, parties) = load_visible(conn, &viewer, &number)?;
+                match perform(conn, &viewer, &case, &parties, &form, today)? {
+                    Ok(()) => Ok(()),
+                    // Nothing of a refused action may stay written.
+                    Err(refused) => Err(Rollback(refused)),
+                }
+            });
+            let refused = match result {
+                Ok(()) => return Ok(Ok(())),
+                Err(Rollback(refused)) => refused,
+            };
+            match refused {
+                Refused::Status(error) => Err(error),
+                Refused::Again(status, draft) => {
+                    let (case, parties) = load_visible(conn, &viewer, &number)?;
+                    Ok(Err((status, build_show(conn, &viewer, case, parties, draft, None)?)))
+                }
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(()) => Ok(see_other(&redirect)),
+        Err((status, page)) => {
+            log::debug!("case action {action} refused: {status}");
+            Ok(html(status, page.render()?))
+        }
+    }
+}
+
+/// Carries a refusal out of the transaction so that it rolls back.
+struct Rollback(Refused);
+
+impl From<diesel::result::Error> for Rollback {
+    fn from(e: diesel::result::Error) -> Self {
+        Rollback(Refused::Status(e.into()))
+    }
+}
+
+impl From<AppError> for Rollback {
+    fn from(e: AppError) -> Self {
+        Rollback(Refused::Status(e))
+    }
+}
+
+fn again(status: StatusCode, form: &FormData, message: impl Into<String>) -> Result<Result<(), Refused>, AppError> {
+    Ok(Err(Refused::Again(
+        status,
+        Draft {
+            action: form.get("action").to_owned(),
+            text: form.get("text").to_owned(),
+            reference: form.get("reference").to_owned(),
+            error: Some(message.into()),
+        },
+    )))
+}
+
+fn case_event<'a>(
+    case: &'a CaseRow,
+    user: &'a crate::store::users::User,
+    action: &'a str,
+    body: &'a str,
+    visible_to_org: Option<&'a str>,
+    from_level: Option<Level>,
+    to_level: Option<Level>,
+) -> cases::NewEvent<'a> {
+    cases::NewEvent {
+        case_id: &case.id,
+        actor_id: Some(&user.id),
+        actor_org_id: Some(&user.organisation_id),
+        action,
+        from_level,
+        to_level,
+        body,
+        visible_to_org,
+    }
+}
+
+/// Carries out one posted action inside the caller's transaction.
+fn perform(conn: &mut DbConn, viewer: &Viewer, case: &CaseRow, parties: &[Party], form: &FormData, today: NaiveDate) -> Result<Result<(), Refused>, AppError> {
+    let action = form.get("action");
+    let user = &viewer.user.user;
+    if form.get("version") != case.version.to_string() {
+        return again(
+            StatusCode::CONFLICT,
+            form,
+            "Ärendet ändrades av någon annan medan du skrev. Här är det aktuella läget – din text finns kvar, kontrollera och skicka igen.",
+        );
+    }
+    let event = |action, body, visible, from, to| case_event(case, user, action, body, visible, from, to);
+    match action {
+        "comment" | "note" => {
+            let body = match text::case_text(form.get("text"), TEXT_MAX, Some("Skriv något först.")) {
+                Ok(body) => body,
+                Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
+            };
+            let visible = (action == "note").then_some(user.organisation_id.as_str());
+            cases::add_event(conn, &event(if action == "note" { "note" } else { "comment" }, &body, visible, None, None))?;
+            cases::touch(conn, &case.id)?;
+            return Ok(Ok(()));
+        }
+        "registration" => {
+            let actor = viewer.actor(parties);
+            let Some(org) = actor.party_orgs.iter().find(|o| *o == form.get("organisation_id")) else {
+                return Ok(Err(Refused::Status(AppError::Forbidden("Bara en part anger sitt eget diarienummer."))));
+            };
+            let number = match registration(form.get("text")) {
+                Ok(number) => number,
+                Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
+            };
+            cases::set_registration_number(conn, &case.id, org, number.as_deref())?;
+            cases::add_event(conn, &event("registration", number.as_deref().unwrap_or(""), None, None, None))?;
+            cases::touch(conn, &case.id)?;
+            return Ok(Ok(()));
+        }
+        _ => {}
+    }
+    let outcome = Outcome::parse(form.get("outcome"));
+    let Some(command) = command(action, outcome.unwrap_or(Outcome::Resolved)) else {
+        return Ok(Err(Refused::Status(AppError::BadRequest("Okänd åtgärd.".into()))));
+    };
+    let spec = ACTIONS.iter().find(|a| a.key == action).expect("every command has a form");
+    let state: CaseState = case.state(parties);
+    let actor = viewer.actor(parties);
+    let transition = match state.apply(&actor, command) {
+        Ok(t) => t,
+        Err(ladder::Refusal::Forbidden(why)) => return Ok(Err(Refused::Status(AppError::Forbidden(why)))),
+        Err(ladder::Refusal::Conflict(why)) => return Ok(Err(Refused::Status(AppError::Conflict(why.into())))),
+    };
+    let required = spec.text_required.then_some("Fyll i texten.");
+    let body = match text::case_text(form.get("text"), TEXT_MAX, required) {
+        Ok(body) => body,
+        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
+    };
+    if let Command::Decide { correction, .. } = command {
+        if outcome.is_none() {
+            return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Välj beslutets utfall.");
+        }
+        let decided_on = match parse_date(form.get("decided_on"), Some("Ange beslutsdatum.")) {
+            Ok(Some(day)) if day <= today => day,
+            Ok(_) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Beslutsdatum kan inte ligga i framtiden."),
+            Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
+        };
+        let reference = match text::case_text(form.get("reference"), REFERENCE_MAX, Some("Ange sammanträde, protokoll eller paragraf.")) {
+            Ok(r) => r,
+            Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
+        };
+        let corrects = if correction {
+            let earlier = cases::decisions(conn, &case.id)?;
+            match earlier.into_iter().find(|d| d.id == form.get("corrects")) {
+                Some(d) => Some(d.id),
+                None => return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Välj vilket beslut rättelsen gäller."),
+            }
+        } else {
+            None
+        };
+        cases::add_decision(
+            conn,
+            &cases::NewDecision {
+                case_id: &case.id,
+                level: state.level,
+                decided_on,
+                reference: &reference,
+                body: &body,
+                outcome: outcome.expect("checked above"),
+                corrects_id: corrects.as_deref(),
+                recorded_by: &user.id,
+            },
+        )?;
+    }
+    if !cases::save_state(conn, case, &transition.state, transition.level_entered, today)? {
+        return again(StatusCode::CONFLICT, form, "Ärendet ändrades av någon annan samtidigt. Här är det aktuella läget – din text finns kvar.");
+    }
+    let to = (transition.state.level != state.level || transition.level_entered).then_some(transition.state.level);
+    cases::add_event(conn, &event(command.as_str(), &body, None, Some(state.level), to.or(Some(state.level))))?;
+    if transition.resolved_by_agreement {
+        cases::add_event(conn, &event("resolved", "Alla parter har godtagit förslaget.", None, None, None))?;
+    }
+    Ok(Ok(()))
+}
+
+// ---------------------------------------------------------------- attachments
+
+/// The largest attachment we keep.
+pub const ATTACHMENT_MAX: usize = 10 * 1024 * 1024;
+
+/// What we accept, recognised by name and by content, and the type it is served as.
+fn attachment_type(filename: &str, content: &[u8]) -> Option<&'static str> {
+    let extension = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let starts = |magic: &[u8]| content.starts_with(magic);
+    let zip = starts(b"PK\x03\x04");
+    let ole = starts(&[0xD0, 0xCF, 0x11, 0xE0]);
+    Some(match extension.as_str() {
+        "pdf" if starts(b"%PDF-") => "application/pdf",
+        "png" if starts(b"\x89PNG\r\n\x1a\n") => "image/png",
+        "jpg" | "jpeg" if starts(&[0xFF, 0xD8, 0xFF]) => "image/jpeg",
+        "docx" if zip => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" if zip => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pptx" if zip => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "odt" if zip => "application/vnd.oasis.opendocument.text",
+        "ods" if zip => "application/vnd.oasis.opendocument.spreadsheet",
+        "doc" if ole => "application/msword",
+        "xls" if ole => "application/vnd.ms-excel",
+        "txt" | "csv" if std::str::from_utf8(content).is_ok() && !content.contains(&0) => "text/plain; charset=utf-8",
+        _ => return None,
+    })
+}
+
+/// The file's own name without folders, quotes or control characters.
+fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '\'' | ';')).take(150).collect();
+    if cleaned.trim().is_empty() {
+        "bilaga".to_owned()
+    } else {
+        cleaned.trim().to_owned()
+    }
+}
+
+pub async fn upload(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    number: web::Path<String>,
+    mut payload: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    use futures_util::StreamExt;
+    let number = number.into_inner();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut version = String::new();
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| AppError::BadRequest(format!("Filen kom inte fram: {e}")))?;
+        let name = field.name().unwrap_or("").to_owned();
+        let filename = field.content_disposition().and_then(|d| d.get_filename()).map(clean_filename);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("Filen kom inte fram: {e}")))?;
+            if bytes.len() + chunk.len() > ATTACHMENT_MAX {
+                return Err(AppError::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "file" => file = Some((filename.unwrap_or_else(|| "bilaga".into()), bytes)),
+            "version" => version = String::from_utf8_lossy(&bytes).into_owned(),
+            _ => {}
+        }
+    }
+    let draft_error = |message: &str| Draft { action: "attachment".into(), error: Some(message.into()), ..Draft::default() };
+    let checked = match &file {
+        None => Err("Välj en fil att bifoga."),
+        Some((_, bytes)) if bytes.is_empty() => Err("Filen är tom."),
+        Some((name, _)) if crate::domain::personnummer::contains(name) => Err("Filnamnet innehåller ett personnummer. Byt namn på filen."),
+        Some((name, bytes)) => attachment_type(name, bytes).ok_or("Filtypen tas inte emot. Bifoga PDF, bild (PNG, JPEG), Word, Excel, PowerPoint, OpenDocument eller text."),
+    };
+    let outcome = state
+        .run(move |conn| {
+            let viewer = Viewer::load(conn, &user)?;
+            let (case, parties) = load_visible(conn, &viewer, &number)?;
+            let refusal = match checked {
+                Err(message) => Some((StatusCode::UNPROCESSABLE_ENTITY, draft_error(message))),
+                Ok(_) if version != case.version.to_string() => Some((StatusCode::CONFLICT, draft_error("Ärendet ändrades medan du valde fil. Försök igen."))),
+                Ok(_) => None,
+            };
+            if let Some((status, draft)) = refusal {
+                return Ok(Err((status, build_show(conn, &viewer, case, parties, draft, None)?)));
+            }
+            let content_type = checked.expect("checked above");
+            let (filename, bytes) = file.expect("checked above");
+            conn.write(|conn| {
+                cases::add_attachment(conn, &case.id, &filename, content_type, &bytes, &viewer.user.user.id)?;
+                cases::add_event(
+                    conn,
+                    &cases::NewEvent {
+                        case_id: &case.id,
+                        actor_id: Some(&viewer.user.user.id),
+                        actor_org_id: Some(&viewer.user.user.organisation_id),
+                        action: "attachment",
+                        from_level: None,
+                        to_level: None,
+                        body: &filename,
+                        visible_to_org: None,
+                    },
+                )?;
+                cases::touch(conn, &case.id)?;
+                Ok::<_, AppError>(())
+            })?;
+            Ok(Ok(number))
+        })
+        .await?;
+    match outcome {
+        Ok(number) => Ok(see_other(&format!("/arenden/{number}?klart=sparat"))),
+        Err((status, page)) => Ok(html(status, page.render()?)),
+    }
+}
+
+pub async fn download(state: web::Data<AppState>, user: CurrentUser, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+    let (number, id) = path.into_inner();
+    let (filename, content_type, bytes) = state
+        .run(move |conn| {
+            let viewer = Viewer::load(conn, &user)?;
+            let (case, _) = load_visible(conn, &viewer, &number)?;
+            cases::attachment(conn, &case.id, &id)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    let ascii: String = filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(filename.as_bytes()).collect::<String>().replace('+', "%20");
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_take_spaces_and_refuse_the_rest() {
+        assert_eq!(parse_amount("125 000"), Ok(125_000));
+        assert_eq!(parse_amount("125000 kr"), Ok(125_000));
+        assert!(parse_amount("0").is_err());
+        assert!(parse_amount("-5").is_err());
+        assert!(parse_amount("12,5").is_err());
+        assert!(parse_amount("").is_err());
+    }
+
+    #[test]
+    fn months_are_year_and_month() {
+        assert_eq!(parse_month("2026-09"), Ok("2026-09".into()));
+        for bad in ["2026-13", "2026-9", "sept", "2026-09-01", ""] {
+            assert!(parse_month(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn attachments_are_recognised_by_name_and_content() {
+        assert_eq!(attachment_type("beslut.pdf", b"%PDF-1.7 ..."), Some("application/pdf"));
+        assert_eq!(attachment_type("BILD.PNG", b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(attachment_type("beslut.pdf", b"<html>"), None);
+        assert_eq!(attachment_type("skript.html", b"<script>"), None);
+        assert_eq!(attachment_type("noter.txt", b"hej\n"), Some("text/plain; charset=utf-8"));
+        assert_eq!(attachment_type("noter.txt", b"\0\x01"), None);
+    }
+
+    #[test]
+    fn filenames_lose_folders_and_quotes() {
+        assert_eq!(clean_filename("C:\\Users\\x\\beslut \"slut\".pdf"), "beslut slut.pdf");
+        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+        assert_eq!(clean_filename(""), "bilaga");
+    }
+
+    #[test]
+    fn deadline_texts() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        assert_eq!(deadline_text(Some(day(30)), true, today), ("2026-11-30 (7 dagar kvar)".into(), false));
+        assert_eq!(deadline_text(Some(day(23)), true, today), ("2026-11-23 (sista dag i dag)".into(), false));
+        assert_eq!(deadline_text(Some(day(20)), true, today), ("2026-11-20 (3 dagar försenat)".into(), true));
+        assert_eq!(deadline_text(Some(day(20)), false, today), (String::new(), false));
+    }
+}

@@ -1,0 +1,457 @@
+use crate::helpers::*;
+use diesel::prelude::*;
+use tvistetrappa::db::schema::{case_events, cases};
+use tvistetrappa::db_run;
+
+const SOS: &str = "sara.nyberg@sodersjukhuset.example";
+const STORSTHLM: &str = "lars.ek@storsthlm.example";
+const HSF: &str = "maria.sund@hsf.example";
+const STEERING: &str = "johan.lund@styrgruppen.example";
+const VIS: &str = "karin.wall@vis.example";
+
+fn deviation<'a>(title: &'a str, description: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("filed_by_org", "kommun-0127"),
+        ("counterpart", "enh-sos-medicin-52"),
+        ("commitment_id", "process.sip-called"),
+        ("occurred_from", "2026-11-02"),
+        ("description", description),
+        ("consequences", "Personen fick stanna två dagar längre."),
+    ]
+}
+
+fn ok(response: &Response) {
+    assert_eq!(response.status, 303, "{}", response.body);
+}
+
+/// The case row's version and event count: what a refused action must leave alone.
+fn fingerprint(app: &TestApp, number: &str) -> (i32, i64) {
+    let mut conn = app.db();
+    let (id, version): (String, i32) = db_run!(conn, |c| cases::table.filter(cases::number.eq(number)).select((cases::id, cases::version)).first(c)).unwrap();
+    let events: i64 = db_run!(conn, |c| case_events::table.filter(case_events::case_id.eq(&id)).count().get_result(c)).unwrap();
+    (version, events)
+}
+
+#[actix_web::test]
+async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("SIP kallades inte i tid", "SIP kallades sju dagar efter utskrivningsklar.")).await;
+    assert!(number.starts_with("AV-") && number.ends_with("-0001"), "{number}");
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Lokal nivå"));
+    assert!(page.body.contains("motparten"));
+
+    app.login_as(SOS).await;
+    assert!(app.get("/").await.body.contains(&number), "the counterpart sees what awaits it");
+    ok(&app.act(&number, "answer", &[("text", "Vi kallade så snart vi kunde.")]).await);
+
+    app.login_as(BOTKYRKA).await;
+    ok(&app.act(&number, "escalate", &[("text", "Vi är inte överens.")]).await);
+    assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Väntar på</dt><dd>Storsthlm och HSF"));
+
+    app.login_as(STORSTHLM).await;
+    assert!(app.get("/").await.body.contains(&number));
+    ok(&app.act(&number, "assess", &[("text", "Storsthlm: kommunen har rätt.")]).await);
+    app.login_as(HSF).await;
+    ok(&app.act(&number, "assess", &[("text", "HSF: rutinen behöver ses över.")]).await);
+    ok(&app.act(&number, "propose", &[("text", "Gemensam genomgång av SIP-rutinen.")]).await);
+
+    app.login_as(BOTKYRKA).await;
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Gemensam genomgång av SIP-rutinen."));
+    ok(&app.act(&number, "reject", &[("text", "Räcker inte.")]).await);
+
+    app.login_as(STORSTHLM).await;
+    ok(&app.act(&number, "escalate", &[("text", "Strukturell brist.")]).await);
+    app.login_as(STEERING).await;
+    assert!(app.get("/").await.body.contains(&number));
+    ok(&app.act(&number, "escalate", &[("text", "Tolkningsfråga för VIS.")]).await);
+    app.login_as(VIS).await;
+    assert!(app.get("/").await.body.contains(&number));
+    ok(&app.act(&number, "decide", &[("outcome", "upheld"), ("decided_on", "2026-11-20"), ("reference", "VIS 2026-11-20 § 7"), ("text", "Regionen ska kalla till SIP inom tre dagar.")]).await);
+
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Avslutat"));
+    assert!(page.body.contains("VIS 2026-11-20 § 7"));
+    assert!(page.body.contains("Bifallen"));
+    for step in ["Lokal nivå → Storsthlm och HSF", "Storsthlm och HSF → Styrgruppen", "Styrgruppen → VIS"] {
+        assert!(page.body.contains(step), "{step}");
+    }
+    for label in ["Ärendet anmäldes", "Motparten svarade", "Bedömning", "Förslag till lösning", "Förslaget avvisades", "Beslut registrerat"] {
+        assert!(page.body.contains(label), "{label}");
+    }
+    // Immutable: the decision stands; a correction is a new one that points at it.
+    ok(&app.act(&number, "correct_decision", &[("corrects", &decision_id(&page.body)), ("outcome", "partly_upheld"), ("decided_on", "2026-11-21"), ("reference", "VIS 2026-11-21 § 2"), ("text", "Rättelse: delvis bifall.")]).await);
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Bifallen") && page.body.contains("Delvis bifallen"));
+    assert!(page.body.contains("rättar"));
+}
+
+fn decision_id(body: &str) -> String {
+    let start = body.find("id=\"beslut-").expect("a decision") + "id=\"beslut-".len();
+    body[start..].split('"').next().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn a_principled_deviation_starts_at_level_two() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let mut fields = deviation("Helgutskrivningar fungerar inte", "Gäller hela länet.");
+    fields.push(("principled", "1"));
+    let number = app.file_case("deviation", &fields).await;
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Nivå</dt><dd>Storsthlm och HSF"));
+    assert!(page.body.contains("Principiell"));
+    app.login_as(HSF).await;
+    assert!(app.get("/").await.body.contains(&number));
+}
+
+#[actix_web::test]
+async fn an_interpretation_question_goes_to_vis() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app
+        .file_case("interpretation", &[("title", "Vad betyder fast vårdkontakt?"), ("filed_by_org", "kommun-0127"), ("counterpart", "region"), ("occurred_from", "2026-10-01"), ("description", "Parterna läser 4.3 olika."), ("principled", "1")])
+        .await;
+    assert!(number.starts_with("TF-"), "{number}");
+    app.login_as(STORSTHLM).await;
+    ok(&app.act(&number, "escalate", &[("text", "Behöver styrgruppen.")]).await);
+    app.login_as(STEERING).await;
+    ok(&app.act(&number, "escalate", &[("text", "VIS har tolkningsföreträde.")]).await);
+    app.login_as(VIS).await;
+    ok(&app.act(&number, "decide", &[("outcome", "resolved"), ("decided_on", "2026-11-20"), ("reference", "VIS § 3"), ("text", "Så här ska 4.3 läsas.")]).await);
+    assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Avslutat"));
+}
+
+#[actix_web::test]
+async fn a_payment_dispute_is_referred_to_a_general_court_and_gets_its_judgment() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app
+        .file_case(
+            "payment_dispute",
+            &[("title", "Faktura september"), ("filed_by_org", "kommun-0127"), ("counterpart", "hsf"), ("payment_month", "2026-09"), ("billing_unit_id", "kommun-0127"), ("amount_sek", "186 000"), ("occurred_from", "2026-10-15"), ("description", "Fel betalningsansvarig kommun för tre vårdtillfällen.")],
+        )
+        .await;
+    assert!(number.starts_with("BT-"));
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Närmaste chefer"));
+    assert!(page.body.contains("186000 kr"));
+    app.login_as(HSF).await;
+    ok(&app.act(&number, "answer", &[("text", "Underlaget visar Botkyrka.")]).await);
+    app.login_as(BOTKYRKA).await;
+    ok(&app.act(&number, "escalate", &[("text", "Till direktörsnivå.")]).await);
+    let escalate_again = app.act(&number, "escalate", &[("text", "Igen")]).await;
+    assert_eq!(escalate_again.status, 409);
+    assert!(escalate_again.body.contains("allmän domstol"));
+    ok(&app.act(&number, "refer_to_court", &[("text", "Ingen överenskommelse på direktörsnivå.")]).await);
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Hänskjuten till allmän domstol"));
+    assert!(page.body.contains("Väntar på</dt><dd>allmän domstol"));
+    ok(&app.act(&number, "decide", &[("outcome", "partly_upheld"), ("decided_on", "2026-11-20"), ("reference", "Södertörns tingsrätt T 1234-26"), ("text", "Domen: Botkyrka betalar hälften.")]).await);
+    assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Södertörns tingsrätt T 1234-26"));
+}
+
+#[actix_web::test]
+async fn refused_actions_answer_403_or_409_and_change_nothing() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Inskrivningsmeddelande saknades", "Inget meddelande kom.")).await;
+    let before = fingerprint(&app, &number);
+
+    // Wrong party: the filer cannot answer for the counterpart.
+    let response = app.act(&number, "answer", &[("text", "Svar")]).await;
+    assert_eq!(response.status, 403);
+    assert!(response.body.contains("Bara motparten"));
+    // Wrong level: only a payment dispute at director level goes to court.
+    let response = app.act(&number, "refer_to_court", &[("text", "Domstol")]).await;
+    assert_eq!(response.status, 409);
+    // Wrong role: the steering group has nothing to do at the local level.
+    app.login_as(STEERING).await;
+    let response = app.act(&number, "escalate", &[("text", "Lyft")]).await;
+    assert_eq!(response.status, 403);
+    let response = app.act(&number, "decide", &[("outcome", "upheld"), ("decided_on", "2026-11-20"), ("reference", "x"), ("text", "x")]).await;
+    assert_eq!(response.status, 403);
+    // No proposal to accept.
+    app.login_as(SOS).await;
+    assert_eq!(app.act(&number, "accept", &[]).await.status, 409);
+    // An unknown action and a missing reason.
+    assert_eq!(app.act(&number, "delete", &[]).await.status, 400);
+    let response = app.act(&number, "escalate", &[("text", "  ")]).await;
+    assert_eq!(response.status, 422);
+    assert!(response.body.contains("Fyll i texten."));
+    assert_eq!(fingerprint(&app, &number), before);
+
+    // A closed case.
+    app.login_as(BOTKYRKA).await;
+    ok(&app.act(&number, "close", &[("text", "Löst i samtal.")]).await);
+    let closed = fingerprint(&app, &number);
+    app.login_as(SOS).await;
+    for action in ["answer", "escalate", "propose"] {
+        let response = app.act(&number, action, &[("text", "x")]).await;
+        assert_eq!(response.status, 409, "{action}");
+        assert!(response.body.contains("Ärendet är avslutat"));
+    }
+    assert_eq!(fingerprint(&app, &number), closed);
+    ok(&app.act(&number, "reopen", &[("text", "Det hände igen.")]).await);
+    assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Pågår"));
+}
+
+#[actix_web::test]
+async fn two_simultaneous_escalations_let_exactly_one_through() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Samtidigt", "Två flikar.")).await;
+    let page = app.get(&format!("/arenden/{number}")).await;
+    let version = case_version(&page.body);
+    let token = page.csrf();
+    let path = format!("/arenden/{number}/atgard");
+    let first = [("csrf", token.as_str()), ("version", version.as_str()), ("action", "escalate"), ("text", "Flik ett")];
+    let second = [("csrf", token.as_str()), ("version", version.as_str()), ("action", "escalate"), ("text", "Flik två")];
+    let (a, b) = futures_util::future::join(app.post_raw(&path, &first), app.post_raw(&path, &second)).await;
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [303, 409], "exactly one escalation goes through");
+    let refused = if a.status == 409 { a } else { b };
+    assert!(refused.body.contains("ändrades"));
+    assert!(refused.body.contains("Flik ett") || refused.body.contains("Flik två"), "the typed text is kept");
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert_eq!(page.body.matches("Lyftes till nästa nivå").count(), 1);
+    assert!(page.body.contains("Nivå</dt><dd>Storsthlm och HSF"));
+}
+
+#[actix_web::test]
+async fn a_stale_form_gets_the_current_state_and_keeps_the_text() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Gammal flik", "Text.")).await;
+    let page = app.get(&format!("/arenden/{number}")).await;
+    let (stale, token) = (case_version(&page.body), page.csrf());
+    ok(&app.act(&number, "comment", &[("text", "Under tiden")]).await);
+    let response = app.post_raw(&format!("/arenden/{number}/atgard"), &[("csrf", &token), ("version", &stale), ("action", "escalate"), ("text", "Mitt långa skäl")]).await;
+    assert_eq!(response.status, 409);
+    assert!(response.body.contains("Ärendet ändrades av någon annan"));
+    assert!(response.body.contains("Mitt långa skäl"));
+    assert!(response.body.contains("Under tiden"), "the current state is shown");
+}
+
+#[actix_web::test]
+async fn personal_identity_numbers_are_refused_in_every_free_text_field() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let numbers = ["811218-9876", "8112189876", "19811218-9876", "198112189876", "811218+9876", "701063-2391", "197010632391"];
+    for field in ["title", "description", "consequences", "filer_registration"] {
+        for pnr in numbers {
+            let text = format!("Gäller patient {pnr} på avdelningen");
+            let mut fields: Vec<(&str, &str)> = deviation("Rubrik", "Beskrivning").into_iter().filter(|(k, _)| *k != field).collect();
+            fields.push((field, &text));
+            fields.push(("kind", "deviation"));
+            let response = app.submit("/arenden/nytt?typ=deviation", "/arenden/nytt", &fields).await;
+            assert_eq!(response.status, 422, "{field} {pnr}");
+            assert!(response.body.contains("personnummer eller samordningsnummer"), "{field} {pnr}");
+        }
+    }
+    let list = app.get("/arenden").await;
+    assert!(list.body.contains("Inga ärenden matchar."), "nothing was filed");
+
+    // A wrong check digit is not an identity number: an invoice number passes.
+    let number = app.file_case("deviation", &deviation("Faktura 8112189877", "Se underlag 19811218-9870.")).await;
+    for pnr in numbers {
+        let response = app.act(&number, "comment", &[("text", &format!("Patienten {pnr}"))]).await;
+        assert_eq!(response.status, 422, "{pnr}");
+        let response = app.act(&number, "escalate", &[("text", &format!("Skäl {pnr}"))]).await;
+        assert_eq!(response.status, 422, "{pnr}");
+    }
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(!page.body.contains("811218-9876") && !page.body.contains("Lyftes till nästa nivå"));
+}
+
+#[actix_web::test]
+async fn comments_reach_both_parties_and_internal_notes_stay_home() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Anteckningar", "Text.")).await;
+    ok(&app.act(&number, "comment", &[("text", "Kan vi ses på torsdag?")]).await);
+    ok(&app.act(&number, "note", &[("text", "Internt: chefen är informerad.")]).await);
+    ok(&app.act(&number, "registration", &[("organisation_id", "kommun-0127"), ("text", "SN 2026/123")]).await);
+    let own = app.get(&format!("/arenden/{number}")).await;
+    assert!(own.body.contains("Internt: chefen är informerad."));
+    assert!(own.body.contains("dnr SN 2026/123"));
+    app.login_as(SOS).await;
+    let other = app.get(&format!("/arenden/{number}")).await;
+    assert!(other.body.contains("Kan vi ses på torsdag?"));
+    assert!(!other.body.contains("Internt: chefen"));
+    // A party sets only its own registration number.
+    let response = app.act(&number, "registration", &[("organisation_id", "kommun-0127"), ("text", "X")]).await;
+    assert_eq!(response.status, 403);
+    app.login_as(STORSTHLM).await;
+    assert!(!app.get(&format!("/arenden/{number}")).await.body.contains("Internt: chefen"));
+}
+
+#[actix_web::test]
+async fn attachments_are_checked_like_the_case_and_served_as_downloads() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Bilagor", "Text.")).await;
+    let response = app.upload(&number, "protokoll.pdf", b"%PDF-1.4\n%test\n").await;
+    assert_eq!(response.status, 303, "{}", response.body);
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("protokoll.pdf"));
+    let start = page.body.find(&format!("/arenden/{number}/bilagor/")).unwrap();
+    let link = page.body[start..].split('"').next().unwrap().to_owned();
+
+    app.login_as(SOS).await;
+    let download = app.get(&link).await;
+    assert_eq!(download.status, 200);
+    assert_eq!(download.headers.get("content-type").unwrap(), "application/pdf");
+    assert!(download.headers.get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment;"));
+    assert!(download.body.starts_with("%PDF"));
+
+    app.login_as(HUDDINGE).await;
+    let refused = app.get(&link).await;
+    assert_eq!(refused.status, 404);
+    assert!(!refused.body.contains("%PDF"));
+
+    app.login_as(BOTKYRKA).await;
+    let html = app.upload(&number, "sida.html", b"<script>alert(1)</script>").await;
+    assert_eq!(html.status, 422);
+    assert!(html.body.contains("Filtypen tas inte emot"));
+    let fake = app.upload(&number, "falsk.pdf", b"<html>").await;
+    assert_eq!(fake.status, 422);
+    let named = app.upload(&number, "patient 811218-9876.pdf", b"%PDF-1.4").await;
+    assert_eq!(named.status, 422);
+    let too_big = app.upload(&number, "stor.pdf", &[b'%'; 11 * 1024 * 1024]).await;
+    assert_eq!(too_big.status, 413);
+    let no_token = app.post_raw(&format!("/arenden/{number}/bilagor"), &[("version", "1")]).await;
+    assert_eq!(no_token.status, 403);
+    assert_eq!(app.get(&format!("/arenden/{number}")).await.body.matches("Bilaga tillagd").count(), 1);
+}
+
+#[actix_web::test]
+async fn the_list_filters_searches_pages_and_keeps_the_filter_in_the_url() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let first = app.file_case("deviation", &deviation("Helgbemanning saknas", "Ingen personal på lördag.")).await;
+    let second = app.file_case("interpretation", &[("title", "Tolkning av 12.2"), ("filed_by_org", "kommun-0127"), ("counterpart", "region"), ("occurred_from", "2026-11-01"), ("description", "Hur räknas dag noll?")]).await;
+    app.login_as(HUDDINGE).await;
+    let huddinge = app.file_case("deviation", &[("title", "Huddinges eget"), ("filed_by_org", "kommun-0126"), ("counterpart", "enh-karolinska-huddinge-akutgeriatrik"), ("commitment_id", "process.ready-notice"), ("occurred_from", "2026-11-01"), ("description", "Meddelande efter 12.")]).await;
+    assert!(!app.get("/arenden").await.body.contains(&first), "Huddinge does not see Botkyrka's cases");
+
+    app.login_as(BOTKYRKA).await;
+    let all = app.get("/arenden").await;
+    assert!(all.body.contains(&first) && all.body.contains(&second) && !all.body.contains(&huddinge));
+    let by_kind = app.get("/arenden?typ=interpretation").await;
+    assert!(by_kind.body.contains(&second) && !by_kind.body.contains(&first));
+    let by_text = app.get("/arenden?q=L%C3%96RDAG").await;
+    assert!(by_text.body.contains(&first) && !by_text.body.contains(&second), "search ignores case, å ä ö included");
+    let by_commitment = app.get("/arenden?atagande=process.sip-called").await;
+    assert!(by_commitment.body.contains(&first) && !by_commitment.body.contains(&second));
+    let by_level = app.get("/arenden?niva=review").await;
+    assert!(by_level.body.contains("Inga ärenden matchar."));
+    let by_org = app.get("/arenden?org=enh-sos-medicin-52").await;
+    assert!(by_org.body.contains(&first) && !by_org.body.contains(&second));
+    let sorted = app.get("/arenden?sortering=aldst").await;
+    assert!(sorted.body.find(&first).unwrap() < sorted.body.find(&second).unwrap());
+    let future = app.get("/arenden?fran=2099-01-01").await;
+    assert!(future.body.contains("Inga ärenden matchar."));
+
+    app.login_as(STORSTHLM).await;
+    let county = app.get("/arenden?typ=deviation").await;
+    assert!(county.body.contains(&first) && county.body.contains(&huddinge));
+    assert!(county.body.contains("value=\"deviation\" selected"), "the filter stays in the form");
+}
+
+#[actix_web::test]
+async fn pagination_keeps_the_filter() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    for i in 0..52 {
+        app.file_case("deviation", &deviation(&format!("Ärende nummer {i}"), "Text.")).await;
+    }
+    let page_one = app.get("/arenden?typ=deviation").await;
+    assert_eq!(page_one.body.matches("<tr>").count() + page_one.body.matches("<tr class").count(), 51, "50 rows and the header");
+    assert!(page_one.body.contains("/arenden?typ=deviation&#38;sida=2"), "{}", page_one.body);
+    let page_two = app.get("/arenden?typ=deviation&sida=2").await;
+    assert!(page_two.body.contains("Ärende nummer 0") && page_two.body.contains("Ärende nummer 1<"));
+    assert!(page_two.body.contains("Föregående sida"));
+    assert!(!page_two.body.contains("Nästa sida"));
+}
+
+#[actix_web::test]
+async fn overdue_cases_are_flagged_for_whoever_is_due() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Försenat svar", "Text.")).await;
+    {
+        let mut conn = app.db();
+        let yesterday = tvistetrappa::store::today().pred_opt().unwrap();
+        db_run!(conn, |c| diesel::update(cases::table.filter(cases::number.eq(&number))).set(cases::deadline_on.eq(yesterday)).execute(c)).unwrap();
+    }
+    let overdue = app.get("/arenden?forsenade=1").await;
+    assert!(overdue.body.contains(&number));
+    assert!(!app.get("/").await.body.contains(&number), "the filer is not the one due");
+    app.login_as(SOS).await;
+    let start = app.get("/").await;
+    assert!(start.body.contains(&number));
+    assert!(start.body.contains("1 ärende har passerat svarsfristen"));
+    assert!(start.body.contains("1 dag försenat"));
+}
+
+#[actix_web::test]
+async fn filing_needs_valid_fields_and_a_filing_role() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let response = app
+        .submit("/arenden/nytt?typ=deviation", "/arenden/nytt", &[("kind", "deviation"), ("title", ""), ("filed_by_org", "kommun-0126"), ("occurred_from", "2099-01-01"), ("description", "")])
+        .await;
+    assert_eq!(response.status, 422);
+    for message in ["Ange en rubrik.", "Beskriv vad som hänt.", "Välj din egen organisation", "Välj minst en motpart.", "Välj vilket åtagande", "Datumet kan inte ligga i framtiden."] {
+        assert!(response.body.contains(message), "{message}");
+    }
+    let payment = app
+        .submit("/arenden/nytt?typ=payment_dispute", "/arenden/nytt", &[("kind", "payment_dispute"), ("title", "X"), ("filed_by_org", "kommun-0127"), ("counterpart", "kommun-0127"), ("payment_month", "2026-13"), ("amount_sek", "mycket"), ("occurred_from", "2026-11-01"), ("description", "x")])
+        .await;
+    for message in ["Din egen organisation kan inte vara motpart.", "Ange månaden som ÅÅÅÅ-MM", "Ange beloppet i hela kronor", "Välj den kommun eller det stadsdelsområde"] {
+        assert!(payment.body.contains(message), "{message}");
+    }
+    app.login_as(STEERING).await;
+    assert_eq!(app.get("/arenden/nytt").await.status, 403);
+}
+
+#[actix_web::test]
+async fn case_numbers_are_unique_under_concurrent_filing() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let page = app.get("/arenden/nytt?typ=deviation").await;
+    let token = page.csrf();
+    let mut fields: Vec<(&str, &str)> = deviation("Samtidig", "Text.");
+    fields.push(("kind", "deviation"));
+    fields.push(("csrf", &token));
+    let posts = (0..6).map(|_| app.post_raw("/arenden/nytt", &fields));
+    let responses = futures_util::future::join_all(posts).await;
+    let mut numbers: Vec<String> = responses.iter().map(|r| { assert_eq!(r.status, 303, "{}", r.body); r.location() }).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 6);
+}
+
+#[actix_web::test]
+async fn admins_set_the_deadline_of_each_level() {
+    let app = spawn_app().await;
+    app.login_as(ADMIN).await;
+    let page = app.get("/admin/frister").await;
+    assert!(page.body.contains("value=\"60\""));
+    let response = app.submit("/admin/frister", "/admin/frister", &[("days_local", "10"), ("count_local", "working"), ("days_review", "0"), ("count_review", "calendar")]).await;
+    assert_eq!(response.status, 422);
+    assert!(response.body.contains("ange ett antal dagar mellan 1 och 730"));
+    let response = app.submit("/admin/frister", "/admin/frister", &[("days_local", "10"), ("count_local", "working")]).await;
+    ok(&response);
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Ny frist", "Text.")).await;
+    let mut conn = app.db();
+    let deadline: Option<chrono::NaiveDate> = db_run!(conn, |c| cases::table.filter(cases::number.eq(&number)).select(cases::deadline_on).first(c)).unwrap();
+    let expected = tvistetrappa::domain::calendar::add_working_days(tvistetrappa::store::today(), 10);
+    assert_eq!(deadline, Some(expected));
+}
