@@ -2,6 +2,7 @@
 # Load benchmark: a signed-in page at 64 connections, on SQLite and on PostgreSQL.
 #   bench/http.sh                      # the start page of a local user, 10 s per backend
 #   BENCH_PATH=/organisationer DURATION=30s bench/http.sh
+#   GENERATE_CASES=100000 BENCH_PATH=/arenden bench/http.sh   # see bench/cases.sh
 # Needs wrk (Debian: apt-get install wrk) and, for PostgreSQL, a server at BENCH_PG_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ BENCH_PATH="${BENCH_PATH:-/}"
 BENCH_USER="${BENCH_USER:-anna.berg@botkyrka.example}"
 PG_ADMIN_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PORT="${PORT:-18181}"
+GENERATE_CASES="${GENERATE_CASES:-0}"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 cargo build --release --quiet
@@ -35,6 +37,10 @@ run() {
     local name="$1" url="$2" data="$WORK/$1"
     mkdir -p "$data"
     DATABASE_URL="$url" DATA_DIR="$data" RUST_LOG=warn "$BIN" demo >/dev/null
+    if [ "$GENERATE_CASES" -gt 0 ]; then
+        printf '%-11s ' "$name"
+        DATABASE_URL="$url" DATA_DIR="$data" RUST_LOG=warn "$BIN" generate --cases "$GENERATE_CASES"
+    fi
     DATABASE_URL="$url" DATA_DIR="$data" RUST_LOG=warn BIND="127.0.0.1:$PORT" "$BIN" serve &
     SERVER_PID=$!
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

@@ -3,8 +3,10 @@
 //! database.
 
 use crate::domain::access::Role;
+use crate::domain::ladder::{CaseKind, Command};
 use crate::security::hash_password;
-use crate::store::{users, DbConn, QueryResult};
+use crate::store::cases::{self, NewCase};
+use crate::store::{organisations, users, DbConn, QueryResult};
 
 /// The password of every demo account (listed in the README; demo data only).
 pub const DEMO_PASSWORD: &str = "demo-losenord-2026";
@@ -52,4 +54,193 @@ pub fn load(conn: &mut DbConn, fast_hashing: bool) -> QueryResult<Vec<&'static D
         }
         Ok(created)
     })
+}
+
+/// A demo case and the steps it has taken: (who, action, text).
+struct DemoCase {
+    kind: CaseKind,
+    title: &'static str,
+    description: &'static str,
+    filed_by: (&'static str, &'static str),
+    counterparts: &'static [&'static str],
+    commitment: Option<&'static str>,
+    principled: bool,
+    payment: Option<(&'static str, &'static str, i64)>,
+    steps: &'static [(&'static str, Command, &'static str)],
+}
+
+const DEMO_CASES: [DemoCase; 6] = [
+    DemoCase {
+        kind: CaseKind::Deviation,
+        title: "SIP kallades inte inom tre dagar",
+        description: "Fast vårdkontakt kallade till SIP först sju dagar efter meddelandet om utskrivningsklar. Kommunen kunde inte planera insatserna i tid.",
+        filed_by: ("anna.berg@botkyrka.example", "kommun-0127"),
+        counterparts: &["enh-sos-medicin-52"],
+        commitment: Some("process.sip-called"),
+        principled: false,
+        payment: None,
+        steps: &[("sara.nyberg@sodersjukhuset.example", Command::Answer, "Avdelningen hade hög belastning; vi ser över rutinen för att kalla till SIP.")],
+    },
+    DemoCase {
+        kind: CaseKind::Deviation,
+        title: "Utskrivningsklar meddelades efter kl. 12",
+        description: "Under oktober kom flera meddelanden om utskrivningsklar efter kl. 12.00 utan att dag noll flyttades.",
+        filed_by: ("erik.holm@huddinge.example", "kommun-0126"),
+        counterparts: &["enh-karolinska-huddinge-akutgeriatrik"],
+        commitment: Some("process.ready-notice"),
+        principled: false,
+        payment: None,
+        steps: &[],
+    },
+    DemoCase {
+        kind: CaseKind::Deviation,
+        title: "Helgutskrivningar utan kontakt med hemtjänsten",
+        description: "Patienter skrivs ut på lördagar utan att hemtjänsten nåtts. Frågan rör flera stadsdelsområden och sjukhus.",
+        filed_by: ("omar.said@stockholm.example", "sdo-sodermalm"),
+        counterparts: &["region"],
+        commitment: Some("availability.staffing"),
+        principled: true,
+        payment: None,
+        steps: &[("lars.ek@storsthlm.example", Command::Assess, "Storsthlm bedömer att bemanningen under helger inte motsvarar åtagandet i kapitel 5.")],
+    },
+    DemoCase {
+        kind: CaseKind::Interpretation,
+        title: "Räknas dag noll in i genomsnittet?",
+        description: "Parterna läser avsnitt 12.2 olika: ska vårdtillfällen med noll utskrivningsklara dagar ingå i genomsnittet?",
+        filed_by: ("anna.berg@botkyrka.example", "kommun-0127"),
+        counterparts: &["region"],
+        commitment: Some("invoicing.routines"),
+        principled: true,
+        payment: None,
+        steps: &[
+            ("lars.ek@storsthlm.example", Command::Assess, "Storsthlm: dag noll ingår enligt bilaga 1."),
+            ("maria.sund@hsf.example", Command::Assess, "HSF: delar Storsthlms bedömning men ser behov av ett förtydligande."),
+            ("maria.sund@hsf.example", Command::Escalate, "Frågan är principiell och bör avgöras av styrgruppen."),
+        ],
+    },
+    DemoCase {
+        kind: CaseKind::PaymentDispute,
+        title: "Fakturaunderlag september: fel betalningsansvarig kommun",
+        description: "Tre vårdtillfällen är registrerade på Botkyrka men personerna är folkbokförda i Huddinge.",
+        filed_by: ("anna.berg@botkyrka.example", "kommun-0127"),
+        counterparts: &["hsf"],
+        commitment: None,
+        principled: false,
+        payment: Some(("2026-09", "kommun-0127", 186_000)),
+        steps: &[
+            ("maria.sund@hsf.example", Command::Answer, "Underlaget från IT-stödet visar Botkyrka som folkbokföringskommun."),
+            ("anna.berg@botkyrka.example", Command::Escalate, "Vi har folkbokföringsuppgifter som visar annat; lyfts till direktörsnivå."),
+        ],
+    },
+    DemoCase {
+        kind: CaseKind::Deviation,
+        title: "Fast vårdkontakt utsågs inte",
+        description: "Ingen fast vårdkontakt utsågs trots att personen behövde fortsatta insatser från öppenvården.",
+        filed_by: ("omar.said@stockholm.example", "sdo-sodermalm"),
+        counterparts: &["enh-vc-sodermalm"],
+        commitment: Some("process.outpatient-contact"),
+        principled: false,
+        payment: None,
+        steps: &[],
+    },
+];
+
+/// Files the demo cases (once: only into a database without cases) and walks them to the
+/// levels they are shown at. Returns how many it filed.
+pub fn load_cases(conn: &mut DbConn) -> QueryResult<usize> {
+    if cases::count(conn)? > 0 {
+        return Ok(0);
+    }
+    let today = crate::store::today();
+    conn.write(|conn| {
+        for demo in &DEMO_CASES {
+            let filer = users::by_email(conn, demo.filed_by.0)?.ok_or(diesel::result::Error::NotFound)?;
+            let new = NewCase {
+                kind: demo.kind,
+                title: demo.title.into(),
+                description: demo.description.into(),
+                consequences: String::new(),
+                commitment_id: demo.commitment.map(Into::into),
+                filed_by_org: demo.filed_by.1.into(),
+                filed_by_user: filer.id.clone(),
+                filer_registration: None,
+                counterparts: demo.counterparts.iter().map(|c| c.to_string()).collect(),
+                principled: demo.principled,
+                occurred_from: today - chrono::Days::new(14),
+                occurred_to: None,
+                payment_month: demo.payment.map(|p| p.0.into()),
+                billing_unit_id: demo.payment.map(|p| p.1.into()),
+                amount_sek: demo.payment.map(|p| p.2),
+            };
+            let number = cases::create(conn, &new, today)?;
+            for (email, command, text) in demo.steps {
+                let user = users::by_email(conn, email)?.ok_or(diesel::result::Error::NotFound)?;
+                let case = cases::by_number(conn, &number)?.ok_or(diesel::result::Error::NotFound)?;
+                let parties = cases::parties(conn, &case.id)?;
+                let subtree = organisations::subtree(conn, &user.organisation_id)?;
+                let actor = cases::ladder_actor(&user, &subtree, &parties);
+                let state = case.state(&parties);
+                // The demo steps are written to be allowed; a refused one is a bug in this table.
+                let transition = state.apply(&actor, *command).map_err(|refusal| {
+                    diesel::result::Error::QueryBuilderError(format!("demo step {command:?} on {number} refused: {refusal:?}").into())
+                })?;
+                cases::record_transition(conn, &case, &state, &transition, *command, text, &user, today)?;
+            }
+        }
+        Ok(DEMO_CASES.len())
+    })
+}
+
+/// Synthetic cases for benchmarks: `count` cases among the registry's parties, about a third
+/// of them closed. Deterministic for a given `seed`.
+pub fn generate_cases(conn: &mut DbConn, count: usize, seed: u64) -> QueryResult<usize> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let parties: Vec<String> = organisations::all(conn)?
+        .into_iter()
+        .filter(|o| matches!(o.kind.as_str(), "municipality" | "district" | "inpatient_unit" | "outpatient_unit" | "care_provider"))
+        .map(|o| o.id)
+        .collect();
+    let filer = users::by_email(conn, DEMO_USERS[0].email)?.ok_or(diesel::result::Error::NotFound)?;
+    let today = crate::store::today();
+    let kinds = [CaseKind::Deviation, CaseKind::Deviation, CaseKind::Deviation, CaseKind::Interpretation, CaseKind::PaymentDispute];
+    let mut made = 0;
+    while made < count {
+        let batch = (count - made).min(1000);
+        conn.write(|conn| {
+            for i in 0..batch {
+                let kind = kinds[rng.gen_range(0..kinds.len())];
+                let filed_by = parties[rng.gen_range(0..parties.len())].clone();
+                let mut counterpart = parties[rng.gen_range(0..parties.len())].clone();
+                if counterpart == filed_by {
+                    counterpart = "region".into();
+                }
+                let commitment = crate::domain::commitments::CATALOGUE[rng.gen_range(0..crate::domain::commitments::CATALOGUE.len())].id;
+                let new = NewCase {
+                    kind,
+                    title: format!("Genererat ärende {} om {}", made + i + 1, commitment),
+                    description: "Syntetiskt ärende för prestandamätning.".into(),
+                    consequences: String::new(),
+                    commitment_id: (kind != CaseKind::PaymentDispute).then(|| commitment.into()),
+                    filed_by_org: filed_by,
+                    filed_by_user: filer.id.clone(),
+                    filer_registration: None,
+                    counterparts: vec![counterpart],
+                    principled: rng.gen_bool(0.1),
+                    occurred_from: today - chrono::Days::new(rng.gen_range(0..700)),
+                    occurred_to: None,
+                    payment_month: (kind == CaseKind::PaymentDispute).then(|| "2026-09".into()),
+                    billing_unit_id: (kind == CaseKind::PaymentDispute).then(|| "kommun-0127".into()),
+                    amount_sek: (kind == CaseKind::PaymentDispute).then(|| rng.gen_range(1_000..500_000)),
+                };
+                let number = cases::create(conn, &new, today)?;
+                if rng.gen_bool(0.33) {
+                    cases::close_generated(conn, &number)?;
+                }
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        made += batch;
+    }
+    Ok(made)
 }

@@ -124,7 +124,9 @@ impl DbUrl {
         drop(self.connect()?);
         r2d2::Pool::builder()
             .max_size(size)
-            .min_idle(Some(1))
+            // A checkout would otherwise cost a `SELECT 1` round trip on every request; a
+            // broken connection shows up as a query error and is replaced then.
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
             .build(DbManager { url: self.clone() })
             .map_err(|e| DbError::Pool(e.to_string()))

@@ -90,6 +90,23 @@ pub struct Party {
     pub registration_number: Option<String>,
 }
 
+/// The ladder's view of a user on a case: the parties they act for (their organisation and
+/// everything below it) and, for Storsthlm and HSF officers, which reviewer they are.
+pub fn ladder_actor(user: &super::users::User, subtree: &[String], parties: &[Party]) -> crate::domain::ladder::Actor {
+    use crate::domain::access::Role;
+    use crate::domain::ladder::ReviewerOrg;
+    let reviewer_org = match (user.role, user.organisation_id.as_str()) {
+        (Role::Reviewer, "storsthlm") => Some(ReviewerOrg::Storsthlm),
+        (Role::Reviewer, "hsf") => Some(ReviewerOrg::Hsf),
+        _ => None,
+    };
+    crate::domain::ladder::Actor {
+        role: user.role,
+        party_orgs: parties.iter().filter(|p| subtree.contains(&p.organisation_id)).map(|p| p.organisation_id.clone()).collect(),
+        reviewer_org,
+    }
+}
+
 pub struct NewCase {
     pub kind: CaseKind,
     pub title: String,
@@ -439,6 +456,38 @@ pub fn save_state(conn: &mut DbConn, case: &CaseRow, state: &CaseState, level_en
     Ok(updated == 1)
 }
 
+/// Stores an allowed ladder step: the new state and its event (and the closing event when
+/// the last party's acceptance resolved the case). False when the case changed meanwhile.
+pub fn record_transition(
+    conn: &mut DbConn,
+    case: &CaseRow,
+    before: &CaseState,
+    transition: &crate::domain::ladder::Transition,
+    command: crate::domain::ladder::Command,
+    body: &str,
+    actor: &super::users::User,
+    today: NaiveDate,
+) -> QueryResult<bool> {
+    if !save_state(conn, case, &transition.state, transition.level_entered, today)? {
+        return Ok(false);
+    }
+    let event = |action, body| NewEvent {
+        case_id: &case.id,
+        actor_id: Some(&actor.id),
+        actor_org_id: Some(&actor.organisation_id),
+        action,
+        from_level: Some(before.level),
+        to_level: Some(transition.state.level),
+        body,
+        visible_to_org: None,
+    };
+    add_event(conn, &event(command.as_str(), body))?;
+    if transition.resolved_by_agreement {
+        add_event(conn, &event("resolved", "Alla parter har godtagit förslaget."))?;
+    }
+    Ok(true)
+}
+
 /// Bumps the version for changes that leave the ladder state alone (comments, attachments),
 /// so that a concurrent form built on the old page still notices.
 pub fn touch(conn: &mut DbConn, case_id: &str) -> QueryResult<()> {
@@ -529,7 +578,6 @@ pub struct ListedCase {
     pub status: String,
     pub waiting_for: String,
     pub deadline_on: Option<NaiveDate>,
-    pub created_at: NaiveDateTime,
     pub filed_by: String,
 }
 
@@ -566,7 +614,6 @@ macro_rules! listed_cases {
             cases::status,
             cases::waiting_for,
             cases::deadline_on,
-            cases::created_at,
             organisations::name,
         ))
     };
@@ -649,6 +696,14 @@ pub fn awaiting(conn: &mut DbConn, party_orgs: Option<&[String]>, waiting_for: O
         }
         query.order((cases::deadline_on.is_null(), cases::deadline_on.asc(), cases::id.asc())).limit(limit).load(c)
     })
+}
+
+/// Marks a generated benchmark case closed without history (bench data only).
+pub fn close_generated(conn: &mut DbConn, number: &str) -> QueryResult<usize> {
+    let at = now();
+    db_run!(conn, |c| diesel::update(cases::table.filter(cases::number.eq(number)))
+        .set((cases::status.eq(Status::Closed.as_str()), cases::waiting_for.eq(WaitingFor::Nobody.as_str()), cases::closed_at.eq(at)))
+        .execute(c))
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {

@@ -66,6 +66,33 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Organisation>> {
         .load(c))
 }
 
+/// Id, name and kind of every organisation, by name: enough for a choice list, and cheap.
+pub fn choices(conn: &mut DbConn) -> QueryResult<Vec<Choice>> {
+    db_run!(conn, |c| organisations::table
+        .order(organisations::name)
+        .select((organisations::id, organisations::name, organisations::kind, organisations::active))
+        .load(c))
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct Choice {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub active: bool,
+}
+
+impl Choice {
+    pub fn kind_label(&self) -> &'static str {
+        kind_label(&self.kind)
+    }
+
+    /// Whether it can be a party to a case (everything but the steering group and VIS).
+    pub fn can_be_party(&self) -> bool {
+        self.active && !matches!(self.kind.as_str(), "steering_group" | "vis")
+    }
+}
+
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Organisation>> {
     db_run!(conn, |c| organisations::table
         .find(id)

@@ -1,5 +1,6 @@
 use super::{now, DbConn, QueryResult};
-use crate::db::schema::{sessions, users};
+use super::users::{User, UserRow};
+use crate::db::schema::{organisations, sessions, users};
 use crate::db_run;
 use crate::security::token_hash;
 use chrono::{Duration, NaiveDateTime};
@@ -25,19 +26,19 @@ const MAX_AGE_HOURS: i64 = 12;
 /// How stale `last_seen_at` may get before a request refreshes it; saves a write per request.
 const TOUCH_AFTER_SECONDS: i64 = 60;
 
-/// The active user behind a session token, if the session is still alive. An idle or too
-/// old session is removed.
-pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResult<Option<super::users::User>> {
+/// The active user behind a session token with the name of their organisation, if the
+/// session is still alive. An idle or too old session is removed. One query on the hot path.
+pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResult<Option<(User, String)>> {
     let hash = token_hash(token);
     let at = now();
-    let found: Option<(NaiveDateTime, NaiveDateTime, String)> = db_run!(conn, |c| sessions::table
-        .inner_join(users::table)
+    let found: Option<(NaiveDateTime, NaiveDateTime, UserRow, String)> = db_run!(conn, |c| sessions::table
+        .inner_join(users::table.inner_join(organisations::table))
         .filter(sessions::token_hash.eq(&hash))
         .filter(users::active.eq(true))
-        .select((sessions::created_at, sessions::last_seen_at, users::id))
+        .select((sessions::created_at, sessions::last_seen_at, UserRow::as_select(), organisations::name))
         .first(c)
         .optional())?;
-    let Some((created, last_seen, user_id)) = found else { return Ok(None) };
+    let Some((created, last_seen, user, organisation_name)) = found else { return Ok(None) };
     if at - last_seen > Duration::minutes(idle_minutes) || at - created > Duration::hours(MAX_AGE_HOURS) {
         delete(conn, token)?;
         return Ok(None);
@@ -47,7 +48,7 @@ pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResul
             .set(sessions::last_seen_at.eq(at))
             .execute(c))?;
     }
-    super::users::get(conn, &user_id)
+    Ok(Some((user.into(), organisation_name)))
 }
 
 pub fn delete(conn: &mut DbConn, token: &str) -> QueryResult<usize> {

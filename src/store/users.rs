@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
-struct UserRow {
+pub struct UserRow {
     id: String,
     email: String,
     name: String,

@@ -34,7 +34,7 @@ struct UsersPage {
 }
 
 pub async fn users(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Notice>) -> Result<HttpResponse, AppError> {
-    let users = state.run(|conn| Ok(users::list(conn)?)).await?;
+    let users = state.read(|conn| Ok(users::list(conn)?)).await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(UsersPage { ctx, users }.render()?))
 }
@@ -74,7 +74,7 @@ async fn render_user_form(
     form: UserForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let organisations = state.run(|conn| Ok(organisations::all(conn)?)).await?;
+    let organisations = state.read(|conn| Ok(organisations::all(conn)?)).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = UserFormPage { ctx: admin.page(), user_id, form, organisations, roles: ALL_ROLES, errors };
     Ok(html(status, page.render()?))
@@ -158,7 +158,7 @@ pub async fn create_user(state: web::Data<AppState>, admin: CurrentUser, form: w
 pub async fn edit_user_form(state: web::Data<AppState>, admin: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let lookup = id.clone();
-    let user = state.run(move |conn| users::get(conn, &lookup)?.ok_or(AppError::NotFound)).await?;
+    let user = state.read(move |conn| users::get(conn, &lookup)?.ok_or(AppError::NotFound)).await?;
     let form = UserForm {
         email: user.email,
         name: user.name,
@@ -207,7 +207,7 @@ pub async fn update_user(
         Err(errors) => {
             let mut submitted = submitted;
             let lookup = id.clone();
-            submitted.email = state.run(move |conn| Ok(users::get(conn, &lookup)?.map(|u| u.email).unwrap_or_default())).await?;
+            submitted.email = state.read(move |conn| Ok(users::get(conn, &lookup)?.map(|u| u.email).unwrap_or_default())).await?;
             render_user_form(&state, &admin, Some(id), submitted, errors).await
         }
     }
@@ -222,7 +222,7 @@ struct UnitsPage {
 
 pub async fn units(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Notice>) -> Result<HttpResponse, AppError> {
     let units = state
-        .run(|conn| Ok(organisations::all(conn)?.into_iter().filter(Organisation::is_editable).collect()))
+        .read(|conn| Ok(organisations::all(conn)?.into_iter().filter(Organisation::is_editable).collect()))
         .await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(UnitsPage { ctx, units }.render()?))
@@ -261,7 +261,7 @@ async fn render_unit_form(
     form: UnitForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let parents = state.run(|conn| Ok(organisations::possible_parents(conn)?)).await?;
+    let parents = state.read(|conn| Ok(organisations::possible_parents(conn)?)).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = UnitFormPage { ctx: admin.page(), unit_id, form, kinds: EDITABLE_KINDS, parents, errors };
     Ok(html(status, page.render()?))
@@ -316,7 +316,7 @@ pub async fn edit_unit_form(state: web::Data<AppState>, admin: CurrentUser, id: 
     let id = id.into_inner();
     let lookup = id.clone();
     let unit = state
-        .run(move |conn| organisations::get(conn, &lookup)?.filter(Organisation::is_editable).ok_or(AppError::NotFound))
+        .read(move |conn| organisations::get(conn, &lookup)?.filter(Organisation::is_editable).ok_or(AppError::NotFound))
         .await?;
     let form = UnitForm {
         kind: unit.kind,
@@ -380,7 +380,7 @@ pub async fn audit_log(state: web::Data<AppState>, admin: CurrentUser, query: we
     let action = query.handelse.clone().filter(|a| audit::ALL_ACTIONS.iter().any(|known| known.as_str() == a));
     let filter = action.clone();
     let mut entries = state
-        .run(move |conn| Ok(audit::page(conn, filter.as_deref(), (page - 1) * LOG_PAGE_SIZE, LOG_PAGE_SIZE + 1)?))
+        .read(move |conn| Ok(audit::page(conn, filter.as_deref(), (page - 1) * LOG_PAGE_SIZE, LOG_PAGE_SIZE + 1)?))
         .await?;
     let has_more = entries.len() as i64 > LOG_PAGE_SIZE;
     entries.truncate(LOG_PAGE_SIZE as usize);
@@ -417,7 +417,7 @@ fn deadline_rows(rules: Vec<(Level, Option<DeadlineRule>)>) -> Vec<DeadlineRow> 
 }
 
 pub async fn deadlines(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Notice>) -> Result<HttpResponse, AppError> {
-    let rules = state.run(|conn| Ok(cases::level_rules(conn)?)).await?;
+    let rules = state.read(|conn| Ok(cases::level_rules(conn)?)).await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(DeadlinesPage { ctx, rows: deadline_rows(rules), errors: FieldErrors::default() }.render()?))
 }

@@ -278,7 +278,7 @@ fn plausible_token(token: &str) -> bool {
 pub async fn reset_form(state: web::Data<AppState>, visitor: Visitor, token: web::Path<String>) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let lookup = token.clone();
-    let valid = plausible_token(&token) && state.run(move |conn| Ok(password_resets::valid_user(conn, &lookup)?)).await?.is_some();
+    let valid = plausible_token(&token) && state.read(move |conn| Ok(password_resets::valid_user(conn, &lookup)?)).await?.is_some();
     let status = if valid { StatusCode::OK } else { StatusCode::NOT_FOUND };
     let page = ResetPage { ctx: visitor.page(), token, valid, errors: FieldErrors::default() };
     Ok(html(status, page.render()?))

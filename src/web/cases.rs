@@ -10,11 +10,11 @@ use crate::domain::access::Role;
 use crate::domain::commitments::{self, Commitment, CATALOGUE};
 use crate::domain::deadlines;
 use crate::domain::ladder::{
-    self, Actor, CaseKind, CaseState, Command, Level, Outcome, ReviewerOrg, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES,
+    self, Actor, CaseKind, CaseState, Command, Level, Outcome, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES,
 };
 use crate::domain::text::{self, FieldError};
 use crate::store::cases::{self, CaseRow, Filter, ListedCase, NewCase, Party, Sort};
-use crate::store::organisations::{self, Organisation};
+use crate::store::organisations;
 use crate::store::{audit, today, DbConn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -45,16 +45,7 @@ impl Viewer {
     }
 
     fn actor(&self, parties: &[Party]) -> Actor {
-        let reviewer_org = match (self.user.user.role, self.user.user.organisation_id.as_str()) {
-            (Role::Reviewer, "storsthlm") => Some(ReviewerOrg::Storsthlm),
-            (Role::Reviewer, "hsf") => Some(ReviewerOrg::Hsf),
-            _ => None,
-        };
-        Actor {
-            role: self.user.user.role,
-            party_orgs: parties.iter().filter(|p| self.subtree.contains(&p.organisation_id)).map(|p| p.organisation_id.clone()).collect(),
-            reviewer_org,
-        }
+        cases::ladder_actor(&self.user.user, &self.subtree, parties)
     }
 }
 
@@ -184,7 +175,7 @@ struct ListPage {
     page: i64,
     previous: Option<String>,
     next: Option<String>,
-    organisations: Vec<Organisation>,
+    organisations: Vec<organisations::Choice>,
     kinds: [CaseKind; 3],
     levels: [Level; 7],
     commitments: &'static [Commitment],
@@ -197,7 +188,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Que
     let viewer_user = user.clone();
     let filter_query = query.clone();
     let (found, organisations) = state
-        .run(move |conn| {
+        .read(move |conn| {
             let scope = if viewer_user.user.role.sees_county() {
                 None
             } else {
@@ -205,10 +196,9 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Que
             };
             let filter = filter_query.filter(scope.clone(), today);
             let found = cases::list(conn, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
-            let organisations = organisations::all(conn)?
+            let organisations = organisations::choices(conn)?
                 .into_iter()
-                .filter(|o| scope.as_ref().is_none_or(|s| s.contains(&o.id)))
-                .filter(|o| !matches!(o.kind.as_str(), "steering_group" | "vis"))
+                .filter(|o| scope.as_ref().is_none_or(|s| s.contains(&o.id)) && o.can_be_party())
                 .collect();
             Ok((found, organisations))
         })
@@ -240,9 +230,9 @@ struct NewPage {
     kind: CaseKind,
     form: FormData,
     errors: FieldErrors,
-    own_organisations: Vec<Organisation>,
-    counterparts: Vec<Organisation>,
-    billing_units: Vec<Organisation>,
+    own_organisations: Vec<organisations::Choice>,
+    counterparts: Vec<organisations::Choice>,
+    billing_units: Vec<organisations::Choice>,
     commitments: &'static [Commitment],
     kinds: [CaseKind; 3],
 }
@@ -264,16 +254,16 @@ pub struct NewQuery {
 }
 
 /// Organisations that can be a party: everything but the steering group and VIS.
-fn party_organisations(all: Vec<Organisation>) -> Vec<Organisation> {
-    all.into_iter().filter(|o| o.active && !matches!(o.kind.as_str(), "steering_group" | "vis")).collect()
+fn party_organisations(conn: &mut DbConn) -> Result<Vec<organisations::Choice>, AppError> {
+    Ok(organisations::choices(conn)?.into_iter().filter(organisations::Choice::can_be_party).collect())
 }
 
 async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: FormData, errors: FieldErrors) -> Result<HttpResponse, AppError> {
     let org = user.user.organisation_id.clone();
     let (own, all) = state
-        .run(move |conn| {
+        .read(move |conn| {
             let subtree = organisations::subtree(conn, &org)?;
-            let all = party_organisations(organisations::all(conn)?);
+            let all = party_organisations(conn)?;
             let own = all.iter().filter(|o| subtree.contains(&o.id)).cloned().collect::<Vec<_>>();
             Ok((own, all))
         })
@@ -397,7 +387,7 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
             if !subtree.contains(&filed_by) {
                 errors.add("filed_by_org", "Välj din egen organisation eller en enhet under den.");
             }
-            let parties = party_organisations(organisations::all(conn)?);
+            let parties = party_organisations(conn)?;
             if counterparts.is_empty() {
                 errors.add("counterpart", "Välj minst en motpart.");
             } else if counterparts.iter().any(|c| !parties.iter().any(|o| &o.id == c)) {
@@ -670,7 +660,7 @@ pub async fn show(state: web::Data<AppState>, user: CurrentUser, number: web::Pa
     let number = number.into_inner();
     let notice = case_notice(query.klart.as_deref());
     let page = state
-        .run(move |conn| {
+        .read(move |conn| {
             let viewer = Viewer::load(conn, &user)?;
             let (case, parties) = load_visible(conn, &viewer, &number)?;
             build_show(conn, &viewer, case, parties, Draft::default(), notice)
@@ -754,25 +744,9 @@ fn again(status: StatusCode, form: &FormData, message: impl Into<String>) -> Res
     )))
 }
 
-fn case_event<'a>(
-    case: &'a CaseRow,
-    user: &'a crate::store::users::User,
-    action: &'a str,
-    body: &'a str,
-    visible_to_org: Option<&'a str>,
-    from_level: Option<Level>,
-    to_level: Option<Level>,
-) -> cases::NewEvent<'a> {
-    cases::NewEvent {
-        case_id: &case.id,
-        actor_id: Some(&user.id),
-        actor_org_id: Some(&user.organisation_id),
-        action,
-        from_level,
-        to_level,
-        body,
-        visible_to_org,
-    }
+/// An event that does not move the case (a comment, a note, a registration number).
+fn case_event<'a>(case: &'a CaseRow, user: &'a crate::store::users::User, action: &'a str, body: &'a str, visible_to_org: Option<&'a str>) -> cases::NewEvent<'a> {
+    cases::NewEvent { case_id: &case.id, actor_id: Some(&user.id), actor_org_id: Some(&user.organisation_id), action, from_level: None, to_level: None, body, visible_to_org }
 }
 
 /// Carries out one posted action inside the caller's transaction.
@@ -786,7 +760,7 @@ fn perform(conn: &mut DbConn, viewer: &Viewer, case: &CaseRow, parties: &[Party]
             "Ärendet ändrades av någon annan medan du skrev. Här är det aktuella läget – din text finns kvar, kontrollera och skicka igen.",
         );
     }
-    let event = |action, body, visible, from, to| case_event(case, user, action, body, visible, from, to);
+    let event = |action, body, visible| case_event(case, user, action, body, visible);
     match action {
         "comment" | "note" => {
             let body = match text::case_text(form.get("text"), TEXT_MAX, Some("Skriv något först.")) {
@@ -794,7 +768,7 @@ fn perform(conn: &mut DbConn, viewer: &Viewer, case: &CaseRow, parties: &[Party]
                 Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
             };
             let visible = (action == "note").then_some(user.organisation_id.as_str());
-            cases::add_event(conn, &event(if action == "note" { "note" } else { "comment" }, &body, visible, None, None))?;
+            cases::add_event(conn, &event(if action == "note" { "note" } else { "comment" }, &body, visible))?;
             cases::touch(conn, &case.id)?;
             return Ok(Ok(()));
         }
@@ -808,7 +782,7 @@ fn perform(conn: &mut DbConn, viewer: &Viewer, case: &CaseRow, parties: &[Party]
                 Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
             };
             cases::set_registration_number(conn, &case.id, org, number.as_deref())?;
-            cases::add_event(conn, &event("registration", number.as_deref().unwrap_or(""), None, None, None))?;
+            cases::add_event(conn, &event("registration", number.as_deref().unwrap_or(""), None))?;
             cases::touch(conn, &case.id)?;
             return Ok(Ok(()));
         }
@@ -867,13 +841,8 @@ fn perform(conn: &mut DbConn, viewer: &Viewer, case: &CaseRow, parties: &[Party]
             },
         )?;
     }
-    if !cases::save_state(conn, case, &transition.state, transition.level_entered, today)? {
+    if !cases::record_transition(conn, case, &state, &transition, command, &body, user, today)? {
         return again(StatusCode::CONFLICT, form, "Ärendet ändrades av någon annan samtidigt. Här är det aktuella läget – din text finns kvar.");
-    }
-    let to = (transition.state.level != state.level || transition.level_entered).then_some(transition.state.level);
-    cases::add_event(conn, &event(command.as_str(), &body, None, Some(state.level), to.or(Some(state.level))))?;
-    if transition.resolved_by_agreement {
-        cases::add_event(conn, &event("resolved", "Alla parter har godtagit förslaget.", None, None, None))?;
     }
     Ok(Ok(()))
 }
@@ -995,7 +964,7 @@ pub async fn upload(
 pub async fn download(state: web::Data<AppState>, user: CurrentUser, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
     let (number, id) = path.into_inner();
     let (filename, content_type, bytes) = state
-        .run(move |conn| {
+        .read(move |conn| {
             let viewer = Viewer::load(conn, &user)?;
             let (case, _) = load_visible(conn, &viewer, &number)?;
             cases::attachment(conn, &case.id, &id)?.ok_or(AppError::NotFound)

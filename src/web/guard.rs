@@ -146,11 +146,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
         Some(token) => {
             let idle = state.config.session_idle_minutes;
             state
-                .run(move |conn| {
-                    let Some(user) = store::sessions::user_for(conn, &token, idle)? else { return Ok(None) };
-                    let organisation = store::organisations::get(conn, &user.organisation_id)?;
-                    Ok(Some((user, organisation.map(|o| o.name).unwrap_or_default(), token)))
-                })
+                .read(move |conn| Ok(store::sessions::user_for(conn, &token, idle)?.map(|(user, organisation)| (user, organisation, token))))
                 .await?
         }
         None => None,

@@ -43,7 +43,7 @@ pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Qu
     let admin = if user.user.role == Role::Admin {
         Some(
             state
-                .run(|conn| {
+                .read(|conn| {
                     Ok(AdminSummary {
                         users: users::count(conn)?,
                         inactive: users::count_inactive(conn)?,
@@ -59,7 +59,7 @@ pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Qu
     let role = user.user.role;
     let organisation = user.user.organisation_id.clone();
     let awaiting = state
-        .run(move |conn| {
+        .read(move |conn| {
             let waiting = match role {
                 Role::Local => {
                     let subtree = organisations::subtree(conn, &organisation)?;

@@ -31,7 +31,7 @@ struct ListPage {
 pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     let scope = user.scope();
     let organisations = state
-        .run(move |conn| {
+        .read(move |conn| {
             let all = organisations::all(conn)?;
             Ok(match scope {
                 Scope::County => all,
@@ -59,7 +59,7 @@ pub async fn show(state: web::Data<AppState>, user: CurrentUser, id: web::Path<S
     let id = id.into_inner();
     let viewer = user.clone();
     let page = state
-        .run(move |conn| {
+        .read(move |conn| {
             ensure_in_scope(conn, &viewer, &id)?;
             let organisation = organisations::get(conn, &id)?.ok_or(AppError::NotFound)?;
             let parent = match &organisation.parent_id {

@@ -455,3 +455,21 @@ async fn admins_set_the_deadline_of_each_level() {
     let expected = tvistetrappa::domain::calendar::add_working_days(tvistetrappa::store::today(), 10);
     assert_eq!(deadline, Some(expected));
 }
+
+#[actix_web::test]
+async fn the_demo_cases_stand_at_their_levels() {
+    let app = spawn_app().await;
+    {
+        let mut conn = app.db();
+        assert_eq!(tvistetrappa::demo::load_cases(&mut conn).unwrap(), 6);
+        assert_eq!(tvistetrappa::demo::load_cases(&mut conn).unwrap(), 0, "loaded once");
+    }
+    app.login_as(STORSTHLM).await;
+    let list = app.get("/arenden").await;
+    assert_eq!(list.body.matches("<td><a href=\"/arenden/").count(), 6);
+    assert_eq!(app.get("/arenden?niva=steering").await.body.matches("<td><a href=\"/arenden/").count(), 1);
+    assert_eq!(app.get("/arenden?niva=directors").await.body.matches("<td><a href=\"/arenden/").count(), 1);
+    assert_eq!(app.get("/arenden?niva=review").await.body.matches("<td><a href=\"/arenden/").count(), 1);
+    app.login_as(BOTKYRKA).await;
+    assert!(app.get("/").await.body.contains("SIP kallades inte inom tre dagar"), "answered: waiting for Botkyrka");
+}

@@ -3,6 +3,7 @@
 mod access;
 mod admin;
 mod auth;
+mod browser;
 mod cases;
 mod cli;
 mod helpers;

@@ -1,0 +1,177 @@
+//! End to end in a real headless Chromium, driven over WebDriver (chromedriver).
+//! CI installs Debian's `chromium` and `chromium-driver` and sets TVS_REQUIRE_BROWSER=1, so a
+//! missing browser fails there; on a developer machine without one the test says so and stops.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    client: awc::Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Browser {
+    async fn start() -> Option<Browser> {
+        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        if !std::path::Path::new(&driver_path).exists() || !std::path::Path::new(&chromium).exists() {
+            assert!(
+                std::env::var("TVS_REQUIRE_BROWSER").is_err(),
+                "TVS_REQUIRE_BROWSER is set but {driver_path} or {chromium} is missing: apt-get install chromium chromium-driver"
+            );
+            eprintln!("browser test not run: install chromium and chromium-driver (Debian) to run it");
+            return None;
+        }
+        let port = free_port();
+        let driver = Command::new(&driver_path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if client.get(format!("{base}/status")).send().await.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let capabilities = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                     "--window-size=1280,1600", format!("--user-data-dir={}", profile.path().display())]
+        }}}});
+        let mut response = client.post(format!("{base}/session")).send_json(&capabilities).await.expect("new session");
+        let body: Value = response.json().limit(1 << 20).await.expect("session json");
+        let session = body["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {body}")).to_owned();
+        Some(Browser { driver, base, session, client, _profile: profile })
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let request = match method {
+            "GET" => self.client.get(url),
+            "DELETE" => self.client.delete(url),
+            _ => self.client.post(url),
+        };
+        let mut response = if method == "POST" { request.send_json(&body).await } else { request.send().await }.expect("webdriver call");
+        let value: Value = response.json().limit(64 << 20).await.expect("webdriver json");
+        assert!(value["value"].get("error").is_none(), "{method} {path}: {value}");
+        value["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call("POST", "/url", json!({"url": url})).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self.call("POST", "/element", json!({"using": "css selector", "value": css})).await;
+        found[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {found}")).to_owned()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.call("POST", &format!("/element/{id}/value"), json!({"text": text})).await;
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.call("POST", &format!("/element/{id}/click"), json!({})).await;
+    }
+
+    async fn script(&self, script: &str) {
+        self.call("POST", "/execute/sync", json!({"script": script, "args": []})).await;
+    }
+
+    async fn url(&self) -> String {
+        self.call("GET", "/url", json!({})).await.as_str().unwrap().to_owned()
+    }
+
+    async fn source(&self) -> String {
+        self.call("GET", "/source", json!({})).await.as_str().unwrap().to_owned()
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let data = self.call("GET", "/screenshot", json!({})).await;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), base64_decode(data.as_str().unwrap())).unwrap();
+    }
+}
+
+/// Standard base64, for the screenshots WebDriver sends.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let clean: Vec<u8> = text.bytes().filter(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/').collect();
+    clean
+        .chunks(4)
+        .flat_map(|chunk| {
+            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, c)| acc | (value(*c) as u32) << (18 - 6 * i));
+            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            bytes.into_iter().take(chunk.len().saturating_sub(1))
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_local_manager_files_finds_and_escalates_a_deviation_in_a_real_browser() {
+    let app = spawn_app().await;
+    let Some(browser) = Browser::start().await else { return };
+    let base = &app.address;
+
+    browser.goto(&format!("{base}/")).await;
+    assert!(browser.url().await.contains("/logga-in"));
+    browser.type_into("#email", BOTKYRKA).await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser.click("form[action='/logga-in'] button").await;
+    assert!(browser.source().await.contains("Välkommen, Anna Berg"));
+
+    browser.goto(&format!("{base}/arenden/nytt?typ=deviation")).await;
+    browser.type_into("#title", "Hemtjänsten nåddes inte i webbläsartestet").await;
+    browser.click("#counterpart option[value='enh-sos-medicin-52']").await;
+    browser.click("#commitment_id option[value='process.admission-notice']").await;
+    browser.script("document.getElementById('occurred_from').value = '2026-11-02';").await;
+    browser.type_into("#description", "Inskrivningsmeddelandet kom aldrig fram.").await;
+    browser.click("form[action='/arenden/nytt'] button[type=submit]").await;
+    let url = browser.url().await;
+    assert!(url.contains("/arenden/AV-"), "{url}");
+    let number = url.split("/arenden/").nth(1).unwrap().split('?').next().unwrap().to_owned();
+    assert!(browser.source().await.contains("Ärendet är anmält"));
+
+    browser.goto(&format!("{base}/arenden")).await;
+    browser.type_into("#q", "webbläsartestet").await;
+    browser.click("form.filter button[type=submit]").await;
+    assert!(browser.source().await.contains(&number));
+    browser.click(&format!("a[href='/arenden/{number}']")).await;
+
+    browser.click("details.atgard:has(#escalate-text) summary").await;
+    browser.type_into("#escalate-text", "Motparten har inte svarat.").await;
+    browser.click("form:has(#escalate-text) button[type=submit]").await;
+    let page = browser.source().await;
+    assert!(page.contains("Lyftes till nästa nivå"), "{page}");
+    assert!(page.contains("Nivå</dt><dd>Storsthlm och HSF"));
+    browser.screenshot("escalated-deviation").await;
+    browser.call("DELETE", "", json!({})).await;
+}
