@@ -5,5 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export GENERATE_CASES="${GENERATE_CASES:-100000}" BENCH_PATH="${BENCH_PATH:-/arenden}"
-BENCH_USER=lars.ek@storsthlm.example ./http.sh
-BENCH_USER=anna.berg@botkyrka.example ./http.sh
+BENCH_USERS="lars.ek@storsthlm.example anna.berg@botkyrka.example" ./http.sh

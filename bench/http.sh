@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 BENCH_PATH="${BENCH_PATH:-/}"
-BENCH_USER="${BENCH_USER:-anna.berg@botkyrka.example}"
+# One or more users, separated by spaces; each is measured against the same database.
+BENCH_USERS="${BENCH_USERS:-anna.berg@botkyrka.example}"
 PG_ADMIN_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PORT="${PORT:-18181}"
 GENERATE_CASES="${GENERATE_CASES:-0}"
@@ -24,11 +25,11 @@ cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WOR
 trap cleanup EXIT
 
 login_cookie() {
-    local jar="$WORK/jar" token
+    local user="$1" jar="$WORK/jar" token
     rm -f "$jar"
     token=$(curl -s -c "$jar" "http://127.0.0.1:$PORT/logga-in" | grep -o 'name="csrf" value="[^"]*' | head -n 1 | sed 's/.*value="//')
     curl -s -b "$jar" -c "$jar" -o /dev/null "http://127.0.0.1:$PORT/logga-in" \
-        --data-urlencode "csrf=$token" --data-urlencode "email=$BENCH_USER" \
+        --data-urlencode "csrf=$token" --data-urlencode "email=$user" \
         --data-urlencode "password=demo-losenord-2026" --data-urlencode "next=/"
     awk '$6 == "tvs_session" { print $7 }' "$jar"
 }
@@ -44,23 +45,23 @@ run() {
     DATABASE_URL="$url" DATA_DIR="$data" RUST_LOG=warn BIND="127.0.0.1:$PORT" "$BIN" serve &
     SERVER_PID=$!
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-    local session
-    session=$(login_cookie)
-    [ -n "$session" ] || { echo "could not sign in on $name" >&2; exit 1; }
-    local status
-    status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: tvs_session=$session" "http://127.0.0.1:$PORT$BENCH_PATH")
-    [ "$status" = 200 ] || { echo "$BENCH_PATH answers $status on $name" >&2; exit 1; }
-    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: tvs_session=$session" "http://127.0.0.1:$PORT$BENCH_PATH" > "$WORK/$name.wrk"
-    local rps p50 p99
-    rps=$(awk '/Requests\/sec/ { print $2 }' "$WORK/$name.wrk")
-    p50=$(awk '$1 == "50%" { print $2 }' "$WORK/$name.wrk")
-    p99=$(awk '$1 == "99%" { print $2 }' "$WORK/$name.wrk")
-    printf '%-11s %-22s %10s req/s   p50 %-9s p99 %s\n' "$name" "$BENCH_PATH" "$rps" "$p50" "$p99"
-    grep -E 'Non-2xx|Socket errors' "$WORK/$name.wrk" || true
+    local user session status rps p50 p99
+    for user in $BENCH_USERS; do
+        session=$(login_cookie "$user")
+        [ -n "$session" ] || { echo "could not sign in as $user on $name" >&2; exit 1; }
+        status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: tvs_session=$session" "http://127.0.0.1:$PORT$BENCH_PATH")
+        [ "$status" = 200 ] || { echo "$BENCH_PATH answers $status on $name" >&2; exit 1; }
+        wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: tvs_session=$session" "http://127.0.0.1:$PORT$BENCH_PATH" > "$WORK/$name.wrk"
+        rps=$(awk '/Requests\/sec/ { print $2 }' "$WORK/$name.wrk")
+        p50=$(awk '$1 == "50%" { print $2 }' "$WORK/$name.wrk")
+        p99=$(awk '$1 == "99%" { print $2 }' "$WORK/$name.wrk")
+        printf '%-11s %-18s %-32s %10s req/s   p50 %-9s p99 %s\n' "$name" "$BENCH_PATH" "$user" "$rps" "$p50" "$p99"
+        grep -E 'Non-2xx|Socket errors' "$WORK/$name.wrk" || true
+    done
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 }
 
-echo "wrk, $CONNECTIONS connections, $DURATION, signed in as $BENCH_USER ($(nproc) cores, load generator on the same machine)"
+echo "wrk, $CONNECTIONS connections, $DURATION per run ($(nproc) cores, load generator on the same machine)"
 run sqlite "sqlite://$WORK/sqlite/bench.db"
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS tvs_bench WITH (FORCE)" -c "CREATE DATABASE tvs_bench"

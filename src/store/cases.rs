@@ -626,16 +626,40 @@ fn like_pattern(text: &str) -> String {
 
 /// One page of cases matching the filter; asks for one more than `limit` so the caller
 /// knows whether there is a next page without counting them all.
+/// Below this many party rows a set of organisations counts as sparse (see `list`).
+const SPARSE_PARTY_ROWS: i64 = 500;
+
+/// Whether the organisations are party to fewer than [`SPARSE_PARTY_ROWS`] cases; counts
+/// no further than that, so it costs at most a short index range.
+fn sparse(conn: &mut DbConn, orgs: &[String]) -> QueryResult<bool> {
+    let found: Vec<String> = db_run!(conn, |c| case_parties::table
+        .filter(case_parties::organisation_id.eq_any(orgs))
+        .select(case_parties::case_id)
+        .limit(SPARSE_PARTY_ROWS)
+        .load(c))?;
+    Ok((found.len() as i64) < SPARSE_PARTY_ROWS)
+}
+
 pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> QueryResult<Vec<ListedCase>> {
+    let mut party_filters = Vec::new();
+    for orgs in [filter.scope.clone(), filter.organisation.clone().map(|o| vec![o])].into_iter().flatten() {
+        let sparse = sparse(conn, &orgs)?;
+        party_filters.push((orgs, sparse));
+    }
     db_run!(conn, |c| {
         let mut query = listed_cases!().into_boxed();
-        if let Some(scope) = &filter.scope {
-            let visible = case_parties::table.filter(case_parties::organisation_id.eq_any(scope.clone())).select(case_parties::case_id);
-            query = query.filter(cases::id.eq_any(visible));
-        }
-        if let Some(organisation) = &filter.organisation {
-            let involved = case_parties::table.filter(case_parties::organisation_id.eq(organisation.clone())).select(case_parties::case_id);
-            query = query.filter(cases::id.eq_any(involved));
+        for (orgs, sparse) in &party_filters {
+            // Few cases: fetch them by id and sort. Many: walk the cases newest first and keep
+            // those with such a party, which finds a page long before the end.
+            if *sparse {
+                let ids = case_parties::table.filter(case_parties::organisation_id.eq_any(orgs.clone())).select(case_parties::case_id);
+                query = query.filter(cases::id.eq_any(ids));
+            } else {
+                let party = case_parties::table
+                    .filter(case_parties::case_id.eq(cases::id))
+                    .filter(case_parties::organisation_id.eq_any(orgs.clone()));
+                query = query.filter(diesel::dsl::exists(party));
+            }
         }
         if let Some(kind) = filter.kind {
             query = query.filter(cases::kind.eq(kind.as_str()));

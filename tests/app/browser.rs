@@ -19,6 +19,15 @@ struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Ending the session closes Chromium; killing only the driver would leave it running.
+        use std::io::{Read, Write};
+        let address = self.base.trim_start_matches("http://");
+        if let Ok(mut stream) = std::net::TcpStream::connect(address) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let request = format!("DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.session);
+            let _ = stream.write_all(request.as_bytes());
+            let _ = stream.read_to_end(&mut Vec::new());
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -103,6 +112,19 @@ impl Browser {
         self.call("GET", "/url", json!({})).await.as_str().unwrap().to_owned()
     }
 
+    /// Waits (up to 20 s) for a URL that `arrived` accepts: on a loaded machine the browser
+    /// may still be on its way when a click returns.
+    async fn wait_for_url(&self, arrived: impl Fn(&str) -> bool) -> String {
+        for _ in 0..200 {
+            let url = self.url().await;
+            if arrived(&url) {
+                return url;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("never arrived; still at {}", self.url().await)
+    }
+
     async fn source(&self) -> String {
         self.call("GET", "/source", json!({})).await.as_str().unwrap().to_owned()
     }
@@ -146,6 +168,7 @@ async fn a_local_manager_files_finds_and_escalates_a_deviation_in_a_real_browser
     browser.type_into("#email", BOTKYRKA).await;
     browser.type_into("#password", DEMO_PASSWORD).await;
     browser.click("form[action='/logga-in'] button").await;
+    browser.wait_for_url(|url| !url.contains("/logga-in")).await;
     assert!(browser.source().await.contains("Välkommen, Anna Berg"));
 
     browser.goto(&format!("{base}/arenden/nytt?typ=deviation")).await;
@@ -155,23 +178,23 @@ async fn a_local_manager_files_finds_and_escalates_a_deviation_in_a_real_browser
     browser.script("document.getElementById('occurred_from').value = '2026-11-02';").await;
     browser.type_into("#description", "Inskrivningsmeddelandet kom aldrig fram.").await;
     browser.click("form[action='/arenden/nytt'] button[type=submit]").await;
-    let url = browser.url().await;
-    assert!(url.contains("/arenden/AV-"), "{url}");
+    let url = browser.wait_for_url(|url| url.contains("/arenden/AV-")).await;
     let number = url.split("/arenden/").nth(1).unwrap().split('?').next().unwrap().to_owned();
     assert!(browser.source().await.contains("Ärendet är anmält"));
 
     browser.goto(&format!("{base}/arenden")).await;
     browser.type_into("#q", "webbläsartestet").await;
     browser.click("form.filter button[type=submit]").await;
+    browser.wait_for_url(|url| url.contains("q=")).await;
     assert!(browser.source().await.contains(&number));
     browser.click(&format!("a[href='/arenden/{number}']")).await;
 
     browser.click("details.atgard:has(#escalate-text) summary").await;
     browser.type_into("#escalate-text", "Motparten har inte svarat.").await;
     browser.click("form:has(#escalate-text) button[type=submit]").await;
+    browser.wait_for_url(|url| url.contains("klart=sparat")).await;
     let page = browser.source().await;
     assert!(page.contains("Lyftes till nästa nivå"), "{page}");
     assert!(page.contains("Nivå</dt><dd>Storsthlm och HSF"));
     browser.screenshot("escalated-deviation").await;
-    browser.call("DELETE", "", json!({})).await;
 }
