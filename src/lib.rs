@@ -1,6 +1,7 @@
 //! Tvistetrappa: deviations, payment disputes and the payment model of the discharge
 //! agreement between Region Stockholm and the county's municipalities (LUS, 2017:612).
 
+pub mod calc;
 pub mod cli;
 pub mod config;
 pub mod db;

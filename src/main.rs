@@ -65,6 +65,24 @@ enum Command {
     /// Manage user accounts
     #[command(subcommand)]
     User(UserCommand),
+    /// Calculate one month's payments from an episode file (no database)
+    Calc {
+        /// The episode CSV (domain.md §5.1)
+        #[arg(long)]
+        episodes: PathBuf,
+        /// The month, YYYY-MM
+        #[arg(long)]
+        month: String,
+        /// json (domain.md §5.6) or table
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// A daily amount for a year, YEAR=AMOUNT (repeatable); overrides the shipped table
+        #[arg(long = "rate")]
+        rates: Vec<String>,
+        /// The officially announced county average of October 2020, e.g. 1.87
+        #[arg(long)]
+        county_average_oct_2020: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -106,6 +124,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Command::Calc { episodes, month, format, rates, county_average_oct_2020 }) = cli.command {
+        return calc(episodes, &month, &format, &rates, county_average_oct_2020.as_deref());
+    }
     let s = cli.settings;
     let settings = Settings {
         database_url: s.database_url,
@@ -146,7 +167,33 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::User(command) => user_command(&mut conn, command),
+        Command::Calc { .. } => unreachable!("calc runs before any database is opened"),
     }
+}
+
+fn calc(episodes: PathBuf, month: &str, format: &str, rates: &[String], county_average: Option<&str>) -> Result<(), String> {
+    use tvistetrappa::calc::{self, Format};
+    use tvistetrappa::domain::payment::{Fraction, Month, Rules};
+    let month = Month::parse(month).ok_or_else(|| format!("--month {month}: write the month as YYYY-MM"))?;
+    let format = match format {
+        "json" => Format::Json,
+        "table" => Format::Table,
+        other => return Err(format!("--format {other}: use json or table")),
+    };
+    let mut rules = Rules::default();
+    for rate in rates {
+        let (year, amount) = calc::parse_rate(rate)?;
+        rules.daily_rates.insert(year, amount);
+    }
+    if let Some(average) = county_average {
+        let parsed = Fraction::parse_decimal(average).ok_or_else(|| format!("--county-average-oct-2020 {average}: write a number such as 1.87"))?;
+        rules.county_average_oct_2020 = Some(parsed);
+    }
+    let file = std::fs::File::open(&episodes).map_err(|e| format!("cannot open {}: {e}", episodes.display()))?;
+    let results = calc::calculate(std::io::BufReader::with_capacity(1 << 20, file), month, &rules).map_err(|e| e.to_string().trim_end().to_owned())?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    calc::write(&mut out, &calc::output(month, &results), format).map_err(|e| e.to_string())
 }
 
 fn print_demo_accounts(created: usize) {

@@ -83,7 +83,7 @@ impl fmt::Display for MunicipalityCode {
 }
 
 /// A stadsdelsområde of Stockholm with the days it exists (both ends inclusive).
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct District {
     pub id: &'static str,
     pub name: &'static str,

@@ -1,0 +1,371 @@
+//! Reading the episode file (domain.md §5.1): a header naming the columns in any order, then
+//! one row per care episode, each parsed into a valid [`Episode`] or refused with every
+//! problem it has, by line and column.
+
+use super::payment::{CareType, Episode};
+use super::registry::{district_on, DistrictError, MunicipalityCode};
+use chrono::{NaiveDate, NaiveDateTime};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    EpisodeId,
+    MunicipalityCode,
+    District,
+    PlacementMunicipalityCode,
+    CareType,
+    CareProvider,
+    AdmittedAt,
+    AdmissionNoticeAt,
+    ReadyNoticeAt,
+    DischargedAt,
+    NeedsOutpatientContact,
+    OutpatientContactAssigned,
+    NeedsSip,
+    SipCalledAt,
+    NeedsCarePlan,
+    CarePlanEstablished,
+    OutpatientCareUnavailable,
+    PatientDeclined,
+}
+
+const COLUMNS: [(Column, &str); 18] = [
+    (Column::EpisodeId, "episode_id"),
+    (Column::MunicipalityCode, "municipality_code"),
+    (Column::District, "district"),
+    (Column::PlacementMunicipalityCode, "placement_municipality_code"),
+    (Column::CareType, "care_type"),
+    (Column::CareProvider, "care_provider"),
+    (Column::AdmittedAt, "admitted_at"),
+    (Column::AdmissionNoticeAt, "admission_notice_at"),
+    (Column::ReadyNoticeAt, "ready_notice_at"),
+    (Column::DischargedAt, "discharged_at"),
+    (Column::NeedsOutpatientContact, "needs_outpatient_contact"),
+    (Column::OutpatientContactAssigned, "outpatient_contact_assigned"),
+    (Column::NeedsSip, "needs_sip"),
+    (Column::SipCalledAt, "sip_called_at"),
+    (Column::NeedsCarePlan, "needs_care_plan"),
+    (Column::CarePlanEstablished, "care_plan_established"),
+    (Column::OutpatientCareUnavailable, "outpatient_care_unavailable"),
+    (Column::PatientDeclined, "patient_declined"),
+];
+
+const REQUIRED: [Column; 4] = [Column::EpisodeId, Column::MunicipalityCode, Column::CareType, Column::DischargedAt];
+
+impl Column {
+    pub fn name(self) -> &'static str {
+        COLUMNS.iter().find(|(c, _)| *c == self).map(|(_, n)| *n).expect("every column is named")
+    }
+}
+
+/// A problem with the file: where (1-based line, column name) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.column.is_empty() {
+            write!(f, "line {}: {}", self.line, self.message)
+        } else {
+            write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        }
+    }
+}
+
+/// Where each known column stands in the file.
+#[derive(Debug, Clone)]
+pub struct Header {
+    positions: Vec<Column>,
+}
+
+impl Header {
+    pub fn parse(names: &[&str]) -> Result<Header, Vec<RowError>> {
+        let mut errors = Vec::new();
+        let mut positions = Vec::new();
+        for name in names {
+            let clean = name.trim().trim_start_matches('\u{feff}');
+            match COLUMNS.iter().find(|(_, n)| *n == clean) {
+                Some((column, _)) if positions.contains(column) => errors.push(header_error(clean, "the column appears twice")),
+                Some((column, _)) => positions.push(*column),
+                None => errors.push(header_error(clean, "unknown column")),
+            }
+        }
+        for required in REQUIRED {
+            if !positions.contains(&required) {
+                errors.push(header_error(required.name(), "required column is missing"));
+            }
+        }
+        if errors.is_empty() {
+            Ok(Header { positions })
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.positions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.positions.is_empty()
+    }
+
+    /// Parses one data row found on `line`.
+    pub fn episode(&self, fields: &[&str], line: u64) -> Result<Episode, Vec<RowError>> {
+        let mut row = Row { header: self, fields, line, errors: Vec::new() };
+        if fields.len() != self.positions.len() {
+            return Err(vec![RowError {
+                line,
+                column: String::new(),
+                message: format!("the row has {} fields but the header has {}", fields.len(), self.positions.len()),
+            }]);
+        }
+        let episode_id = row.text(Column::EpisodeId);
+        if episode_id.is_empty() {
+            row.fail::<()>(Column::EpisodeId, "required");
+        } else if super::personnummer::contains(episode_id) {
+            row.fail::<()>(Column::EpisodeId, "looks like a personal identity number; episode ids must be pseudonymous");
+        } else if episode_id.chars().count() > 100 {
+            row.fail::<()>(Column::EpisodeId, "longer than 100 characters");
+        }
+        let municipality = row.municipality(Column::MunicipalityCode, true);
+        let placement = row.municipality(Column::PlacementMunicipalityCode, false);
+        let care_type = match row.text(Column::CareType).to_lowercase().as_str() {
+            "somatic" | "somatik" => Some(CareType::Somatic),
+            "psychiatric" | "psykiatri" => Some(CareType::Psychiatric),
+            "" => row.fail(Column::CareType, "required: somatic or psychiatric"),
+            _ => row.fail(Column::CareType, "must be somatic or psychiatric (somatik/psykiatri)"),
+        };
+        let care_provider = Some(row.text(Column::CareProvider).to_owned()).filter(|p| !p.is_empty());
+        if care_type == Some(CareType::Psychiatric) && care_provider.is_none() {
+            row.fail::<()>(Column::CareProvider, "required for psychiatric care");
+        }
+        let admitted_at = row.time(Column::AdmittedAt);
+        let admission_notice_at = row.time(Column::AdmissionNoticeAt);
+        let ready_notice_at = row.time(Column::ReadyNoticeAt);
+        let discharged_at = row.time(Column::DischargedAt);
+        if discharged_at.is_none() && row.text(Column::DischargedAt).is_empty() {
+            row.fail::<()>(Column::DischargedAt, "required");
+        }
+        if let (Some(ready), Some(discharged)) = (ready_notice_at, discharged_at) {
+            if discharged < ready {
+                row.fail::<()>(Column::DischargedAt, "is before ready_notice_at");
+            }
+        }
+        let sip_called_at = row.time(Column::SipCalledAt);
+        let flags = [
+            Column::NeedsOutpatientContact,
+            Column::OutpatientContactAssigned,
+            Column::NeedsSip,
+            Column::NeedsCarePlan,
+            Column::CarePlanEstablished,
+            Column::OutpatientCareUnavailable,
+            Column::PatientDeclined,
+        ]
+        .map(|c| row.flag(c));
+        let paying = placement.or(municipality);
+        let district_name = row.text(Column::District);
+        let district = match (discharged_at, district_name.is_empty()) {
+            (Some(discharged), false) => match district_on(district_name, discharged.date()) {
+                Ok(district) => Some(district),
+                Err(DistrictError::Unknown) => row.fail(Column::District, "not a Stockholm district (stadsdelsområde) as named in the registry"),
+                Err(DistrictError::NotValidOn(day)) => row.fail_owned(Column::District, format!("{district_name} is not a district on the discharge date {day}")),
+            },
+            (Some(_), true) if paying.is_some_and(|m| m.is_stockholm()) => row.fail(Column::District, "required when Stockholm (0180) pays"),
+            _ => None,
+        };
+        if !row.errors.is_empty() {
+            return Err(row.errors);
+        }
+        let [needs_outpatient_contact, outpatient_contact_assigned, needs_sip, needs_care_plan, care_plan_established, outpatient_care_unavailable, patient_declined] =
+            flags.map(|f| f.unwrap_or(false));
+        Ok(Episode {
+            episode_id: episode_id.to_owned(),
+            municipality: municipality.expect("checked"),
+            district,
+            placement,
+            care_type: care_type.expect("checked"),
+            care_provider,
+            admitted_at,
+            admission_notice_at,
+            ready_notice_at,
+            discharged_at: discharged_at.expect("checked"),
+            needs_outpatient_contact,
+            outpatient_contact_assigned,
+            needs_sip,
+            sip_called_at,
+            needs_care_plan,
+            care_plan_established,
+            outpatient_care_unavailable,
+            patient_declined,
+        })
+    }
+}
+
+fn header_error(column: &str, message: &str) -> RowError {
+    RowError { line: 1, column: column.to_owned(), message: message.to_owned() }
+}
+
+struct Row<'a> {
+    header: &'a Header,
+    fields: &'a [&'a str],
+    line: u64,
+    errors: Vec<RowError>,
+}
+
+impl<'a> Row<'a> {
+    fn text(&self, column: Column) -> &'a str {
+        self.header.positions.iter().position(|c| *c == column).map_or("", |i| self.fields[i].trim())
+    }
+
+    fn fail<T>(&mut self, column: Column, message: &str) -> Option<T> {
+        self.fail_owned(column, message.to_owned())
+    }
+
+    fn fail_owned<T>(&mut self, column: Column, message: String) -> Option<T> {
+        self.errors.push(RowError { line: self.line, column: column.name().to_owned(), message });
+        None
+    }
+
+    fn municipality(&mut self, column: Column, required: bool) -> Option<MunicipalityCode> {
+        match self.text(column) {
+            "" if required => self.fail(column, "required"),
+            "" => None,
+            code => MunicipalityCode::parse(code).or_else(|| self.fail_owned(column, format!("{code:?} is not one of the 26 municipality codes of Stockholm County"))),
+        }
+    }
+
+    fn time(&mut self, column: Column) -> Option<NaiveDateTime> {
+        match self.text(column) {
+            "" => None,
+            text => parse_time(text).or_else(|| self.fail_owned(column, format!("{text:?} is not a time as YYYY-MM-DD HH:MM"))),
+        }
+    }
+
+    fn flag(&mut self, column: Column) -> Option<bool> {
+        match parse_bool(self.text(column)) {
+            Some(value) => Some(value),
+            None => self.fail(column, "must be true/false, 1/0, yes/no or ja/nej"),
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM`, with `T` for the space and `:SS` accepted. Read by hand: it runs
+/// for several columns of every row of million-row files, where chrono's format parser
+/// was the largest cost.
+pub fn parse_time(text: &str) -> Option<NaiveDateTime> {
+    let b = text.trim().as_bytes();
+    if !(b.len() == 16 || (b.len() == 19 && b[16] == b':')) || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b' ' | b'T') || b[13] != b':' {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    let seconds = if b.len() == 19 { number(17, 19)? } else { 0 };
+    let date = NaiveDate::from_ymd_opt(number(0, 4)? as i32, number(5, 7)?, number(8, 10)?)?;
+    let time = chrono::NaiveTime::from_hms_opt(number(11, 13)?, number(14, 16)?, seconds)?;
+    Some(NaiveDateTime::new(date, time)).filter(|t| t.date() >= NaiveDate::from_ymd_opt(1900, 1, 1).expect("date"))
+}
+
+/// true/false, 1/0, yes/no, ja/nej in any case; empty is false.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "" | "false" | "0" | "no" | "nej" => Some(false),
+        "true" | "1" | "yes" | "ja" => Some(true),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: [&str; 8] = ["episode_id", "municipality_code", "district", "care_type", "care_provider", "admission_notice_at", "ready_notice_at", "discharged_at"];
+
+    fn header() -> Header {
+        Header::parse(&HEADER).unwrap()
+    }
+
+    #[test]
+    fn columns_come_in_any_order_and_unknown_or_missing_ones_are_refused() {
+        let reordered = Header::parse(&["discharged_at", "care_type", "municipality_code", "episode_id"]).unwrap();
+        assert_eq!(reordered.len(), 4);
+        let errors = Header::parse(&["episode_id", "kommun", "care_type"]).unwrap_err();
+        assert!(errors.iter().any(|e| e.column == "kommun" && e.message == "unknown column"));
+        assert!(errors.iter().any(|e| e.column == "municipality_code" && e.message.contains("missing")));
+        assert!(errors.iter().any(|e| e.column == "discharged_at"));
+        assert!(errors.iter().all(|e| e.line == 1));
+        let twice = Header::parse(&["episode_id", "episode_id", "municipality_code", "care_type", "discharged_at"]).unwrap_err();
+        assert!(twice[0].message.contains("twice"));
+    }
+
+    #[test]
+    fn a_good_row_parses() {
+        let episode = header().episode(&["e1", "0127", "", "somatik", "", "2026-01-01 08:00", "2026-01-02T11:59", "2026-01-03 10:00:00"], 2).unwrap();
+        assert_eq!(episode.municipality.as_str(), "0127");
+        assert_eq!(episode.care_type, CareType::Somatic);
+        assert_eq!(episode.ready_days(), Some(1));
+    }
+
+    #[test]
+    fn every_problem_of_a_row_is_reported_with_its_column() {
+        let errors = header().episode(&["", "9999", "", "ortopedi", "", "igår", "2026-01-05 10:00", "2026-01-04 10:00"], 7).unwrap_err();
+        let columns: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
+        assert_eq!(columns, ["episode_id", "municipality_code", "care_type", "admission_notice_at", "discharged_at"]);
+        assert!(errors.iter().all(|e| e.line == 7));
+    }
+
+    #[test]
+    fn stockholm_needs_a_district_valid_on_the_discharge_date() {
+        let h = header();
+        let missing = h.episode(&["e1", "0180", "", "somatic", "", "", "", "2020-07-01 10:00"], 2).unwrap_err();
+        assert_eq!(missing[0].column, "district");
+        let gone = h.episode(&["e1", "0180", "Älvsjö", "somatic", "", "", "", "2020-07-01 10:00"], 2).unwrap_err();
+        assert!(gone[0].message.contains("not a district on the discharge date 2020-07-01"));
+        assert!(h.episode(&["e1", "0180", "Älvsjö", "somatic", "", "", "", "2020-06-30 23:59"], 2).is_ok());
+        assert!(h.episode(&["e1", "0180", "Hägersten-Älvsjö", "somatic", "", "", "", "2020-07-01 00:00"], 2).is_ok());
+        assert!(h.episode(&["e1", "0180", "Järva", "somatic", "", "", "", "2023-06-30 10:00"], 2).is_err());
+        assert!(h.episode(&["e1", "0180", "Järva", "somatic", "", "", "", "2023-07-01 10:00"], 2).is_ok());
+        // Given outside Stockholm it must still be valid, and is not used.
+        assert!(h.episode(&["e1", "0127", "Gamla stan", "somatic", "", "", "", "2023-07-01 10:00"], 2).is_err());
+        let unused = h.episode(&["e1", "0127", "Bromma", "somatic", "", "", "", "2023-07-01 10:00"], 2).unwrap();
+        assert_eq!(unused.paying_unit().district, None);
+    }
+
+    #[test]
+    fn psychiatric_care_needs_a_provider_and_ids_carry_no_personnummer() {
+        let h = header();
+        let errors = h.episode(&["e1", "0127", "", "psychiatric", "", "", "", "2021-01-01 10:00"], 2).unwrap_err();
+        assert_eq!(errors[0].column, "care_provider");
+        let errors = h.episode(&["19811218-9876", "0127", "", "somatic", "", "", "", "2021-01-01 10:00"], 2).unwrap_err();
+        assert!(errors[0].message.contains("personal identity number"));
+    }
+
+    #[test]
+    fn booleans_and_times_in_every_accepted_spelling() {
+        for (text, value) in [("", false), ("TRUE", true), ("false", false), ("1", true), ("0", false), ("Yes", true), ("no", false), ("JA", true), ("nej", false)] {
+            assert_eq!(parse_bool(text), Some(value), "{text}");
+        }
+        assert_eq!(parse_bool("kanske"), None);
+        assert!(parse_time("2026-01-02 11:59").is_some());
+        assert!(parse_time("2026-01-02T11:59").is_some());
+        assert!(parse_time("2026-01-02 11:59:30").is_some());
+        assert!(parse_time("2026-01-02").is_none());
+        assert!(parse_time("2026-02-30 10:00").is_none());
+        assert!(parse_time("2026-01-02 24:00").is_none());
+        assert!(parse_time("2026-01-02 1:00").is_none());
+        assert!(parse_time("2026-01-02 10:00:").is_none());
+        assert!(parse_time("2026-01-02 10:0x").is_none());
+        assert_eq!(parse_time(" 2026-01-02T23:59:59 ").unwrap().to_string(), "2026-01-02 23:59:59");
+    }
+
+    #[test]
+    fn a_row_of_the_wrong_width_is_refused() {
+        let errors = header().episode(&["e1", "0127"], 3).unwrap_err();
+        assert!(errors[0].message.contains("2 fields but the header has 8"));
+    }
+}
