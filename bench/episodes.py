@@ -16,7 +16,7 @@ def main() -> None:
     out = sys.stdout
     out.write("episode_id,municipality_code,district,care_type,care_provider,admission_notice_at,"
               "ready_notice_at,discharged_at,needs_sip,sip_called_at,patient_declined\n")
-    start = datetime(2024, 1, 1)
+    start = datetime(2022, 1, 1)
     fmt = "%Y-%m-%d %H:%M"
     for i in range(count):
         code = rng.choice(CODES)

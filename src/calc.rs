@@ -3,7 +3,7 @@
 //! The file is read as a stream; only the totals per unit and the ids seen are kept.
 
 use crate::domain::episodes::{Header, RowError};
-use crate::domain::payment::{CalcError, Fraction, Model, Month, MonthCalculation, Rules, UnitResult};
+use crate::domain::payment::{CalcError, Episode, Fraction, Model, Month, MonthCalculation, Rules, UnitResult};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::io::{Read, Write};
@@ -45,8 +45,9 @@ impl std::fmt::Display for CalcFailure {
     }
 }
 
-/// Reads and validates every row, feeding the valid ones to `calculation`.
-pub fn read_episodes(input: impl Read, calculation: &mut MonthCalculation, rules: &Rules) -> Result<u64, CalcFailure> {
+/// Reads and validates every row, handing each valid episode and its line to `sink` as long
+/// as no error has been found; returns the number of rows.
+pub fn read_episodes(input: impl Read, mut sink: impl FnMut(Episode, u64)) -> Result<u64, CalcFailure> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
     let mut records = reader.records();
     let header_record = match records.next() {
@@ -86,7 +87,7 @@ pub fn read_episodes(input: impl Read, calculation: &mut MonthCalculation, rules
                         errors.push(RowError { line, column: "episode_id".into(), message: format!("{} appears more than once in the file", episode.episode_id) });
                     }
                 } else if total_errors == 0 {
-                    calculation.add(&episode, rules);
+                    sink(episode, line);
                 }
             }
             Err(row_errors) => {
@@ -108,7 +109,7 @@ fn invalid(errors: Vec<RowError>) -> CalcFailure {
 
 pub fn calculate(input: impl Read, month: Month, rules: &Rules) -> Result<Vec<UnitResult>, CalcFailure> {
     let mut calculation = MonthCalculation::new(month);
-    read_episodes(input, &mut calculation, rules)?;
+    read_episodes(input, |episode, _| calculation.add(&episode, rules))?;
     calculation.finish(rules).map_err(CalcFailure::Calculation)
 }
 

@@ -65,6 +65,12 @@ enum Command {
     /// Manage user accounts
     #[command(subcommand)]
     User(UserCommand),
+    /// Import an episode file (all or nothing; a new version of the months it covers)
+    Import {
+        /// The episode CSV (domain.md §5.1)
+        #[arg(long)]
+        episodes: PathBuf,
+    },
     /// Calculate one month's payments from an episode file (no database)
     Calc {
         /// The episode CSV (domain.md §5.1)
@@ -167,6 +173,27 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::User(command) => user_command(&mut conn, command),
+        Command::Import { episodes } => {
+            let source = episodes.file_name().map_or_else(|| episodes.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let started = std::time::Instant::now();
+            let mut report = |written: u64| {
+                if written % 50_000 < 500 {
+                    eprint!("\rimported {written} rows");
+                }
+            };
+            let imported = tvistetrappa::import::import_file(&mut conn, &episodes, &source, None, &mut report).map_err(|e| e.to_string().trim_end().to_owned())?;
+            eprintln!("\rimported {} rows", imported.rows);
+            let months: Vec<String> = imported.months.iter().map(|(m, n)| format!("{m} ({n})")).collect();
+            println!(
+                "import {}: {} rows in {:.1} s, sha256 {}; months: {}",
+                imported.id,
+                imported.rows,
+                started.elapsed().as_secs_f64(),
+                imported.sha256,
+                months.join(", ")
+            );
+            Ok(())
+        }
         Command::Calc { .. } => unreachable!("calc runs before any database is opened"),
     }
 }

@@ -210,4 +210,55 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_attachments,
     case_counters,
     level_deadlines,
+    episode_imports,
+    import_months,
+    episodes,
 );
+
+diesel::table! {
+    episode_imports (id) {
+        id -> Text,
+        imported_at -> Timestamp,
+        imported_by -> Nullable<Text>,
+        source -> Text,
+        sha256 -> Text,
+        row_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    import_months (month, import_id) {
+        month -> Text,
+        import_id -> Text,
+        episodes -> BigInt,
+    }
+}
+
+diesel::table! {
+    episodes (import_id, episode_id) {
+        import_id -> Text,
+        episode_id -> Text,
+        line -> BigInt,
+        month -> Text,
+        municipality_code -> Text,
+        district -> Nullable<Text>,
+        placement_code -> Nullable<Text>,
+        care_type -> Text,
+        care_provider -> Nullable<Text>,
+        admitted_at -> Nullable<Timestamp>,
+        admission_notice_at -> Nullable<Timestamp>,
+        ready_notice_at -> Nullable<Timestamp>,
+        discharged_at -> Timestamp,
+        needs_outpatient_contact -> Bool,
+        outpatient_contact_assigned -> Bool,
+        needs_sip -> Bool,
+        sip_called_at -> Nullable<Timestamp>,
+        needs_care_plan -> Bool,
+        care_plan_established -> Bool,
+        outpatient_care_unavailable -> Bool,
+        patient_declined -> Bool,
+    }
+}
+
+diesel::joinable!(import_months -> episode_imports (import_id));
+diesel::joinable!(episodes -> episode_imports (import_id));

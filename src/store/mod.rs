@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod episodes;
 pub mod login_attempts;
 pub mod organisations;
 pub mod password_resets;

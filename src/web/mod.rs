@@ -9,6 +9,7 @@ pub mod guard;
 pub mod home;
 pub mod organisations;
 pub mod page;
+pub mod payment;
 
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
@@ -94,6 +95,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/arenden/{number}/atgard", web::post().to(cases::act))
         .route("/arenden/{number}/bilagor", web::post().to(cases::upload))
         .route("/arenden/{number}/bilagor/{id}", web::get().to(cases::download))
+        .route("/betalning", web::get().to(payment::overview))
+        .route("/betalning/importer", web::get().to(payment::imports))
+        .route("/betalning/importer", web::post().to(payment::upload))
+        .route("/betalning/{month}/enhet", web::get().to(payment::unit))
         .route("/organisationer", web::get().to(organisations::list))
         .route("/organisationer/{id}", web::get().to(organisations::show))
         .route("/admin/anvandare", web::get().to(admin::users))

@@ -41,6 +41,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "aterstallt" => Some("Ditt lösenord är sparat. Logga in med det nya lösenordet."),
         "utloggad" => Some("Du är utloggad."),
         "anvandare" => Some("Användaren är sparad."),
+        "import" => Some("Filen är importerad. Den är nu gällande version för månaderna den innehåller."),
         "enhet" => Some("Enheten är sparad."),
         "frister" => Some("Svarsfristerna är sparade. De gäller ärenden som når en nivå från och med nu."),
         _ => None,

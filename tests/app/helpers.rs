@@ -276,19 +276,27 @@ impl TestApp {
         self.post_raw(&format!("/arenden/{number}/atgard"), &all).await
     }
 
-    /// Posts a multipart form (the CSRF token rides in the URL, as the page's form does).
+    /// Posts a file to a case as its page's form does.
     pub async fn upload(&self, number: &str, filename: &str, content: &[u8]) -> Response {
         let page = self.get(&format!("/arenden/{number}")).await;
         let version = case_version(&page.body);
+        self.post_file(&page, &format!("/arenden/{number}/bilagor"), &[("version", &version)], filename, content).await
+    }
+
+    /// Posts a multipart form with one file (the CSRF token rides in the URL, as the
+    /// page's form does).
+    pub async fn post_file(&self, page: &Response, action: &str, fields: &[(&str, &str)], filename: &str, content: &[u8]) -> Response {
         let boundary = "tvistetrappa-test-boundary";
         let mut body = Vec::new();
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n{version}\r\n").as_bytes());
+        for (name, value) in fields {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
         );
         body.extend_from_slice(content);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let url = format!("{}/arenden/{number}/bilagor?csrf={}", self.address, page.csrf());
+        let url = format!("{}{action}?csrf={}", self.address, page.csrf());
         let response = self
             .client
             .post(url)

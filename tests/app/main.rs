@@ -8,4 +8,5 @@ mod cases;
 mod cli;
 mod helpers;
 mod pages;
+mod payment;
 mod registry;

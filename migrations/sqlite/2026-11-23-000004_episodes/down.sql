@@ -1,0 +1,3 @@
+DROP TABLE episodes;
+DROP TABLE import_months;
+DROP TABLE episode_imports;

@@ -1,0 +1,103 @@
+//! Importing an episode file: all or nothing. A first pass validates the whole file (and
+//! takes its SHA-256) without writing; only a file without a single error is then written,
+//! in one transaction, in batches, so memory stays flat whatever the file's size.
+
+use crate::calc::{read_episodes, CalcFailure};
+use crate::db::DbConn;
+use crate::domain::payment::{Episode, Month};
+use crate::store::episodes;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+const BATCH: usize = 500;
+
+pub struct Imported {
+    pub id: String,
+    pub rows: u64,
+    pub months: Vec<(Month, i64)>,
+    pub sha256: String,
+}
+
+#[derive(Debug)]
+pub enum ImportFailure {
+    Invalid(CalcFailure),
+    Database(diesel::result::Error),
+}
+
+impl std::fmt::Display for ImportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportFailure::Invalid(failure) => write!(f, "{failure}"),
+            ImportFailure::Database(e) => write!(f, "the import was not saved: {e}"),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ImportFailure {
+    fn from(e: diesel::result::Error) -> Self {
+        ImportFailure::Database(e)
+    }
+}
+
+/// Feeds what it reads to a hasher on the way.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, ImportFailure> {
+    std::fs::File::open(path)
+        .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+        .map_err(|e| ImportFailure::Invalid(CalcFailure::Read(format!("{}: {e}", path.display()))))
+}
+
+/// Validates and imports `path`; `progress` hears the number of rows written so far.
+pub fn import_file(conn: &mut DbConn, path: &Path, source: &str, user_id: Option<&str>, progress: &mut dyn FnMut(u64)) -> Result<Imported, ImportFailure> {
+    let mut months: BTreeMap<Month, i64> = BTreeMap::new();
+    let mut hashing = Hashing { inner: open(path)?, hasher: Sha256::new() };
+    let rows = read_episodes(&mut hashing, |episode, _| *months.entry(episode.month()).or_default() += 1).map_err(ImportFailure::Invalid)?;
+    let sha256 = hex::encode(hashing.hasher.finalize());
+    let months: Vec<(Month, i64)> = months.into_iter().collect();
+    let id = conn.write(|conn| {
+        let id = episodes::start_import(conn, source, &sha256, user_id, rows as i64, &months)?;
+        let mut batch: Vec<(Episode, u64)> = Vec::with_capacity(BATCH);
+        let mut failed = None;
+        let mut written = 0u64;
+        read_episodes(open(path)?, |episode, line| {
+            if failed.is_some() {
+                return;
+            }
+            batch.push((episode, line));
+            if batch.len() == BATCH {
+                match episodes::insert_batch(conn, &id, &batch) {
+                    Ok(()) => {
+                        written += batch.len() as u64;
+                        progress(written);
+                    }
+                    Err(e) => failed = Some(e),
+                }
+                batch.clear();
+            }
+        })
+        .map_err(ImportFailure::Invalid)?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        if !batch.is_empty() {
+            episodes::insert_batch(conn, &id, &batch)?;
+            progress(written + batch.len() as u64);
+        }
+        Ok::<_, ImportFailure>(id)
+    })?;
+    Ok(Imported { id, rows, months, sha256 })
+}

@@ -1,0 +1,216 @@
+//! Imported episode files and the month's episodes of the current version.
+
+use super::{new_id, now, DbConn, QueryResult};
+use crate::db::schema::{episode_imports, episodes, import_months, users};
+use crate::db::Backend;
+use crate::db_run;
+use crate::domain::payment::{CareType, Episode, Month};
+use crate::domain::registry::{district_on, MunicipalityCode};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Insertable)]
+#[diesel(table_name = episodes)]
+struct Row<'a> {
+    import_id: &'a str,
+    episode_id: &'a str,
+    line: i64,
+    month: String,
+    municipality_code: &'a str,
+    district: Option<&'a str>,
+    placement_code: Option<&'a str>,
+    care_type: &'a str,
+    care_provider: Option<&'a str>,
+    admitted_at: Option<NaiveDateTime>,
+    admission_notice_at: Option<NaiveDateTime>,
+    ready_notice_at: Option<NaiveDateTime>,
+    discharged_at: NaiveDateTime,
+    needs_outpatient_contact: bool,
+    outpatient_contact_assigned: bool,
+    needs_sip: bool,
+    sip_called_at: Option<NaiveDateTime>,
+    needs_care_plan: bool,
+    care_plan_established: bool,
+    outpatient_care_unavailable: bool,
+    patient_declined: bool,
+}
+
+fn care_type_name(care_type: CareType) -> &'static str {
+    match care_type {
+        CareType::Somatic => "somatic",
+        CareType::Psychiatric => "psychiatric",
+    }
+}
+
+/// Records an import and its months (inside the caller's transaction); returns its id.
+pub fn start_import(conn: &mut DbConn, source: &str, sha256: &str, user_id: Option<&str>, rows: i64, months: &[(Month, i64)]) -> QueryResult<String> {
+    let id = new_id();
+    let at = now();
+    db_run!(conn, |c| diesel::insert_into(episode_imports::table)
+        .values((
+            episode_imports::id.eq(&id),
+            episode_imports::imported_at.eq(at),
+            episode_imports::imported_by.eq(user_id),
+            episode_imports::source.eq(source),
+            episode_imports::sha256.eq(sha256),
+            episode_imports::row_count.eq(rows),
+        ))
+        .execute(c))?;
+    for (month, count) in months {
+        db_run!(conn, |c| diesel::insert_into(import_months::table)
+            .values((import_months::month.eq(month.to_string()), import_months::import_id.eq(&id), import_months::episodes.eq(count)))
+            .execute(c))?;
+    }
+    Ok(id)
+}
+
+/// Inserts a batch of episodes of an import.
+pub fn insert_batch(conn: &mut DbConn, import_id: &str, batch: &[(Episode, u64)]) -> QueryResult<()> {
+    let rows: Vec<Row> = batch
+        .iter()
+        .map(|(e, line)| Row {
+            import_id,
+            episode_id: &e.episode_id,
+            line: *line as i64,
+            month: e.month().to_string(),
+            municipality_code: e.municipality.as_str(),
+            district: e.district.map(|d| d.name),
+            placement_code: e.placement.map(|p| p.as_str()),
+            care_type: care_type_name(e.care_type),
+            care_provider: e.care_provider.as_deref(),
+            admitted_at: e.admitted_at,
+            admission_notice_at: e.admission_notice_at,
+            ready_notice_at: e.ready_notice_at,
+            discharged_at: e.discharged_at,
+            needs_outpatient_contact: e.needs_outpatient_contact,
+            outpatient_contact_assigned: e.outpatient_contact_assigned,
+            needs_sip: e.needs_sip,
+            sip_called_at: e.sip_called_at,
+            needs_care_plan: e.needs_care_plan,
+            care_plan_established: e.care_plan_established,
+            outpatient_care_unavailable: e.outpatient_care_unavailable,
+            patient_declined: e.patient_declined,
+        })
+        .collect();
+    match &mut conn.inner {
+        // diesel runs an SQLite batch insert as its own transaction, which cannot nest in
+        // ours; row by row with the cached statement is as fast on an embedded database.
+        Backend::Sqlite(c) => {
+            for row in &rows {
+                diesel::insert_into(episodes::table).values(row).execute(c)?;
+            }
+        }
+        Backend::Pg(c) => {
+            diesel::insert_into(episodes::table).values(&rows).execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ImportInfo {
+    pub id: String,
+    pub imported_at: NaiveDateTime,
+    pub source: String,
+    pub sha256: String,
+    pub row_count: i64,
+    pub imported_by: Option<String>,
+}
+
+/// Every import, newest first, with who made it.
+pub fn imports(conn: &mut DbConn) -> QueryResult<Vec<ImportInfo>> {
+    db_run!(conn, |c| episode_imports::table
+        .left_join(users::table.on(users::id.nullable().eq(episode_imports::imported_by)))
+        .order(episode_imports::id.desc())
+        .select((episode_imports::id, episode_imports::imported_at, episode_imports::source, episode_imports::sha256, episode_imports::row_count, users::name.nullable()))
+        .load(c))
+}
+
+/// The months with imported data, newest first.
+pub fn months(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    db_run!(conn, |c| import_months::table.select(import_months::month).distinct().order(import_months::month.desc()).load(c))
+}
+
+/// The import that is the current version of a month: the newest that covers it.
+pub fn current_import(conn: &mut DbConn, month: Month) -> QueryResult<Option<String>> {
+    db_run!(conn, |c| import_months::table
+        .filter(import_months::month.eq(month.to_string()))
+        .order(import_months::import_id.desc())
+        .select(import_months::import_id)
+        .first(c)
+        .optional())
+}
+
+type StoredRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    (Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>, NaiveDateTime, Option<NaiveDateTime>),
+    (bool, bool, bool, bool, bool, bool, bool),
+);
+
+/// The month's episodes in its current version, in file order.
+pub fn month_episodes(conn: &mut DbConn, month: Month) -> QueryResult<Vec<Episode>> {
+    let Some(import) = current_import(conn, month)? else { return Ok(Vec::new()) };
+    let rows: Vec<StoredRow> = db_run!(conn, |c| episodes::table
+        .filter(episodes::import_id.eq(&import))
+        .filter(episodes::month.eq(month.to_string()))
+        .order(episodes::line)
+        .select((
+            episodes::episode_id,
+            episodes::municipality_code,
+            episodes::district,
+            episodes::placement_code,
+            episodes::care_type,
+            episodes::care_provider,
+            (episodes::admitted_at, episodes::admission_notice_at, episodes::ready_notice_at, episodes::discharged_at, episodes::sip_called_at),
+            (
+                episodes::needs_outpatient_contact,
+                episodes::outpatient_contact_assigned,
+                episodes::needs_sip,
+                episodes::needs_care_plan,
+                episodes::care_plan_established,
+                episodes::outpatient_care_unavailable,
+                episodes::patient_declined,
+            ),
+        ))
+        .load(c))?;
+    Ok(rows.into_iter().filter_map(episode_from_row).collect())
+}
+
+/// Rows were validated on import; one that no longer reads (a registry change) is skipped
+/// rather than guessed at.
+fn episode_from_row(row: StoredRow) -> Option<Episode> {
+    let (episode_id, code, district, placement, care_type, care_provider, times, flags) = row;
+    let (admitted_at, admission_notice_at, ready_notice_at, discharged_at, sip_called_at) = times;
+    let (needs_outpatient_contact, outpatient_contact_assigned, needs_sip, needs_care_plan, care_plan_established, outpatient_care_unavailable, patient_declined) = flags;
+    Some(Episode {
+        episode_id,
+        municipality: MunicipalityCode::parse(&code)?,
+        district: match district {
+            Some(name) => Some(district_on(&name, discharged_at.date()).ok()?),
+            None => None,
+        },
+        placement: match placement {
+            Some(p) => Some(MunicipalityCode::parse(&p)?),
+            None => None,
+        },
+        care_type: if care_type == "psychiatric" { CareType::Psychiatric } else { CareType::Somatic },
+        care_provider,
+        admitted_at,
+        admission_notice_at,
+        ready_notice_at,
+        discharged_at,
+        needs_outpatient_contact,
+        outpatient_contact_assigned,
+        needs_sip,
+        sip_called_at,
+        needs_care_plan,
+        care_plan_established,
+        outpatient_care_unavailable,
+        patient_declined,
+    })
+}

@@ -1,0 +1,293 @@
+//! The payment model in the browser: importing episode files (HSF), the monthly overview of
+//! all units, and a page per unit and month that explains its calculation.
+
+use super::error::AppError;
+use super::guard::CurrentUser;
+use super::page::{local_time, notice, Page};
+use super::{html, ok_html, see_other, AppState};
+use crate::domain::access::Role;
+use crate::domain::episodes::RowError;
+use crate::domain::payment::{CalcError, Episode, Model, Month, MonthCalculation, Rules, UnitResult};
+use crate::domain::registry::DISTRICTS;
+use crate::import::{import_file, ImportFailure};
+use crate::store::{episodes, organisations, DbConn};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+impl CalcError {
+    /// The reason in Swedish, for pages.
+    pub fn label(&self) -> String {
+        match self {
+            CalcError::NoRuleSet(month) => format!("Betalningsmodellen gäller från 2020-01; {month} har inga regler."),
+            CalcError::MissingDailyRate(year) => format!("Socialstyrelsens dagbelopp för {year} saknas. Beloppet gissas aldrig: det behöver läggas in innan månaden kan beräknas."),
+            CalcError::NoCountyAverage => "Tröskeln för 2020-11–2021-10 är länets genomsnitt i oktober 2020, men det finns varken data för oktober 2020 eller en inlagd officiell siffra.".into(),
+        }
+    }
+}
+
+/// The month's results from its current import version; None when nothing is imported.
+fn calculate(conn: &mut DbConn, month: Month, rules: &Rules) -> Result<Option<Result<Vec<UnitResult>, CalcError>>, AppError> {
+    let episodes = episodes::month_episodes(conn, month)?;
+    if episodes.is_empty() {
+        return Ok(None);
+    }
+    let mut calculation = MonthCalculation::new(month);
+    let october = Month { year: 2020, month: 10 };
+    if month > october && month <= (Month { year: 2021, month: 10 }) {
+        for e in episodes::month_episodes(conn, october)? {
+            calculation.add(&e, rules);
+        }
+    }
+    for e in &episodes {
+        calculation.add(e, rules);
+    }
+    Ok(Some(calculation.finish(rules)))
+}
+
+/// The organisation a paying unit is (a municipality, or a Stockholm district).
+fn unit_organisation(result: &UnitResult) -> String {
+    match result.key.unit.district.and_then(|name| DISTRICTS.iter().find(|d| d.name == name)) {
+        Some(district) => district.id.to_owned(),
+        None => result.key.unit.municipality.organisation_id(),
+    }
+}
+
+/// A `local` user sees the units of their own organisation only.
+fn visible_units(conn: &mut DbConn, user: &CurrentUser, results: Vec<UnitResult>) -> Result<Vec<UnitResult>, AppError> {
+    if user.user.role.sees_county() {
+        return Ok(results);
+    }
+    let subtree = organisations::subtree(conn, &user.user.organisation_id)?;
+    Ok(results.into_iter().filter(|r| subtree.contains(&unit_organisation(r))).collect())
+}
+
+pub struct OverviewRow {
+    pub result: UnitResult,
+    pub link: String,
+    pub change: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "payment/overview.html")]
+struct OverviewPage {
+    ctx: Page,
+    months: Vec<String>,
+    month: String,
+    rows: Vec<OverviewRow>,
+    error: Option<String>,
+    total: i64,
+    can_import: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OverviewQuery {
+    manad: String,
+}
+
+fn unit_link(month: Month, r: &UnitResult) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("kommun", r.key.unit.municipality.as_str());
+    if let Some(d) = r.key.unit.district {
+        query.append_pair("stadsdel", d);
+    }
+    query.append_pair("modell", r.key.model.as_str());
+    if let Some(p) = &r.key.care_provider {
+        query.append_pair("vardgivare", p);
+    }
+    format!("/betalning/{month}/enhet?{}", query.finish())
+}
+
+fn can_import(user: &CurrentUser) -> bool {
+    user.user.role == Role::Admin || (user.user.role == Role::Reviewer && user.user.organisation_id == "hsf")
+}
+
+pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web::Query<OverviewQuery>) -> Result<HttpResponse, AppError> {
+    let asked = Month::parse(&query.manad);
+    let viewer = user.clone();
+    let page = state
+        .run(move |conn| {
+            let months = episodes::months(conn)?;
+            let Some(month) = asked.or_else(|| months.first().and_then(|m| Month::parse(m))) else {
+                return Ok(OverviewPage { ctx: viewer.page(), months, month: String::new(), rows: Vec::new(), error: None, total: 0, can_import: can_import(&viewer) });
+            };
+            let rules = Rules::default();
+            let (rows, error) = match calculate(conn, month, &rules)? {
+                None => (Vec::new(), Some(format!("Det finns inga importerade vårdtillfällen för {month}."))),
+                Some(Err(e)) => (Vec::new(), Some(e.label())),
+                Some(Ok(results)) => {
+                    let previous_month = if month.month == 1 { Month { year: month.year - 1, month: 12 } } else { Month { year: month.year, month: month.month - 1 } };
+                    let previous = match calculate(conn, previous_month, &rules)? {
+                        Some(Ok(previous)) => previous,
+                        _ => Vec::new(),
+                    };
+                    let rows = visible_units(conn, &viewer, results)?
+                        .into_iter()
+                        .map(|result| {
+                            let change = previous.iter().find(|p| p.key == result.key).map(|p| result.amount_sek - p.amount_sek);
+                            OverviewRow { link: unit_link(month, &result), change, result }
+                        })
+                        .collect();
+                    (rows, None)
+                }
+            };
+            let total = rows.iter().map(|r: &OverviewRow| r.result.amount_sek).sum();
+            Ok(OverviewPage { ctx: viewer.page(), months, month: month.to_string(), rows, error, total, can_import: can_import(&viewer) })
+        })
+        .await?;
+    Ok(ok_html(page.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UnitQuery {
+    kommun: String,
+    stadsdel: String,
+    modell: String,
+    vardgivare: String,
+}
+
+pub struct EpisodeLine {
+    pub episode: Episode,
+    pub day_zero: String,
+    pub days: String,
+    pub reason: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "payment/unit.html")]
+struct UnitPage {
+    ctx: Page,
+    month: String,
+    result: UnitResult,
+    name: String,
+    lines: Vec<EpisodeLine>,
+}
+
+pub async fn unit(state: web::Data<AppState>, user: CurrentUser, month: web::Path<String>, query: web::Query<UnitQuery>) -> Result<HttpResponse, AppError> {
+    let month = Month::parse(&month).ok_or(AppError::NotFound)?;
+    let query = query.into_inner();
+    let viewer = user.clone();
+    let page = state
+        .run(move |conn| {
+            let rules = Rules::default();
+            let results = match calculate(conn, month, &rules)? {
+                Some(Ok(results)) => results,
+                Some(Err(e)) => return Err(AppError::Conflict(e.label())),
+                None => return Err(AppError::NotFound),
+            };
+            let wanted = |r: &UnitResult| {
+                r.key.unit.municipality.as_str() == query.kommun
+                    && r.key.unit.district.unwrap_or("") == query.stadsdel
+                    && r.key.model.as_str() == query.modell
+                    && r.key.care_provider.as_deref().unwrap_or("") == query.vardgivare
+            };
+            let result = visible_units(conn, &viewer, results)?.into_iter().find(wanted).ok_or(AppError::NotFound)?;
+            let lines = episodes::month_episodes(conn, month)?
+                .into_iter()
+                .filter(|e| e.paying_unit() == result.key.unit && e.model(&rules) == result.key.model && (result.key.model == Model::Average || e.care_provider == result.key.care_provider))
+                .map(|e| EpisodeLine {
+                    day_zero: e.day_zero().map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+                    days: e.ready_days().map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+                    reason: e.exclusion().map(|x| x.label()),
+                    episode: e,
+                })
+                .collect();
+            let name = match result.key.unit.district {
+                Some(d) => format!("{}, {d}", result.key.unit.municipality.name()),
+                None => result.key.unit.municipality.name().to_owned(),
+            };
+            Ok(UnitPage { ctx: viewer.page(), month: month.to_string(), result, name, lines })
+        })
+        .await?;
+    Ok(ok_html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "payment/imports.html")]
+struct ImportsPage {
+    ctx: Page,
+    imports: Vec<episodes::ImportInfo>,
+    errors: Vec<RowError>,
+    error_total: usize,
+    message: Option<String>,
+}
+
+impl ImportsPage {
+    fn when(&self, at: &chrono::NaiveDateTime) -> String {
+        local_time(*at)
+    }
+}
+
+fn require_importer(user: &CurrentUser) -> Result<(), AppError> {
+    if can_import(user) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Vårdtillfällen importeras av HSF."))
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ImportsQuery {
+    klart: Option<String>,
+}
+
+pub async fn imports(state: web::Data<AppState>, user: CurrentUser, query: web::Query<ImportsQuery>) -> Result<HttpResponse, AppError> {
+    require_importer(&user)?;
+    let imports = state.read(|conn| Ok(episodes::imports(conn)?)).await?;
+    let ctx = user.page().with_notice(notice(query.klart.as_deref()));
+    Ok(ok_html(ImportsPage { ctx, imports, errors: Vec::new(), error_total: 0, message: None }.render()?))
+}
+
+/// The largest episode file taken through the browser (the CLI has no limit).
+const UPLOAD_MAX: usize = 512 * 1024 * 1024;
+
+pub async fn upload(state: web::Data<AppState>, user: CurrentUser, mut payload: actix_multipart::Multipart) -> Result<HttpResponse, AppError> {
+    use futures_util::StreamExt;
+    use std::io::Write;
+    require_importer(&user)?;
+    let dir = state.config.data_dir.join("uploads");
+    std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+    let path = dir.join(format!("{}.csv", crate::store::new_id()));
+    let mut source = String::new();
+    let mut size = 0;
+    {
+        let mut file = std::fs::File::create(&path).map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+        while let Some(field) = payload.next().await {
+            let mut field = field.map_err(|e| AppError::BadRequest(format!("Filen kom inte fram: {e}")))?;
+            if field.name() != Some("file") {
+                continue;
+            }
+            source = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or("vardtillfallen.csv").chars().filter(|c| !c.is_control()).take(150).collect();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|e| AppError::BadRequest(format!("Filen kom inte fram: {e}")))?;
+                size += chunk.len();
+                if size > UPLOAD_MAX {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(AppError::TooLarge);
+                }
+                file.write_all(&chunk).map_err(|e| AppError::Internal(format!("upload: {e}")))?;
+            }
+        }
+    }
+    let user_id = user.user.id.clone();
+    let upload = path.clone();
+    let outcome = state.run(move |conn| Ok(import_file(conn, &upload, &source, Some(&user_id), &mut |_| {}))).await;
+    let _ = std::fs::remove_file(&path);
+    match outcome? {
+        Ok(_) => Ok(see_other("/betalning/importer?klart=import")),
+        Err(failure) => {
+            let (errors, error_total, message) = match failure {
+                ImportFailure::Invalid(crate::calc::CalcFailure::Invalid { errors, total }) => (errors, total, None),
+                ImportFailure::Invalid(other) => (Vec::new(), 0, Some(other.to_string())),
+                ImportFailure::Database(e) => return Err(AppError::Internal(format!("import: {e}"))),
+            };
+            let imports = state.read(|conn| Ok(episodes::imports(conn)?)).await?;
+            let page = ImportsPage { ctx: user.page(), imports, errors, error_total, message };
+            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
+        }
+    }
+}

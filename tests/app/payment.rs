@@ -1,0 +1,99 @@
+use crate::helpers::*;
+
+const HSF: &str = "maria.sund@hsf.example";
+
+const FILE: &str = "\
+episode_id,municipality_code,district,care_type,admission_notice_at,ready_notice_at,discharged_at,needs_sip,sip_called_at
+b1,0127,,somatic,2022-03-01 08:00,2022-03-10 11:59,2022-03-15 10:00,,
+b2,0127,,somatic,2022-03-01 08:00,2022-03-10 12:00,2022-03-12 10:00,,
+b3,0127,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-20 10:00,ja,2022-03-14 10:00
+hud-1,0126,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-14 10:00,,
+s1,0180,Södermalm,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-13 10:00,,
+f1,0127,,somatic,2022-02-01 08:00,2022-02-10 09:00,2022-02-11 10:00,,
+";
+
+async fn import(app: &TestApp, content: &str) -> Response {
+    let page = app.get("/betalning/importer").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    app.post_file(&page, "/betalning/importer", &[], "vardtillfallen.csv", content.as_bytes()).await
+}
+
+#[actix_web::test]
+async fn hsf_imports_and_each_municipality_sees_only_its_own_calculation() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    let response = import(&app, FILE).await;
+    assert_eq!(response.status, 303, "{}", response.body);
+    let imports = app.get("/betalning/importer?klart=import").await;
+    assert!(imports.body.contains("vardtillfallen.csv"));
+    assert!(imports.body.contains("Maria Sund"));
+
+    let overview = app.get("/betalning?manad=2022-03").await;
+    assert!(overview.body.contains("Endast statistik"));
+    for unit in ["Botkyrka", "Huddinge", "Stockholm, Södermalm"] {
+        assert!(overview.body.contains(unit), "{unit}");
+    }
+    // Botkyrka: b1 D=5, b2 D=1 (12:00 notice), b3 excluded (SIP after 4 days).
+    // A = 3.00; T = 1.30; k = 2; B = 3.40; amount = 3.40 × 9 300 = 31 620.
+    // February: f1 D=1 → A = 1.00, nothing owed, so the change is +31 620.
+    assert!(overview.body.contains("31620"));
+
+    app.login_as(BOTKYRKA).await;
+    let own = app.get("/betalning?manad=2022-03").await;
+    assert!(own.body.contains("Botkyrka") && own.body.contains("31620"));
+    assert!(!own.body.contains("Huddinge") && !own.body.contains("Södermalm"));
+    let unit = app.get("/betalning/2022-03/enhet?kommun=0127&modell=average").await;
+    assert_eq!(unit.status, 200);
+    for text in ["A = 6 / 2 = 3.00", "T för 2022-03 = 1.30", "= 3.40", "31620 kr", "SIP kallades inte inom tre dagar", "2022-03-11"] {
+        assert!(unit.body.contains(text), "{text}");
+    }
+    let huddinge = app.get("/betalning/2022-03/enhet?kommun=0126&modell=average").await;
+    assert_eq!(huddinge.status, 404);
+    assert!(!huddinge.body.contains("hud-1"));
+    assert_eq!(app.get("/betalning/importer").await.status, 403);
+
+    app.login_as("omar.said@stockholm.example").await;
+    let district = app.get("/betalning?manad=2022-03").await;
+    assert!(district.body.contains("Södermalm") && !district.body.contains("Botkyrka"));
+    app.login_as("lena.sjoberg@stockholm.example").await;
+    assert!(app.get("/betalning?manad=2022-03").await.body.contains("Södermalm"));
+}
+
+#[actix_web::test]
+async fn an_invalid_file_is_refused_whole_with_every_error() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    let broken = format!("{FILE}x1,0999,,somatic,,,2022-03-15 10:00,,\nx2,0127,,ortopedi,,,2022-03-32,,\n");
+    let response = import(&app, &broken).await;
+    assert_eq!(response.status, 422);
+    for text in ["3 fel", "Rad 8, kolumn municipality_code", "Rad 9, kolumn care_type", "Rad 9, kolumn discharged_at"] {
+        assert!(response.body.contains(text), "{text}");
+    }
+    assert!(response.body.contains("Inga filer är importerade."), "nothing was written");
+    assert!(app.get("/betalning").await.body.contains("Inga vårdtillfällen är importerade"));
+}
+
+#[actix_web::test]
+async fn a_corrected_file_becomes_a_new_version_and_the_old_one_is_kept() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    assert_eq!(import(&app, FILE).await.status, 303);
+    // The correction: b3's SIP was in fact called in time.
+    let corrected = FILE.replace("ja,2022-03-14 10:00", "ja,2022-03-13 10:00");
+    assert_eq!(import(&app, &corrected).await.status, 303);
+    let imports = app.get("/betalning/importer").await;
+    assert_eq!(imports.body.matches("vardtillfallen.csv").count(), 2);
+    // Now b3 (D=10) counts: A = 16/3; B = (16/3 − 1.3) × 3 = 12.10; amount = 112 530.
+    let overview = app.get("/betalning?manad=2022-03").await;
+    assert!(overview.body.contains("112530"), "{}", overview.body);
+}
+
+#[actix_web::test]
+async fn a_month_without_a_daily_amount_says_so() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    let file = "episode_id,municipality_code,care_type,discharged_at\nx,0127,somatic,2021-12-01 10:00\n";
+    assert_eq!(import(&app, file).await.status, 303);
+    let overview = app.get("/betalning?manad=2021-12").await;
+    assert!(overview.body.contains("dagbelopp för 2021 saknas"));
+}
