@@ -4,8 +4,8 @@
 
 use crate::calc::{read_episodes, CalcFailure};
 use crate::db::DbConn;
-use crate::domain::payment::{Episode, Month};
-use crate::store::episodes;
+use crate::domain::payment::{Episode, FileCalculation, Month, Rules, Tally, OCTOBER_2020};
+use crate::store::{calculations, episodes};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -63,6 +63,7 @@ fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, ImportFailure>
 
 /// Validates and imports `path`; `progress` hears the number of rows written so far.
 pub fn import_file(conn: &mut DbConn, path: &Path, source: &str, user_id: Option<&str>, progress: &mut dyn FnMut(u64)) -> Result<Imported, ImportFailure> {
+    let rules = &Rules::default();
     let mut months: BTreeMap<Month, i64> = BTreeMap::new();
     let mut hashing = Hashing { inner: open(path)?, hasher: Sha256::new() };
     let rows = read_episodes(&mut hashing, |episode, _| *months.entry(episode.month()).or_default() += 1).map_err(ImportFailure::Invalid)?;
@@ -73,10 +74,12 @@ pub fn import_file(conn: &mut DbConn, path: &Path, source: &str, user_id: Option
         let mut batch: Vec<(Episode, u64)> = Vec::with_capacity(BATCH);
         let mut failed = None;
         let mut written = 0u64;
+        let mut calculation = FileCalculation::default();
         read_episodes(open(path)?, |episode, line| {
             if failed.is_some() {
                 return;
             }
+            calculation.add(&episode, rules);
             batch.push((episode, line));
             if batch.len() == BATCH {
                 match episodes::insert_batch(conn, &id, &batch) {
@@ -96,6 +99,21 @@ pub fn import_file(conn: &mut DbConn, path: &Path, source: &str, user_id: Option
         if !batch.is_empty() {
             episodes::insert_batch(conn, &id, &batch)?;
             progress(written + batch.len() as u64);
+        }
+        // Months after October 2020 that the file does not cover take its current version.
+        let october = if calculation.needs_october_2020() {
+            let mut tally = Tally::default();
+            for e in episodes::month_episodes(conn, OCTOBER_2020)? {
+                if e.model(rules) == crate::domain::payment::Model::Average && e.exclusion().is_none() {
+                    tally.add(&e);
+                }
+            }
+            Some(tally)
+        } else {
+            None
+        };
+        for (month, results) in calculation.finish(rules, october) {
+            calculations::save(conn, month, &id, results.as_deref().map_err(|e| e.label()))?;
         }
         Ok::<_, ImportFailure>(id)
     })?;

@@ -213,6 +213,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     episode_imports,
     import_months,
     episodes,
+    calculations,
+    calculation_units,
 );
 
 diesel::table! {
@@ -262,3 +264,34 @@ diesel::table! {
 
 diesel::joinable!(import_months -> episode_imports (import_id));
 diesel::joinable!(episodes -> episode_imports (import_id));
+
+diesel::table! {
+    calculations (id) {
+        id -> Text,
+        month -> Text,
+        import_id -> Text,
+        created_at -> Timestamp,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    calculation_units (calculation_id, position) {
+        calculation_id -> Text,
+        position -> Integer,
+        municipality_code -> Text,
+        district -> Nullable<Text>,
+        model -> Text,
+        care_provider -> Nullable<Text>,
+        episodes_total -> BigInt,
+        episodes_included -> BigInt,
+        total_days -> BigInt,
+        episodes_with_days -> BigInt,
+        days_over_five -> BigInt,
+        threshold_hundredths -> BigInt,
+        daily_rate_sek -> BigInt,
+        amount_sek -> BigInt,
+    }
+}
+
+diesel::joinable!(calculation_units -> calculations (calculation_id));

@@ -383,6 +383,17 @@ impl fmt::Display for CalcError {
     }
 }
 
+impl CalcError {
+    /// The reason in Swedish, for pages.
+    pub fn label(&self) -> String {
+        match self {
+            CalcError::NoRuleSet(month) => format!("Betalningsmodellen gäller från 2020-01; {month} har inga regler."),
+            CalcError::MissingDailyRate(year) => format!("Socialstyrelsens dagbelopp för {year} saknas. Beloppet gissas aldrig: det behöver läggas in innan månaden kan beräknas."),
+            CalcError::NoCountyAverage => "Tröskeln för 2020-11–2021-10 är länets genomsnitt i oktober 2020, men det finns varken data för oktober 2020 eller en inlagd officiell siffra.".into(),
+        }
+    }
+}
+
 /// The threshold T of a month (§5.3). `october_2020` is the county tally of included
 /// average-model episodes discharged in 2020-10.
 pub fn threshold(month: Month, rules: &Rules, october_2020: &Tally) -> Result<Fraction, CalcError> {
@@ -498,3 +509,41 @@ impl MonthCalculation {
 
 #[cfg(test)]
 mod tests;
+
+/// Every month of a file at once, as an import calculates them.
+#[derive(Debug, Default)]
+pub struct FileCalculation {
+    months: BTreeMap<Month, MonthCalculation>,
+    october_2020: Tally,
+}
+
+impl FileCalculation {
+    pub fn add(&mut self, episode: &Episode, rules: &Rules) {
+        let month = episode.month();
+        self.months.entry(month).or_insert_with(|| MonthCalculation::new(month)).add(episode, rules);
+        if month == OCTOBER_2020 && episode.model(rules) == Model::Average && episode.exclusion().is_none() {
+            self.october_2020.add(episode);
+        }
+    }
+
+    /// Whether a month of the file needs October 2020 that the file does not have.
+    pub fn needs_october_2020(&self) -> bool {
+        self.october_2020.episodes_included == 0 && self.months.keys().any(|m| *m > OCTOBER_2020 && *m <= LAST_COUNTY_AVERAGE_MONTH)
+    }
+
+    /// Each month's results; `october_2020` stands in when the file has no October 2020.
+    pub fn finish(self, rules: &Rules, october_2020: Option<Tally>) -> Vec<(Month, Result<Vec<UnitResult>, CalcError>)> {
+        let october = if self.october_2020.episodes_included > 0 { self.october_2020 } else { october_2020.unwrap_or_default() };
+        self.months
+            .into_iter()
+            .map(|(month, mut calculation)| {
+                calculation.october_2020 = october.clone();
+                (month, calculation.finish(rules))
+            })
+            .collect()
+    }
+}
+
+pub const OCTOBER_2020: Month = Month { year: 2020, month: 10 };
+/// The last month whose threshold is the county average of October 2020.
+pub const LAST_COUNTY_AVERAGE_MONTH: Month = Month { year: 2021, month: 10 };

@@ -154,10 +154,27 @@ type StoredRow = (
 
 /// The month's episodes in its current version, in file order.
 pub fn month_episodes(conn: &mut DbConn, month: Month) -> QueryResult<Vec<Episode>> {
+    load_episodes(conn, month, None)
+}
+
+/// The month's episodes that `paying` pays for (as placing municipality or, without a
+/// placement, as the municipality of residence), in file order.
+pub fn unit_episodes(conn: &mut DbConn, month: Month, paying: MunicipalityCode) -> QueryResult<Vec<Episode>> {
+    load_episodes(conn, month, Some(paying))
+}
+
+fn load_episodes(conn: &mut DbConn, month: Month, paying: Option<MunicipalityCode>) -> QueryResult<Vec<Episode>> {
     let Some(import) = current_import(conn, month)? else { return Ok(Vec::new()) };
-    let rows: Vec<StoredRow> = db_run!(conn, |c| episodes::table
-        .filter(episodes::import_id.eq(&import))
-        .filter(episodes::month.eq(month.to_string()))
+    let rows: Vec<StoredRow> = db_run!(conn, |c| {
+        let mut query = episodes::table.filter(episodes::import_id.eq(&import)).filter(episodes::month.eq(month.to_string())).into_boxed();
+        if let Some(code) = paying {
+            query = query.filter(
+                episodes::placement_code
+                    .eq(code.as_str())
+                    .or(episodes::placement_code.is_null().and(episodes::municipality_code.eq(code.as_str()))),
+            );
+        }
+        query
         .order(episodes::line)
         .select((
             episodes::episode_id,
@@ -177,7 +194,8 @@ pub fn month_episodes(conn: &mut DbConn, month: Month) -> QueryResult<Vec<Episod
                 episodes::patient_declined,
             ),
         ))
-        .load(c))?;
+        .load(c)
+    })?;
     Ok(rows.into_iter().filter_map(episode_from_row).collect())
 }
 

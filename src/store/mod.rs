@@ -1,6 +1,7 @@
 //! Queries per aggregate. Every function takes a [`DbConn`] and works on both backends.
 
 pub mod audit;
+pub mod calculations;
 pub mod cases;
 pub mod episodes;
 pub mod login_attempts;

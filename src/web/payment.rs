@@ -7,44 +7,14 @@ use super::page::{local_time, notice, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::Role;
 use crate::domain::episodes::RowError;
-use crate::domain::payment::{CalcError, Episode, Model, Month, MonthCalculation, Rules, UnitResult};
+use crate::domain::payment::{Episode, Model, Month, Rules, UnitResult};
 use crate::domain::registry::DISTRICTS;
 use crate::import::{import_file, ImportFailure};
-use crate::store::{episodes, organisations, DbConn};
+use crate::store::{calculations, episodes, organisations, DbConn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-
-impl CalcError {
-    /// The reason in Swedish, for pages.
-    pub fn label(&self) -> String {
-        match self {
-            CalcError::NoRuleSet(month) => format!("Betalningsmodellen gäller från 2020-01; {month} har inga regler."),
-            CalcError::MissingDailyRate(year) => format!("Socialstyrelsens dagbelopp för {year} saknas. Beloppet gissas aldrig: det behöver läggas in innan månaden kan beräknas."),
-            CalcError::NoCountyAverage => "Tröskeln för 2020-11–2021-10 är länets genomsnitt i oktober 2020, men det finns varken data för oktober 2020 eller en inlagd officiell siffra.".into(),
-        }
-    }
-}
-
-/// The month's results from its current import version; None when nothing is imported.
-fn calculate(conn: &mut DbConn, month: Month, rules: &Rules) -> Result<Option<Result<Vec<UnitResult>, CalcError>>, AppError> {
-    let episodes = episodes::month_episodes(conn, month)?;
-    if episodes.is_empty() {
-        return Ok(None);
-    }
-    let mut calculation = MonthCalculation::new(month);
-    let october = Month { year: 2020, month: 10 };
-    if month > october && month <= (Month { year: 2021, month: 10 }) {
-        for e in episodes::month_episodes(conn, october)? {
-            calculation.add(&e, rules);
-        }
-    }
-    for e in &episodes {
-        calculation.add(e, rules);
-    }
-    Ok(Some(calculation.finish(rules)))
-}
 
 /// The organisation a paying unit is (a municipality, or a Stockholm district).
 fn unit_organisation(result: &UnitResult) -> String {
@@ -113,13 +83,12 @@ pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web:
             let Some(month) = asked.or_else(|| months.first().and_then(|m| Month::parse(m))) else {
                 return Ok(OverviewPage { ctx: viewer.page(), months, month: String::new(), rows: Vec::new(), error: None, total: 0, can_import: can_import(&viewer) });
             };
-            let rules = Rules::default();
-            let (rows, error) = match calculate(conn, month, &rules)? {
+            let (rows, error) = match calculations::current(conn, month)? {
                 None => (Vec::new(), Some(format!("Det finns inga importerade vårdtillfällen för {month}."))),
-                Some(Err(e)) => (Vec::new(), Some(e.label())),
+                Some(Err(e)) => (Vec::new(), Some(e)),
                 Some(Ok(results)) => {
                     let previous_month = if month.month == 1 { Month { year: month.year - 1, month: 12 } } else { Month { year: month.year, month: month.month - 1 } };
-                    let previous = match calculate(conn, previous_month, &rules)? {
+                    let previous = match calculations::current(conn, previous_month)? {
                         Some(Ok(previous)) => previous,
                         _ => Vec::new(),
                     };
@@ -173,9 +142,9 @@ pub async fn unit(state: web::Data<AppState>, user: CurrentUser, month: web::Pat
     let page = state
         .run(move |conn| {
             let rules = Rules::default();
-            let results = match calculate(conn, month, &rules)? {
+            let results = match calculations::current(conn, month)? {
                 Some(Ok(results)) => results,
-                Some(Err(e)) => return Err(AppError::Conflict(e.label())),
+                Some(Err(e)) => return Err(AppError::Conflict(e)),
                 None => return Err(AppError::NotFound),
             };
             let wanted = |r: &UnitResult| {
@@ -185,7 +154,7 @@ pub async fn unit(state: web::Data<AppState>, user: CurrentUser, month: web::Pat
                     && r.key.care_provider.as_deref().unwrap_or("") == query.vardgivare
             };
             let result = visible_units(conn, &viewer, results)?.into_iter().find(wanted).ok_or(AppError::NotFound)?;
-            let lines = episodes::month_episodes(conn, month)?
+            let lines = episodes::unit_episodes(conn, month, result.key.unit.municipality)?
                 .into_iter()
                 .filter(|e| e.paying_unit() == result.key.unit && e.model(&rules) == result.key.model && (result.key.model == Model::Average || e.care_provider == result.key.care_provider))
                 .map(|e| EpisodeLine {

@@ -97,3 +97,23 @@ async fn a_month_without_a_daily_amount_says_so() {
     let overview = app.get("/betalning?manad=2021-12").await;
     assert!(overview.body.contains("dagbelopp för 2021 saknas"));
 }
+
+#[actix_web::test]
+async fn a_later_file_takes_the_october_2020_county_average_from_the_current_version() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    // October 2020, D = 1, 2, 2, 3, 1, 2, 2, 2 → 15/8 = 1.875 → threshold 1.88.
+    let mut october = String::from("episode_id,municipality_code,care_type,admission_notice_at,ready_notice_at,discharged_at\n");
+    for (i, days) in [1, 2, 2, 3, 1, 2, 2, 2].iter().enumerate() {
+        october.push_str(&format!("o{i},0127,somatic,2020-10-01 08:00,2020-10-10 09:00,2020-10-{:02} 10:00\n", 10 + days));
+    }
+    assert_eq!(import(&app, &october).await.status, 303);
+    // December 2020 alone: D = 2, 3 → A = 2.50; B = (2.50 − 1.88) × 2 = 1.24; 10 168 kr.
+    let december = "episode_id,municipality_code,care_type,admission_notice_at,ready_notice_at,discharged_at\n\
+                    d1,0127,somatic,2020-12-01 08:00,2020-12-08 09:00,2020-12-10 10:00\n\
+                    d2,0127,somatic,2020-12-01 08:00,2020-12-08 09:00,2020-12-11 10:00\n";
+    assert_eq!(import(&app, december).await.status, 303);
+    let unit = app.get("/betalning/2020-12/enhet?kommun=0127&modell=average").await;
+    assert!(unit.body.contains("T för 2020-12 = 1.88"), "{}", unit.body);
+    assert!(unit.body.contains("10168 kr"));
+}

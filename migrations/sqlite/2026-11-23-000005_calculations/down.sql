@@ -1,0 +1,2 @@
+DROP TABLE calculation_units;
+DROP TABLE calculations;
