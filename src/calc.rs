@@ -22,7 +22,10 @@ pub enum CalcFailure {
     /// The file could not be read.
     Read(String),
     /// Rows or the header are invalid; `total` counts every error, `errors` lists the first.
-    Invalid { errors: Vec<RowError>, total: usize },
+    Invalid {
+        errors: Vec<RowError>,
+        total: usize,
+    },
     Calculation(CalcError),
 }
 
@@ -84,7 +87,11 @@ pub fn read_episodes(input: impl Read, mut sink: impl FnMut(Episode, u64)) -> Re
                 if !seen.insert(episode.episode_id.clone()) {
                     total_errors += 1;
                     if errors.len() < ERRORS_LISTED {
-                        errors.push(RowError { line, column: "episode_id".into(), message: format!("{} appears more than once in the file", episode.episode_id) });
+                        errors.push(RowError {
+                            line,
+                            column: "episode_id".into(),
+                            message: format!("{} appears more than once in the file", episode.episode_id),
+                        });
                     }
                 } else if total_errors == 0 {
                     sink(episode, line);

@@ -117,10 +117,7 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tvistetrappa.db").display()));
         let database = DbUrl::parse(&database_url)?;
         let bind = settings.bind.unwrap_or_else(|| DEFAULT_BIND.to_owned());
-        let base_url = settings
-            .base_url
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| format!("http://{bind}"));
+        let base_url = settings.base_url.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| format!("http://{bind}"));
         let base_url = base_url.trim_end_matches('/').to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(ConfigError(format!("BASE_URL {base_url} must start with http:// or https://")));
@@ -143,9 +140,7 @@ impl Config {
             data_dir,
             mail: MailConfig {
                 smtp_url: settings.smtp_url.filter(|u| !u.trim().is_empty()),
-                from: settings
-                    .mail_from
-                    .unwrap_or_else(|| "Tvistetrappa <noreply@tvistetrappa.example>".to_owned()),
+                from: settings.mail_from.unwrap_or_else(|| "Tvistetrappa <noreply@tvistetrappa.example>".to_owned()),
             },
             session_idle_minutes: idle,
             workers: settings.workers,
@@ -204,11 +199,7 @@ mod tests {
     #[test]
     fn https_base_url_makes_cookies_secure() {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config::from_settings(Settings {
-            base_url: Some("https://tvist.example/".into()),
-            ..settings(dir.path())
-        })
-        .unwrap();
+        let config = Config::from_settings(Settings { base_url: Some("https://tvist.example/".into()), ..settings(dir.path()) }).unwrap();
         assert!(config.secure_cookies());
         assert_eq!(config.base_url, "https://tvist.example");
     }

@@ -20,15 +20,63 @@ pub struct DemoUser {
 }
 
 pub const DEMO_USERS: [DemoUser; 10] = [
-    DemoUser { email: "anna.berg@botkyrka.example", name: "Anna Berg", organisation_id: "kommun-0127", role: Role::Local, description: "enhetschef, Botkyrka kommun" },
-    DemoUser { email: "erik.holm@huddinge.example", name: "Erik Holm", organisation_id: "kommun-0126", role: Role::Local, description: "enhetschef, Huddinge kommun" },
-    DemoUser { email: "lena.sjoberg@stockholm.example", name: "Lena Sjöberg", organisation_id: "kommun-0180", role: Role::Local, description: "avdelningschef, Stockholms stad (ser alla stadsdelsområden)" },
-    DemoUser { email: "omar.said@stockholm.example", name: "Omar Said", organisation_id: "sdo-sodermalm", role: Role::Local, description: "enhetschef, Södermalms stadsdelsområde" },
-    DemoUser { email: "sara.nyberg@sodersjukhuset.example", name: "Sara Nyberg", organisation_id: "enh-sos-medicin-52", role: Role::Local, description: "avdelningschef, Södersjukhuset medicinavdelning 52" },
-    DemoUser { email: "lars.ek@storsthlm.example", name: "Lars Ek", organisation_id: "storsthlm", role: Role::Reviewer, description: "handläggare, Storsthlm" },
+    DemoUser {
+        email: "anna.berg@botkyrka.example",
+        name: "Anna Berg",
+        organisation_id: "kommun-0127",
+        role: Role::Local,
+        description: "enhetschef, Botkyrka kommun",
+    },
+    DemoUser {
+        email: "erik.holm@huddinge.example",
+        name: "Erik Holm",
+        organisation_id: "kommun-0126",
+        role: Role::Local,
+        description: "enhetschef, Huddinge kommun",
+    },
+    DemoUser {
+        email: "lena.sjoberg@stockholm.example",
+        name: "Lena Sjöberg",
+        organisation_id: "kommun-0180",
+        role: Role::Local,
+        description: "avdelningschef, Stockholms stad (ser alla stadsdelsområden)",
+    },
+    DemoUser {
+        email: "omar.said@stockholm.example",
+        name: "Omar Said",
+        organisation_id: "sdo-sodermalm",
+        role: Role::Local,
+        description: "enhetschef, Södermalms stadsdelsområde",
+    },
+    DemoUser {
+        email: "sara.nyberg@sodersjukhuset.example",
+        name: "Sara Nyberg",
+        organisation_id: "enh-sos-medicin-52",
+        role: Role::Local,
+        description: "avdelningschef, Södersjukhuset medicinavdelning 52",
+    },
+    DemoUser {
+        email: "lars.ek@storsthlm.example",
+        name: "Lars Ek",
+        organisation_id: "storsthlm",
+        role: Role::Reviewer,
+        description: "handläggare, Storsthlm",
+    },
     DemoUser { email: "maria.sund@hsf.example", name: "Maria Sund", organisation_id: "hsf", role: Role::Reviewer, description: "handläggare, HSF" },
-    DemoUser { email: "johan.lund@styrgruppen.example", name: "Johan Lund", organisation_id: "styrgruppen", role: Role::Steering, description: "ledamot, styrgruppen" },
-    DemoUser { email: "karin.wall@vis.example", name: "Karin Wall", organisation_id: "vis", role: Role::Secretariat, description: "VIS-sekretariatet" },
+    DemoUser {
+        email: "johan.lund@styrgruppen.example",
+        name: "Johan Lund",
+        organisation_id: "styrgruppen",
+        role: Role::Steering,
+        description: "ledamot, styrgruppen",
+    },
+    DemoUser {
+        email: "karin.wall@vis.example",
+        name: "Karin Wall",
+        organisation_id: "vis",
+        role: Role::Secretariat,
+        description: "VIS-sekretariatet",
+    },
     DemoUser { email: "admin@tvistetrappa.example", name: "Alex Admin", organisation_id: "region", role: Role::Admin, description: "administratör" },
 ];
 
@@ -73,13 +121,18 @@ const DEMO_CASES: [DemoCase; 6] = [
     DemoCase {
         kind: CaseKind::Deviation,
         title: "SIP kallades inte inom tre dagar",
-        description: "Fast vårdkontakt kallade till SIP först sju dagar efter meddelandet om utskrivningsklar. Kommunen kunde inte planera insatserna i tid.",
+        description:
+            "Fast vårdkontakt kallade till SIP först sju dagar efter meddelandet om utskrivningsklar. Kommunen kunde inte planera insatserna i tid.",
         filed_by: ("anna.berg@botkyrka.example", "kommun-0127"),
         counterparts: &["enh-sos-medicin-52"],
         commitment: Some("process.sip-called"),
         principled: false,
         payment: None,
-        steps: &[("sara.nyberg@sodersjukhuset.example", Command::Answer, "Avdelningen hade hög belastning; vi ser över rutinen för att kalla till SIP.")],
+        steps: &[(
+            "sara.nyberg@sodersjukhuset.example",
+            Command::Answer,
+            "Avdelningen hade hög belastning; vi ser över rutinen för att kalla till SIP.",
+        )],
     },
     DemoCase {
         kind: CaseKind::Deviation,
@@ -101,7 +154,11 @@ const DEMO_CASES: [DemoCase; 6] = [
         commitment: Some("availability.staffing"),
         principled: true,
         payment: None,
-        steps: &[("lars.ek@storsthlm.example", Command::Assess, "Storsthlm bedömer att bemanningen under helger inte motsvarar åtagandet i kapitel 5.")],
+        steps: &[(
+            "lars.ek@storsthlm.example",
+            Command::Assess,
+            "Storsthlm bedömer att bemanningen under helger inte motsvarar åtagandet i kapitel 5.",
+        )],
     },
     DemoCase {
         kind: CaseKind::Interpretation,

@@ -62,7 +62,13 @@ fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, ImportFailure>
 }
 
 /// Validates and imports `path`; `progress` hears the number of rows written so far.
-pub fn import_file(conn: &mut DbConn, path: &Path, source: &str, user_id: Option<&str>, progress: &mut dyn FnMut(u64)) -> Result<Imported, ImportFailure> {
+pub fn import_file(
+    conn: &mut DbConn,
+    path: &Path,
+    source: &str,
+    user_id: Option<&str>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Imported, ImportFailure> {
     let rules = &Rules::default();
     let mut months: BTreeMap<Month, i64> = BTreeMap::new();
     let mut hashing = Hashing { inner: open(path)?, hasher: Sha256::new() };

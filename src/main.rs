@@ -181,7 +181,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     eprint!("\rimported {written} rows");
                 }
             };
-            let imported = tvistetrappa::import::import_file(&mut conn, &episodes, &source, None, &mut report).map_err(|e| e.to_string().trim_end().to_owned())?;
+            let imported = tvistetrappa::import::import_file(&mut conn, &episodes, &source, None, &mut report)
+                .map_err(|e| e.to_string().trim_end().to_owned())?;
             eprintln!("\rimported {} rows", imported.rows);
             let months: Vec<String> = imported.months.iter().map(|(m, n)| format!("{m} ({n})")).collect();
             println!(
@@ -217,7 +218,8 @@ fn calc(episodes: PathBuf, month: &str, format: &str, rates: &[String], county_a
         rules.county_average_oct_2020 = Some(parsed);
     }
     let file = std::fs::File::open(&episodes).map_err(|e| format!("cannot open {}: {e}", episodes.display()))?;
-    let results = calc::calculate(std::io::BufReader::with_capacity(1 << 20, file), month, &rules).map_err(|e| e.to_string().trim_end().to_owned())?;
+    let results =
+        calc::calculate(std::io::BufReader::with_capacity(1 << 20, file), month, &rules).map_err(|e| e.to_string().trim_end().to_owned())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     calc::write(&mut out, &calc::output(month, &results), format).map_err(|e| e.to_string())
@@ -281,7 +283,5 @@ fn serve(config: Config, mut conn: db::DbConn) -> Result<(), String> {
     let listener = std::net::TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     log::info!("Tvistetrappa listens on http://{} ({}), database {}", config.bind, config.base_url, config.database.redacted());
     let state = actix_web::web::Data::new(web::AppState { config, pool });
-    actix_web::rt::System::new().block_on(async move {
-        web::serve(state, listener).map_err(|e| e.to_string())?.await.map_err(|e| e.to_string())
-    })
+    actix_web::rt::System::new().block_on(async move { web::serve(state, listener).map_err(|e| e.to_string())?.await.map_err(|e| e.to_string()) })
 }

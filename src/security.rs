@@ -12,20 +12,13 @@ use subtle::ConstantTimeEq;
 pub const NO_PASSWORD: &str = "!";
 
 fn argon2(fast: bool) -> Argon2<'static> {
-    let params = if fast {
-        Params::new(256, 1, 1, None).expect("valid argon2 parameters")
-    } else {
-        Params::default()
-    };
+    let params = if fast { Params::new(256, 1, 1, None).expect("valid argon2 parameters") } else { Params::default() };
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
 pub fn hash_password(password: &str, fast: bool) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    argon2(fast)
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashes any password of bounded length")
-        .to_string()
+    argon2(fast).hash_password(password.as_bytes(), &salt).expect("argon2 hashes any password of bounded length").to_string()
 }
 
 /// Verifies in constant work whether or not the account exists: pass `None` for an unknown

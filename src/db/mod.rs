@@ -75,9 +75,7 @@ impl DbUrl {
         }
         let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"));
         match path {
-            Some(path) if !path.is_empty() && path != ":memory:" => {
-                Ok(DbUrl { kind: BackendKind::Sqlite, target: path.to_owned() })
-            }
+            Some(path) if !path.is_empty() && path != ":memory:" => Ok(DbUrl { kind: BackendKind::Sqlite, target: path.to_owned() }),
             _ => Err(DbError::UnknownScheme(redact(url))),
         }
     }
@@ -97,9 +95,7 @@ impl DbUrl {
     pub fn connect(&self) -> Result<DbConn, DbError> {
         let fail = |reason: String| DbError::Connect { url: self.redacted(), reason };
         let inner = match self.kind {
-            BackendKind::Postgres => {
-                Backend::Pg(PgConnection::establish(&self.target).map_err(|e| fail(e.to_string().trim().to_owned()))?)
-            }
+            BackendKind::Postgres => Backend::Pg(PgConnection::establish(&self.target).map_err(|e| fail(e.to_string().trim().to_owned()))?),
             BackendKind::Sqlite => {
                 if let Some(dir) = PathBuf::from(&self.target).parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;

@@ -85,7 +85,6 @@ diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
 
-
 diesel::table! {
     case_counters (prefix, year) {
         prefix -> Text,

@@ -173,7 +173,9 @@ impl Header {
             (Some(discharged), false) => match district_on(district_name, discharged.date()) {
                 Ok(district) => Some(district),
                 Err(DistrictError::Unknown) => row.fail(Column::District, "not a Stockholm district (stadsdelsområde) as named in the registry"),
-                Err(DistrictError::NotValidOn(day)) => row.fail_owned(Column::District, format!("{district_name} is not a district on the discharge date {day}")),
+                Err(DistrictError::NotValidOn(day)) => {
+                    row.fail_owned(Column::District, format!("{district_name} is not a district on the discharge date {day}"))
+                }
             },
             (Some(_), true) if paying.is_some_and(|m| m.is_stockholm()) => row.fail(Column::District, "required when Stockholm (0180) pays"),
             _ => None,
@@ -235,7 +237,8 @@ impl<'a> Row<'a> {
         match self.text(column) {
             "" if required => self.fail(column, "required"),
             "" => None,
-            code => MunicipalityCode::parse(code).or_else(|| self.fail_owned(column, format!("{code:?} is not one of the 26 municipality codes of Stockholm County"))),
+            code => MunicipalityCode::parse(code)
+                .or_else(|| self.fail_owned(column, format!("{code:?} is not one of the 26 municipality codes of Stockholm County"))),
         }
     }
 
@@ -284,7 +287,8 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 mod tests {
     use super::*;
 
-    const HEADER: [&str; 8] = ["episode_id", "municipality_code", "district", "care_type", "care_provider", "admission_notice_at", "ready_notice_at", "discharged_at"];
+    const HEADER: [&str; 8] =
+        ["episode_id", "municipality_code", "district", "care_type", "care_provider", "admission_notice_at", "ready_notice_at", "discharged_at"];
 
     fn header() -> Header {
         Header::parse(&HEADER).unwrap()
@@ -347,7 +351,9 @@ mod tests {
 
     #[test]
     fn booleans_and_times_in_every_accepted_spelling() {
-        for (text, value) in [("", false), ("TRUE", true), ("false", false), ("1", true), ("0", false), ("Yes", true), ("no", false), ("JA", true), ("nej", false)] {
+        for (text, value) in
+            [("", false), ("TRUE", true), ("false", false), ("1", true), ("0", false), ("Yes", true), ("no", false), ("JA", true), ("nej", false)]
+        {
             assert_eq!(parse_bool(text), Some(value), "{text}");
         }
         assert_eq!(parse_bool("kanske"), None);

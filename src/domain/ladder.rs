@@ -77,8 +77,7 @@ pub enum Level {
     Court,
 }
 
-pub const ALL_LEVELS: [Level; 7] =
-    [Level::Local, Level::Review, Level::Steering, Level::Vis, Level::NearestManagers, Level::Directors, Level::Court];
+pub const ALL_LEVELS: [Level; 7] = [Level::Local, Level::Review, Level::Steering, Level::Vis, Level::NearestManagers, Level::Directors, Level::Court];
 
 impl Level {
     pub fn as_str(self) -> &'static str {
@@ -378,7 +377,10 @@ pub enum Command {
     /// A payment dispute at director level goes to a general court.
     ReferToCourt,
     /// `correction`: a new decision that corrects an earlier one (the case may be closed).
-    Decide { outcome: Outcome, correction: bool },
+    Decide {
+        outcome: Outcome,
+        correction: bool,
+    },
     Close,
     Reopen,
 }
@@ -540,7 +542,10 @@ impl CaseState {
             }
             Command::ReferToCourt => {
                 require(open, CLOSED)?;
-                require(self.level == Level::Directors, Refusal::Conflict("Bara en betalningstvist på direktörsnivå kan hänskjutas till allmän domstol."))?;
+                require(
+                    self.level == Level::Directors,
+                    Refusal::Conflict("Bara en betalningstvist på direktörsnivå kan hänskjutas till allmän domstol."),
+                )?;
                 require(actor.is_party(), NOT_A_PARTY)?;
                 next.enter(Level::Court);
                 next.status = Status::AwaitingJudgment;
@@ -567,7 +572,10 @@ impl CaseState {
             }
             Command::Reopen => {
                 require(self.status == Status::Closed, Refusal::Conflict("Ärendet är inte avslutat."))?;
-                require(actor.is_party() || actor.is_authority(self.level), Refusal::Forbidden("Bara parterna eller den som hanterar nivån kan öppna ärendet igen."))?;
+                require(
+                    actor.is_party() || actor.is_authority(self.level),
+                    Refusal::Forbidden("Bara parterna eller den som hanterar nivån kan öppna ärendet igen."),
+                )?;
                 let level = self.level;
                 next.enter(level);
                 next.status = if level == Level::Court { Status::AwaitingJudgment } else { Status::Open };
@@ -785,7 +793,17 @@ mod tests {
     #[test]
     fn a_closed_case_refuses_everything_but_reopening_and_corrections() {
         let closed = case(CaseKind::Deviation, false).apply(&party(FILER), Command::Close).unwrap().state;
-        for command in [Command::Answer, Command::Propose, Command::Accept, Command::Reject, Command::Escalate, Command::Assess, Command::ReferToCourt, decide(), Command::Close] {
+        for command in [
+            Command::Answer,
+            Command::Propose,
+            Command::Accept,
+            Command::Reject,
+            Command::Escalate,
+            Command::Assess,
+            Command::ReferToCourt,
+            decide(),
+            Command::Close,
+        ] {
             assert!(conflict(closed.apply(&party(FILER), command)), "{command:?}");
         }
         assert!(forbidden(closed.apply(&outsider(), Command::Reopen)));

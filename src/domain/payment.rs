@@ -370,10 +370,9 @@ impl fmt::Display for CalcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CalcError::NoRuleSet(month) => write!(f, "no payment rules apply to {month}: the agreement's model starts in 2020-01"),
-            CalcError::MissingDailyRate(year) => write!(
-                f,
-                "no daily amount for {year}: enter Socialstyrelsen's amount for {year} (calc: --rate {year}=AMOUNT); it is never guessed"
-            ),
+            CalcError::MissingDailyRate(year) => {
+                write!(f, "no daily amount for {year}: enter Socialstyrelsen's amount for {year} (calc: --rate {year}=AMOUNT); it is never guessed")
+            }
             CalcError::NoCountyAverage => write!(
                 f,
                 "the threshold of 2020-11 to 2021-10 is the county average of October 2020, but the data has no included \

@@ -48,10 +48,7 @@ pub const MUNICIPALITIES: [Municipality; 26] = [
 
 impl MunicipalityCode {
     pub fn parse(input: &str) -> Option<Self> {
-        MUNICIPALITIES
-            .iter()
-            .find(|m| m.code == input.trim())
-            .map(|m| MunicipalityCode(m.code))
+        MUNICIPALITIES.iter().find(|m| m.code == input.trim()).map(|m| MunicipalityCode(m.code))
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -59,11 +56,7 @@ impl MunicipalityCode {
     }
 
     pub fn name(&self) -> &'static str {
-        MUNICIPALITIES
-            .iter()
-            .find(|m| m.code == self.0)
-            .map(|m| m.name)
-            .expect("a MunicipalityCode is only built from the table")
+        MUNICIPALITIES.iter().find(|m| m.code == self.0).map(|m| m.name).expect("a MunicipalityCode is only built from the table")
     }
 
     pub fn is_stockholm(&self) -> bool {
@@ -132,10 +125,7 @@ pub fn districts_on(day: NaiveDate) -> impl Iterator<Item = &'static District> {
 
 /// Looks a district up by its exact name as written in §1, provided it exists on `day`.
 pub fn district_on(name: &str, day: NaiveDate) -> Result<&'static District, DistrictError> {
-    let district = DISTRICTS
-        .iter()
-        .find(|d| d.name == name)
-        .ok_or(DistrictError::Unknown)?;
+    let district = DISTRICTS.iter().find(|d| d.name == name).ok_or(DistrictError::Unknown)?;
     if district.is_valid_on(day) {
         Ok(district)
     } else {

@@ -84,7 +84,8 @@ pub fn current(conn: &mut DbConn, month: Month) -> QueryResult<Option<Result<Vec
 }
 
 fn unit_from_row(row: UnitRow) -> Option<UnitResult> {
-    let (code, district, model, care_provider, (episodes_total, episodes_included, total_days, episodes_with_days, days_over_five), threshold, rate) = row;
+    let (code, district, model, care_provider, (episodes_total, episodes_included, total_days, episodes_with_days, days_over_five), threshold, rate) =
+        row;
     let district = match district {
         Some(name) => Some(DISTRICTS.iter().find(|d| d.name == name)?.name),
         None => None,

@@ -69,10 +69,9 @@ impl CaseRow {
             answered: self.answered,
             assessed_by_storsthlm: self.assessed_by_storsthlm,
             assessed_by_hsf: self.assessed_by_hsf,
-            proposal: self.has_proposal.then(|| Proposal {
-                by_party: self.proposal_by_party.clone(),
-                accepted_by: split_list(self.proposal_accepted_by.as_deref()),
-            }),
+            proposal: self
+                .has_proposal
+                .then(|| Proposal { by_party: self.proposal_by_party.clone(), accepted_by: split_list(self.proposal_accepted_by.as_deref()) }),
             parties: parties.iter().map(|p| (p.organisation_id.clone(), p.side)).collect(),
         }
     }
@@ -162,7 +161,11 @@ pub fn set_level_rule(conn: &mut DbConn, level: Level, rule: Option<DeadlineRule
     db_run!(conn, |c| diesel::delete(level_deadlines::table.find(level.as_str())).execute(c))?;
     if let Some(rule) = rule {
         db_run!(conn, |c| diesel::insert_into(level_deadlines::table)
-            .values((level_deadlines::level.eq(level.as_str()), level_deadlines::days.eq(rule.days as i32), level_deadlines::day_count.eq(rule.count.as_str())))
+            .values((
+                level_deadlines::level.eq(level.as_str()),
+                level_deadlines::days.eq(rule.days as i32),
+                level_deadlines::day_count.eq(rule.count.as_str())
+            ))
             .execute(c))?;
     }
     Ok(())
@@ -227,11 +230,9 @@ pub fn create(conn: &mut DbConn, new: &NewCase, today: NaiveDate) -> QueryResult
         .execute(c))?;
     for counterpart in &new.counterparts {
         db_run!(conn, |c| diesel::insert_into(case_parties::table)
-            .values((
-                case_parties::case_id.eq(&id),
-                case_parties::organisation_id.eq(counterpart),
-                case_parties::side.eq(Side::Counterpart.as_str()),
-            ))
+            .values(
+                (case_parties::case_id.eq(&id), case_parties::organisation_id.eq(counterpart), case_parties::side.eq(Side::Counterpart.as_str()),)
+            )
             .execute(c))?;
     }
     add_event(
@@ -492,9 +493,7 @@ pub fn record_transition(
 /// so that a concurrent form built on the old page still notices.
 pub fn touch(conn: &mut DbConn, case_id: &str) -> QueryResult<()> {
     let at = now();
-    db_run!(conn, |c| diesel::update(cases::table.find(case_id))
-        .set((cases::version.eq(cases::version + 1), cases::updated_at.eq(at)))
-        .execute(c))?;
+    db_run!(conn, |c| diesel::update(cases::table.find(case_id)).set((cases::version.eq(cases::version + 1), cases::updated_at.eq(at))).execute(c))?;
     Ok(())
 }
 
@@ -655,9 +654,8 @@ pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> Quer
                 let ids = case_parties::table.filter(case_parties::organisation_id.eq_any(orgs.clone())).select(case_parties::case_id);
                 query = query.filter(cases::id.eq_any(ids));
             } else {
-                let party = case_parties::table
-                    .filter(case_parties::case_id.eq(cases::id))
-                    .filter(case_parties::organisation_id.eq_any(orgs.clone()));
+                let party =
+                    case_parties::table.filter(case_parties::case_id.eq(cases::id)).filter(case_parties::organisation_id.eq_any(orgs.clone()));
                 query = query.filter(diesel::dsl::exists(party));
             }
         }

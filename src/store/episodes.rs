@@ -122,7 +122,14 @@ pub fn imports(conn: &mut DbConn) -> QueryResult<Vec<ImportInfo>> {
     db_run!(conn, |c| episode_imports::table
         .left_join(users::table.on(users::id.nullable().eq(episode_imports::imported_by)))
         .order(episode_imports::id.desc())
-        .select((episode_imports::id, episode_imports::imported_at, episode_imports::source, episode_imports::sha256, episode_imports::row_count, users::name.nullable()))
+        .select((
+            episode_imports::id,
+            episode_imports::imported_at,
+            episode_imports::source,
+            episode_imports::sha256,
+            episode_imports::row_count,
+            users::name.nullable()
+        ))
         .load(c))
 }
 
@@ -169,32 +176,30 @@ fn load_episodes(conn: &mut DbConn, month: Month, paying: Option<MunicipalityCod
         let mut query = episodes::table.filter(episodes::import_id.eq(&import)).filter(episodes::month.eq(month.to_string())).into_boxed();
         if let Some(code) = paying {
             query = query.filter(
-                episodes::placement_code
-                    .eq(code.as_str())
-                    .or(episodes::placement_code.is_null().and(episodes::municipality_code.eq(code.as_str()))),
+                episodes::placement_code.eq(code.as_str()).or(episodes::placement_code.is_null().and(episodes::municipality_code.eq(code.as_str()))),
             );
         }
         query
-        .order(episodes::line)
-        .select((
-            episodes::episode_id,
-            episodes::municipality_code,
-            episodes::district,
-            episodes::placement_code,
-            episodes::care_type,
-            episodes::care_provider,
-            (episodes::admitted_at, episodes::admission_notice_at, episodes::ready_notice_at, episodes::discharged_at, episodes::sip_called_at),
-            (
-                episodes::needs_outpatient_contact,
-                episodes::outpatient_contact_assigned,
-                episodes::needs_sip,
-                episodes::needs_care_plan,
-                episodes::care_plan_established,
-                episodes::outpatient_care_unavailable,
-                episodes::patient_declined,
-            ),
-        ))
-        .load(c)
+            .order(episodes::line)
+            .select((
+                episodes::episode_id,
+                episodes::municipality_code,
+                episodes::district,
+                episodes::placement_code,
+                episodes::care_type,
+                episodes::care_provider,
+                (episodes::admitted_at, episodes::admission_notice_at, episodes::ready_notice_at, episodes::discharged_at, episodes::sip_called_at),
+                (
+                    episodes::needs_outpatient_contact,
+                    episodes::outpatient_contact_assigned,
+                    episodes::needs_sip,
+                    episodes::needs_care_plan,
+                    episodes::care_plan_established,
+                    episodes::outpatient_care_unavailable,
+                    episodes::patient_declined,
+                ),
+            ))
+            .load(c)
     })?;
     Ok(rows.into_iter().filter_map(episode_from_row).collect())
 }
@@ -204,7 +209,15 @@ fn load_episodes(conn: &mut DbConn, month: Month, paying: Option<MunicipalityCod
 fn episode_from_row(row: StoredRow) -> Option<Episode> {
     let (episode_id, code, district, placement, care_type, care_provider, times, flags) = row;
     let (admitted_at, admission_notice_at, ready_notice_at, discharged_at, sip_called_at) = times;
-    let (needs_outpatient_contact, outpatient_contact_assigned, needs_sip, needs_care_plan, care_plan_established, outpatient_care_unavailable, patient_declined) = flags;
+    let (
+        needs_outpatient_contact,
+        outpatient_contact_assigned,
+        needs_sip,
+        needs_care_plan,
+        care_plan_established,
+        outpatient_care_unavailable,
+        patient_declined,
+    ) = flags;
     Some(Episode {
         episode_id,
         municipality: MunicipalityCode::parse(&code)?,

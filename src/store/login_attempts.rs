@@ -58,9 +58,5 @@ pub fn throttled(conn: &mut DbConn, email: &str, ip: &str) -> QueryResult<bool> 
 
 pub fn failures_since(conn: &mut DbConn, hours: i64) -> QueryResult<i64> {
     let since = now() - Duration::hours(hours);
-    db_run!(conn, |c| login_attempts::table
-        .filter(login_attempts::succeeded.eq(false))
-        .filter(login_attempts::at.ge(since))
-        .count()
-        .get_result(c))
+    db_run!(conn, |c| login_attempts::table.filter(login_attempts::succeeded.eq(false)).filter(login_attempts::at.ge(since)).count().get_result(c))
 }

@@ -60,10 +60,7 @@ impl Organisation {
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Organisation>> {
-    db_run!(conn, |c| organisations::table
-        .order((organisations::kind, organisations::name))
-        .select(Organisation::as_select())
-        .load(c))
+    db_run!(conn, |c| organisations::table.order((organisations::kind, organisations::name)).select(Organisation::as_select()).load(c))
 }
 
 /// Id, name and kind of every organisation, by name: enough for a choice list, and cheap.
@@ -94,11 +91,7 @@ impl Choice {
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Organisation>> {
-    db_run!(conn, |c| organisations::table
-        .find(id)
-        .select(Organisation::as_select())
-        .first(c)
-        .optional())
+    db_run!(conn, |c| organisations::table.find(id).select(Organisation::as_select()).first(c).optional())
 }
 
 pub fn children(conn: &mut DbConn, id: &str) -> QueryResult<Vec<Organisation>> {
@@ -128,11 +121,8 @@ pub fn lineage(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
         if chain.len() > 16 || chain.contains(&current) {
             break;
         }
-        let parent: Option<Option<String>> = db_run!(conn, |c| organisations::table
-            .find(&current)
-            .select(organisations::parent_id)
-            .first(c)
-            .optional())?;
+        let parent: Option<Option<String>> =
+            db_run!(conn, |c| organisations::table.find(&current).select(organisations::parent_id).first(c).optional())?;
         match parent {
             Some(parent) => {
                 chain.push(current);
@@ -146,8 +136,7 @@ pub fn lineage(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
 
 /// The organisation and everything below it.
 pub fn subtree(conn: &mut DbConn, root: &str) -> QueryResult<Vec<String>> {
-    let links: Vec<(String, Option<String>)> =
-        db_run!(conn, |c| organisations::table.select((organisations::id, organisations::parent_id)).load(c))?;
+    let links: Vec<(String, Option<String>)> = db_run!(conn, |c| organisations::table.select((organisations::id, organisations::parent_id)).load(c))?;
     let mut found = vec![root.to_owned()];
     let mut i = 0;
     while i < found.len() {

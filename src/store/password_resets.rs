@@ -35,13 +35,9 @@ pub fn valid_user(conn: &mut DbConn, token: &str) -> QueryResult<Option<String>>
 /// Marks every open token of the user used, so that one reset spends all earlier links.
 pub fn spend_all(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
     let at = now();
-    db_run!(conn, |c| diesel::update(
-        password_resets::table
-            .filter(password_resets::user_id.eq(user_id))
-            .filter(password_resets::used_at.is_null())
-    )
-    .set(password_resets::used_at.eq(at))
-    .execute(c))
+    db_run!(conn, |c| diesel::update(password_resets::table.filter(password_resets::user_id.eq(user_id)).filter(password_resets::used_at.is_null()))
+        .set(password_resets::used_at.eq(at))
+        .execute(c))
 }
 
 /// How many links the user was sent within the last `window`.

@@ -1,5 +1,5 @@
-use super::{now, DbConn, QueryResult};
 use super::users::{User, UserRow};
+use super::{now, DbConn, QueryResult};
 use crate::db::schema::{organisations, sessions, users};
 use crate::db_run;
 use crate::security::token_hash;
@@ -44,9 +44,7 @@ pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResul
         return Ok(None);
     }
     if at - last_seen > Duration::seconds(TOUCH_AFTER_SECONDS) {
-        db_run!(conn, |c| diesel::update(sessions::table.find(&hash))
-            .set(sessions::last_seen_at.eq(at))
-            .execute(c))?;
+        db_run!(conn, |c| diesel::update(sessions::table.find(&hash)).set(sessions::last_seen_at.eq(at)).execute(c))?;
     }
     Ok(Some((user.into(), organisation_name)))
 }

@@ -83,11 +83,7 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
 }
 
 pub fn by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
-    let row = db_run!(conn, |c| users::table
-        .filter(users::email.eq(email))
-        .select(UserRow::as_select())
-        .first(c)
-        .optional())?;
+    let row = db_run!(conn, |c| users::table.filter(users::email.eq(email)).select(UserRow::as_select()).first(c).optional())?;
     Ok(row.map(User::from))
 }
 
@@ -141,23 +137,17 @@ pub fn update_profile(conn: &mut DbConn, id: &str, name: &str, organisation_id: 
 
 pub fn set_role(conn: &mut DbConn, id: &str, role: Role) -> QueryResult<usize> {
     let at = now();
-    db_run!(conn, |c| diesel::update(users::table.find(id))
-        .set((users::role.eq(role.as_str()), users::updated_at.eq(at)))
-        .execute(c))
+    db_run!(conn, |c| diesel::update(users::table.find(id)).set((users::role.eq(role.as_str()), users::updated_at.eq(at))).execute(c))
 }
 
 pub fn set_active(conn: &mut DbConn, id: &str, active: bool) -> QueryResult<usize> {
     let at = now();
-    db_run!(conn, |c| diesel::update(users::table.find(id))
-        .set((users::active.eq(active), users::updated_at.eq(at)))
-        .execute(c))
+    db_run!(conn, |c| diesel::update(users::table.find(id)).set((users::active.eq(active), users::updated_at.eq(at))).execute(c))
 }
 
 pub fn set_password_hash(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult<usize> {
     let at = now();
-    db_run!(conn, |c| diesel::update(users::table.find(id))
-        .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
-        .execute(c))
+    db_run!(conn, |c| diesel::update(users::table.find(id)).set((users::password_hash.eq(hash), users::updated_at.eq(at))).execute(c))
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {

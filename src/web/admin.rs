@@ -7,10 +7,10 @@ use super::guard::CurrentUser;
 use super::page::{notice, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::{Role, ALL_ROLES};
-use crate::domain::text::{self, Email};
-use crate::store::organisations::{self, Organisation, UnitChange, EDITABLE_KINDS};
 use crate::domain::deadlines::{self, DayCount, DeadlineRule};
 use crate::domain::ladder::{Level, ALL_LEVELS};
+use crate::domain::text::{self, Email};
+use crate::store::organisations::{self, Organisation, UnitChange, EDITABLE_KINDS};
 use crate::store::{audit, cases, password_resets, sessions, users, DbConn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -221,9 +221,7 @@ struct UnitsPage {
 }
 
 pub async fn units(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Notice>) -> Result<HttpResponse, AppError> {
-    let units = state
-        .read(|conn| Ok(organisations::all(conn)?.into_iter().filter(Organisation::is_editable).collect()))
-        .await?;
+    let units = state.read(|conn| Ok(organisations::all(conn)?.into_iter().filter(Organisation::is_editable).collect())).await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(UnitsPage { ctx, units }.render()?))
 }
@@ -315,15 +313,8 @@ pub async fn create_unit(state: web::Data<AppState>, admin: CurrentUser, form: w
 pub async fn edit_unit_form(state: web::Data<AppState>, admin: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let lookup = id.clone();
-    let unit = state
-        .read(move |conn| organisations::get(conn, &lookup)?.filter(Organisation::is_editable).ok_or(AppError::NotFound))
-        .await?;
-    let form = UnitForm {
-        kind: unit.kind,
-        name: unit.name,
-        parent_id: unit.parent_id.unwrap_or_default(),
-        active: unit.active.then(|| "on".into()),
-    };
+    let unit = state.read(move |conn| organisations::get(conn, &lookup)?.filter(Organisation::is_editable).ok_or(AppError::NotFound)).await?;
+    let form = UnitForm { kind: unit.kind, name: unit.name, parent_id: unit.parent_id.unwrap_or_default(), active: unit.active.then(|| "on".into()) };
     render_unit_form(&state, &admin, Some(id), form, FieldErrors::default()).await
 }
 
@@ -379,9 +370,7 @@ pub async fn audit_log(state: web::Data<AppState>, admin: CurrentUser, query: we
     let page = query.sida.unwrap_or(1).clamp(1, 100_000);
     let action = query.handelse.clone().filter(|a| audit::ALL_ACTIONS.iter().any(|known| known.as_str() == a));
     let filter = action.clone();
-    let mut entries = state
-        .read(move |conn| Ok(audit::page(conn, filter.as_deref(), (page - 1) * LOG_PAGE_SIZE, LOG_PAGE_SIZE + 1)?))
-        .await?;
+    let mut entries = state.read(move |conn| Ok(audit::page(conn, filter.as_deref(), (page - 1) * LOG_PAGE_SIZE, LOG_PAGE_SIZE + 1)?)).await?;
     let has_more = entries.len() as i64 > LOG_PAGE_SIZE;
     entries.truncate(LOG_PAGE_SIZE as usize);
     let actions = audit::ALL_ACTIONS.iter().map(|a| (a.as_str(), audit::action_label(a.as_str()))).collect();
@@ -409,7 +398,11 @@ fn deadline_rows(rules: Vec<(Level, Option<DeadlineRule>)>) -> Vec<DeadlineRow> 
         .into_iter()
         .map(|(level, rule)| DeadlineRow {
             level,
-            ladder: if matches!(level, Level::NearestManagers | Level::Directors | Level::Court) { "Betalningstvister" } else { "Avvikelser och tolkningsfrågor" },
+            ladder: if matches!(level, Level::NearestManagers | Level::Directors | Level::Court) {
+                "Betalningstvister"
+            } else {
+                "Avvikelser och tolkningsfrågor"
+            },
             days: rule.map(|r| r.days.to_string()).unwrap_or_default(),
             count: rule.map_or(DayCount::Calendar, |r| r.count).as_str().to_owned(),
         })
@@ -435,7 +428,10 @@ pub async fn save_deadlines(state: web::Data<AppState>, admin: CurrentUser, body
             match days.parse::<u32>() {
                 Ok(days) if (1..=deadlines::MAX_DAYS).contains(&days) => Some(DeadlineRule { days, count }),
                 _ => {
-                    errors.add(level.field_name(), format!("{}: ange ett antal dagar mellan 1 och {}, eller lämna tomt för ingen frist.", level.label(), deadlines::MAX_DAYS));
+                    errors.add(
+                        level.field_name(),
+                        format!("{}: ange ett antal dagar mellan 1 och {}, eller lämna tomt för ingen frist.", level.label(), deadlines::MAX_DAYS),
+                    );
                     None
                 }
             }

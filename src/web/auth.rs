@@ -114,16 +114,12 @@ pub async fn login(
     };
     let (status, error) = match outcome {
         LoginOutcome::SignedIn(token) => {
-            return Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, safe_next(&next)))
-                .cookie(session_cookie(&state, token))
-                .finish());
+            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, safe_next(&next))).cookie(session_cookie(&state, token)).finish());
         }
         LoginOutcome::Refused => (StatusCode::UNAUTHORIZED, "Fel e-postadress eller lösenord."),
-        LoginOutcome::Throttled => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "För många misslyckade inloggningar. Vänta en kvart och försök igen, eller återställ ditt lösenord.",
-        ),
+        LoginOutcome::Throttled => {
+            (StatusCode::TOO_MANY_REQUESTS, "För många misslyckade inloggningar. Vänta en kvart och försök igen, eller återställ ditt lösenord.")
+        }
     };
     let page = LoginPage { ctx: visitor.page(), email, next: safe_next(&next), error: Some(error) };
     Ok(html(status, page.render()?))
@@ -139,10 +135,7 @@ pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> Result<Htt
             Ok(())
         })
         .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/logga-in?klart=utloggad"))
-        .cookie(expired_session_cookie(&state))
-        .finish())
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/logga-in?klart=utloggad")).cookie(expired_session_cookie(&state)).finish())
 }
 
 #[derive(Template)]
@@ -165,11 +158,7 @@ pub struct PasswordForm {
     repeat: String,
 }
 
-pub async fn change_password(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    form: web::Form<PasswordForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn change_password(state: web::Data<AppState>, user: CurrentUser, form: web::Form<PasswordForm>) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
     let new_password = errors.check("password", text::new_password(&form.password, &form.repeat));

@@ -9,9 +9,7 @@ use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::Role;
 use crate::domain::commitments::{self, Commitment, CATALOGUE};
 use crate::domain::deadlines;
-use crate::domain::ladder::{
-    self, Actor, CaseKind, CaseState, Command, Level, Outcome, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES,
-};
+use crate::domain::ladder::{self, Actor, CaseKind, CaseState, Command, Level, Outcome, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES};
 use crate::domain::text::{self, FieldError};
 use crate::store::cases::{self, CaseRow, Filter, ListedCase, NewCase, Party, Sort};
 use crate::store::organisations;
@@ -189,17 +187,12 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Que
     let filter_query = query.clone();
     let (found, organisations) = state
         .read(move |conn| {
-            let scope = if viewer_user.user.role.sees_county() {
-                None
-            } else {
-                Some(organisations::subtree(conn, &viewer_user.user.organisation_id)?)
-            };
+            let scope =
+                if viewer_user.user.role.sees_county() { None } else { Some(organisations::subtree(conn, &viewer_user.user.organisation_id)?) };
             let filter = filter_query.filter(scope.clone(), today);
             let found = cases::list(conn, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
-            let organisations = organisations::choices(conn)?
-                .into_iter()
-                .filter(|o| scope.as_ref().is_none_or(|s| s.contains(&o.id)) && o.can_be_party())
-                .collect();
+            let organisations =
+                organisations::choices(conn)?.into_iter().filter(|o| scope.as_ref().is_none_or(|s| s.contains(&o.id)) && o.can_be_party()).collect();
             Ok((found, organisations))
         })
         .await?;
@@ -369,10 +362,7 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
         },
     };
     let (payment_month, amount) = if kind == CaseKind::PaymentDispute {
-        (
-            errors.check("payment_month", parse_month(form.get("payment_month"))),
-            errors.check("amount_sek", parse_amount(form.get("amount_sek"))),
-        )
+        (errors.check("payment_month", parse_month(form.get("payment_month"))), errors.check("amount_sek", parse_amount(form.get("amount_sek"))))
     } else {
         (None, None)
     };
@@ -579,7 +569,14 @@ fn case_notice(code: Option<&str>) -> Option<&'static str> {
     }
 }
 
-fn build_show(conn: &mut DbConn, viewer: &Viewer, case: CaseRow, parties: Vec<Party>, draft: Draft, notice: Option<&'static str>) -> Result<ShowPage, AppError> {
+fn build_show(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    case: CaseRow,
+    parties: Vec<Party>,
+    draft: Draft,
+    notice: Option<&'static str>,
+) -> Result<ShowPage, AppError> {
     let today = today();
     let state = case.state(&parties);
     let actor = viewer.actor(&parties);
@@ -598,11 +595,7 @@ fn build_show(conn: &mut DbConn, viewer: &Viewer, case: CaseRow, parties: Vec<Pa
     let kind = case.kind();
     let level = case.level();
     let (deadline, overdue) = deadline_text(case.deadline_on, case.status() != Status::Closed, today);
-    let steps = kind
-        .ladder()
-        .iter()
-        .map(|l| Step { label: l.label(), current: *l == level, passed: l.step() < level.step() })
-        .collect();
+    let steps = kind.ladder().iter().map(|l| Step { label: l.label(), current: *l == level, passed: l.step() < level.step() }).collect();
     let events = events
         .into_iter()
         .map(|e| EventView {
@@ -656,7 +649,12 @@ pub struct ShowQuery {
     klart: Option<String>,
 }
 
-pub async fn show(state: web::Data<AppState>, user: CurrentUser, number: web::Path<String>, query: web::Query<ShowQuery>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    number: web::Path<String>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
     let number = number.into_inner();
     let notice = case_notice(query.klart.as_deref());
     let page = state
@@ -745,12 +743,34 @@ fn again(status: StatusCode, form: &FormData, message: impl Into<String>) -> Res
 }
 
 /// An event that does not move the case (a comment, a note, a registration number).
-fn case_event<'a>(case: &'a CaseRow, user: &'a crate::store::users::User, action: &'a str, body: &'a str, visible_to_org: Option<&'a str>) -> cases::NewEvent<'a> {
-    cases::NewEvent { case_id: &case.id, actor_id: Some(&user.id), actor_org_id: Some(&user.organisation_id), action, from_level: None, to_level: None, body, visible_to_org }
+fn case_event<'a>(
+    case: &'a CaseRow,
+    user: &'a crate::store::users::User,
+    action: &'a str,
+    body: &'a str,
+    visible_to_org: Option<&'a str>,
+) -> cases::NewEvent<'a> {
+    cases::NewEvent {
+        case_id: &case.id,
+        actor_id: Some(&user.id),
+        actor_org_id: Some(&user.organisation_id),
+        action,
+        from_level: None,
+        to_level: None,
+        body,
+        visible_to_org,
+    }
 }
 
 /// Carries out one posted action inside the caller's transaction.
-fn perform(conn: &mut DbConn, viewer: &Viewer, case: &CaseRow, parties: &[Party], form: &FormData, today: NaiveDate) -> Result<Result<(), Refused>, AppError> {
+fn perform(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    case: &CaseRow,
+    parties: &[Party],
+    form: &FormData,
+    today: NaiveDate,
+) -> Result<Result<(), Refused>, AppError> {
     let action = form.get("action");
     let user = &viewer.user.user;
     if form.get("version") != case.version.to_string() {
@@ -918,7 +938,8 @@ pub async fn upload(
         None => Err("Välj en fil att bifoga."),
         Some((_, bytes)) if bytes.is_empty() => Err("Filen är tom."),
         Some((name, _)) if crate::domain::personnummer::contains(name) => Err("Filnamnet innehåller ett personnummer. Byt namn på filen."),
-        Some((name, bytes)) => attachment_type(name, bytes).ok_or("Filtypen tas inte emot. Bifoga PDF, bild (PNG, JPEG), Word, Excel, PowerPoint, OpenDocument eller text."),
+        Some((name, bytes)) => attachment_type(name, bytes)
+            .ok_or("Filtypen tas inte emot. Bifoga PDF, bild (PNG, JPEG), Word, Excel, PowerPoint, OpenDocument eller text."),
     };
     let outcome = state
         .run(move |conn| {
@@ -926,7 +947,9 @@ pub async fn upload(
             let (case, parties) = load_visible(conn, &viewer, &number)?;
             let refusal = match checked {
                 Err(message) => Some((StatusCode::UNPROCESSABLE_ENTITY, draft_error(message))),
-                Ok(_) if version != case.version.to_string() => Some((StatusCode::CONFLICT, draft_error("Ärendet ändrades medan du valde fil. Försök igen."))),
+                Ok(_) if version != case.version.to_string() => {
+                    Some((StatusCode::CONFLICT, draft_error("Ärendet ändrades medan du valde fil. Försök igen.")))
+                }
                 Ok(_) => None,
             };
             if let Some((status, draft)) = refusal {

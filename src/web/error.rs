@@ -77,10 +77,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(why) => ("Åtkomst nekad", why),
             AppError::BadRequest(why) => ("Felaktig begäran", why),
             AppError::Conflict(why) => ("Det gick inte att genomföra", why),
-            AppError::Csrf => (
-                "Begäran avvisades",
-                "Formuläret saknade en giltig säkerhetskod. Ladda om sidan och försök igen.",
-            ),
+            AppError::Csrf => ("Begäran avvisades", "Formuläret saknade en giltig säkerhetskod. Ladda om sidan och försök igen."),
             AppError::TooLarge => ("För mycket data", "Det du skickade är för stort."),
             AppError::Internal(detail) => {
                 log::error!("{detail}");

@@ -26,9 +26,7 @@ const NUL_REFUSED: &str = "Uppgifterna innehåller ett otillåtet tecken (NUL)."
 
 /// Reachable without signing in.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/logga-in" | "/glomt-losenord" | "/healthz")
-        || path.starts_with("/aterstall/")
-        || path.starts_with("/static/")
+    matches!(path, "/logga-in" | "/glomt-losenord" | "/healthz") || path.starts_with("/aterstall/") || path.starts_with("/static/")
 }
 
 /// The signed-in user of this request, put there by the gate.
@@ -61,11 +59,7 @@ impl CurrentUser {
     }
 
     pub fn actor(&self) -> audit::Actor {
-        audit::Actor {
-            user_id: Some(self.user.id.clone()),
-            email: Some(self.user.email.clone()),
-            ip: Some(self.ip.clone()),
-        }
+        audit::Actor { user_id: Some(self.user.id.clone()), email: Some(self.user.email.clone()), ip: Some(self.ip.clone()) }
     }
 }
 
@@ -101,9 +95,10 @@ impl FromRequest for Visitor {
         // A signed-in user may use the public pages too (sign in as someone else, reset a
         // password); their forms then carry the session's token.
         let extensions = req.extensions();
-        let visitor = extensions.get::<Visitor>().cloned().or_else(|| {
-            extensions.get::<CurrentUser>().map(|user| Visitor { csrf: user.csrf.clone(), ip: user.ip.clone() })
-        });
+        let visitor = extensions
+            .get::<Visitor>()
+            .cloned()
+            .or_else(|| extensions.get::<CurrentUser>().map(|user| Visitor { csrf: user.csrf.clone(), ip: user.ip.clone() }));
         ready(visitor.ok_or(AppError::Internal("no visitor set by the gate".into())))
     }
 }
@@ -113,12 +108,7 @@ pub fn client_ip(req: &HttpRequest) -> String {
 }
 
 pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token)
-        .path("/")
-        .http_only(true)
-        .secure(state.config.secure_cookies())
-        .same_site(SameSite::Lax)
-        .finish()
+    Cookie::build(SESSION_COOKIE, token).path("/").http_only(true).secure(state.config.secure_cookies()).same_site(SameSite::Lax).finish()
 }
 
 pub fn expired_session_cookie(state: &AppState) -> Cookie<'static> {
@@ -145,9 +135,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     let signed_in = match session_token.clone() {
         Some(token) => {
             let idle = state.config.session_idle_minutes;
-            state
-                .read(move |conn| Ok(store::sessions::user_for(conn, &token, idle)?.map(|(user, organisation)| (user, organisation, token))))
-                .await?
+            state.read(move |conn| Ok(store::sessions::user_for(conn, &token, idle)?.map(|(user, organisation)| (user, organisation, token)))).await?
         }
         None => None,
     };
@@ -211,12 +199,8 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
 
     let mut response = next.call(req).await?.map_into_boxed_body();
     if let Some(value) = new_anonymous {
-        let cookie = Cookie::build(ANON_COOKIE, value)
-            .path("/")
-            .http_only(true)
-            .secure(state.config.secure_cookies())
-            .same_site(SameSite::Strict)
-            .finish();
+        let cookie =
+            Cookie::build(ANON_COOKIE, value).path("/").http_only(true).secure(state.config.secure_cookies()).same_site(SameSite::Strict).finish();
         response.response_mut().add_cookie(&cookie)?;
     }
     Ok(response)

@@ -81,13 +81,22 @@ pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web:
         .run(move |conn| {
             let months = episodes::months(conn)?;
             let Some(month) = asked.or_else(|| months.first().and_then(|m| Month::parse(m))) else {
-                return Ok(OverviewPage { ctx: viewer.page(), months, month: String::new(), rows: Vec::new(), error: None, total: 0, can_import: can_import(&viewer) });
+                return Ok(OverviewPage {
+                    ctx: viewer.page(),
+                    months,
+                    month: String::new(),
+                    rows: Vec::new(),
+                    error: None,
+                    total: 0,
+                    can_import: can_import(&viewer),
+                });
             };
             let (rows, error) = match calculations::current(conn, month)? {
                 None => (Vec::new(), Some(format!("Det finns inga importerade vårdtillfällen för {month}."))),
                 Some(Err(e)) => (Vec::new(), Some(e)),
                 Some(Ok(results)) => {
-                    let previous_month = if month.month == 1 { Month { year: month.year - 1, month: 12 } } else { Month { year: month.year, month: month.month - 1 } };
+                    let previous_month =
+                        if month.month == 1 { Month { year: month.year - 1, month: 12 } } else { Month { year: month.year, month: month.month - 1 } };
                     let previous = match calculations::current(conn, previous_month)? {
                         Some(Ok(previous)) => previous,
                         _ => Vec::new(),
@@ -135,7 +144,12 @@ struct UnitPage {
     lines: Vec<EpisodeLine>,
 }
 
-pub async fn unit(state: web::Data<AppState>, user: CurrentUser, month: web::Path<String>, query: web::Query<UnitQuery>) -> Result<HttpResponse, AppError> {
+pub async fn unit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    month: web::Path<String>,
+    query: web::Query<UnitQuery>,
+) -> Result<HttpResponse, AppError> {
     let month = Month::parse(&month).ok_or(AppError::NotFound)?;
     let query = query.into_inner();
     let viewer = user.clone();
@@ -156,7 +170,11 @@ pub async fn unit(state: web::Data<AppState>, user: CurrentUser, month: web::Pat
             let result = visible_units(conn, &viewer, results)?.into_iter().find(wanted).ok_or(AppError::NotFound)?;
             let lines = episodes::unit_episodes(conn, month, result.key.unit.municipality)?
                 .into_iter()
-                .filter(|e| e.paying_unit() == result.key.unit && e.model(&rules) == result.key.model && (result.key.model == Model::Average || e.care_provider == result.key.care_provider))
+                .filter(|e| {
+                    e.paying_unit() == result.key.unit
+                        && e.model(&rules) == result.key.model
+                        && (result.key.model == Model::Average || e.care_provider == result.key.care_provider)
+                })
                 .map(|e| EpisodeLine {
                     day_zero: e.day_zero().map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
                     days: e.ready_days().map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
@@ -230,7 +248,14 @@ pub async fn upload(state: web::Data<AppState>, user: CurrentUser, mut payload: 
             if field.name() != Some("file") {
                 continue;
             }
-            source = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or("vardtillfallen.csv").chars().filter(|c| !c.is_control()).take(150).collect();
+            source = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .unwrap_or("vardtillfallen.csv")
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(150)
+                .collect();
             while let Some(chunk) = field.next().await {
                 let chunk = chunk.map_err(|e| AppError::BadRequest(format!("Filen kom inte fram: {e}")))?;
                 size += chunk.len();

@@ -5,7 +5,17 @@ use tvistetrappa::store::users;
 async fn huddinge_routes(app: &TestApp) -> Vec<String> {
     app.login_as(HUDDINGE).await;
     let number = app
-        .file_case("deviation", &[("title", "Huddinges ärende"), ("filed_by_org", "kommun-0126"), ("counterpart", "enh-karolinska-huddinge-akutgeriatrik"), ("commitment_id", "process.ready-notice"), ("occurred_from", "2026-11-01"), ("description", "Erik Holm skriver.")])
+        .file_case(
+            "deviation",
+            &[
+                ("title", "Huddinges ärende"),
+                ("filed_by_org", "kommun-0126"),
+                ("counterpart", "enh-karolinska-huddinge-akutgeriatrik"),
+                ("commitment_id", "process.ready-notice"),
+                ("occurred_from", "2026-11-01"),
+                ("description", "Erik Holm skriver."),
+            ],
+        )
         .await;
     assert_eq!(app.upload(&number, "huddinge.pdf", b"%PDF-1.4 Huddinge").await.status, 303);
     let page = app.get(&format!("/arenden/{number}")).await;

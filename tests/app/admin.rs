@@ -23,7 +23,12 @@ async fn admin_pages_refuse_everyone_else() {
             .post("/admin/anvandare/ny", &[("email", "ny@botkyrka.example"), ("name", "Ny"), ("organisation_id", "kommun-0127"), ("role", "admin")])
             .await;
         assert_eq!(created.status, 403, "{}", user.email);
-        let promoted = app.post(&format!("/admin/anvandare/{target}"), &[("name", "Anna Berg"), ("organisation_id", "kommun-0127"), ("role", "admin"), ("active", "on")]).await;
+        let promoted = app
+            .post(
+                &format!("/admin/anvandare/{target}"),
+                &[("name", "Anna Berg"), ("organisation_id", "kommun-0127"), ("role", "admin"), ("active", "on")],
+            )
+            .await;
         assert_eq!(promoted.status, 403);
     }
     let mut conn = app.db();
@@ -79,7 +84,11 @@ async fn bad_user_input_is_shown_next_to_the_fields_and_nothing_is_written() {
     }
     assert!(response.body.contains("aria-invalid=\"true\""));
     let duplicate = app
-        .submit("/admin/anvandare/ny", "/admin/anvandare/ny", &[("email", BOTKYRKA), ("name", "Dubblett"), ("organisation_id", "kommun-0127"), ("role", "local")])
+        .submit(
+            "/admin/anvandare/ny",
+            "/admin/anvandare/ny",
+            &[("email", BOTKYRKA), ("name", "Dubblett"), ("organisation_id", "kommun-0127"), ("role", "local")],
+        )
         .await;
     assert!(duplicate.body.contains("Det finns redan en användare"));
     let huge = "y".repeat(2 * 1024 * 1024);
@@ -129,7 +138,11 @@ async fn an_admin_adds_and_edits_care_units() {
     let app = spawn_app().await;
     app.login_as(ADMIN).await;
     let created = app
-        .submit("/admin/enheter/ny", "/admin/enheter/ny", &[("kind", "inpatient_unit"), ("name", "Södersjukhuset, avdelning 63"), ("parent_id", "vg-sos"), ("active", "on")])
+        .submit(
+            "/admin/enheter/ny",
+            "/admin/enheter/ny",
+            &[("kind", "inpatient_unit"), ("name", "Södersjukhuset, avdelning 63"), ("parent_id", "vg-sos"), ("active", "on")],
+        )
         .await;
     assert_eq!(created.status, 303, "{}", created.body);
     let list = app.get("/admin/enheter").await;
@@ -139,7 +152,13 @@ async fn an_admin_adds_and_edits_care_units() {
     for message in ["Ange enhetens namn.", "Välj en typ i listan.", "Välj vilken organisation enheten hör till."] {
         assert!(refused.body.contains(message), "{message}");
     }
-    let edited = app.submit("/admin/enheter/vg-sos", "/admin/enheter/vg-sos", &[("kind", "care_provider"), ("name", "Södersjukhuset AB (SÖS)"), ("parent_id", "region")]).await;
+    let edited = app
+        .submit(
+            "/admin/enheter/vg-sos",
+            "/admin/enheter/vg-sos",
+            &[("kind", "care_provider"), ("name", "Södersjukhuset AB (SÖS)"), ("parent_id", "region")],
+        )
+        .await;
     assert_eq!(edited.status, 303);
     let page = app.get("/organisationer/vg-sos").await;
     assert!(page.body.contains("Södersjukhuset AB (SÖS)"));

@@ -129,14 +129,22 @@ async fn changing_the_password_ends_other_sessions() {
     let other_session = app.cookie("tvs_session").unwrap();
     app.login_as(BOTKYRKA).await;
     let wrong_current = app
-        .submit("/konto/losenord", "/konto/losenord", &[("current", "fel"), ("password", "ett nytt langt losenord"), ("repeat", "ett nytt langt losenord")])
+        .submit(
+            "/konto/losenord",
+            "/konto/losenord",
+            &[("current", "fel"), ("password", "ett nytt langt losenord"), ("repeat", "ett nytt langt losenord")],
+        )
         .await;
     assert_eq!(wrong_current.status, 422);
     assert!(wrong_current.body.contains("Det nuvarande lösenordet stämmer inte."));
     let too_short = app.submit("/konto/losenord", "/konto/losenord", &[("current", DEMO_PASSWORD), ("password", "kort"), ("repeat", "kort")]).await;
     assert!(too_short.body.contains("minst 12 tecken"));
     let changed = app
-        .submit("/konto/losenord", "/konto/losenord", &[("current", DEMO_PASSWORD), ("password", "ett nytt langt losenord"), ("repeat", "ett nytt langt losenord")])
+        .submit(
+            "/konto/losenord",
+            "/konto/losenord",
+            &[("current", DEMO_PASSWORD), ("password", "ett nytt langt losenord"), ("repeat", "ett nytt langt losenord")],
+        )
         .await;
     assert_eq!(changed.status, 303);
     assert_eq!(app.get("/").await.status, 200, "this session goes on with a new cookie");
@@ -182,7 +190,9 @@ async fn the_page_after_login_is_the_one_asked_for_but_never_another_site() {
     let app = spawn_app().await;
     let redirect = app.get("/organisationer").await;
     assert_eq!(redirect.location(), "/logga-in?next=%2Forganisationer");
-    let login = app.submit("/logga-in?next=%2Forganisationer", "/logga-in", &[("email", BOTKYRKA), ("password", DEMO_PASSWORD), ("next", "/organisationer")]).await;
+    let login = app
+        .submit("/logga-in?next=%2Forganisationer", "/logga-in", &[("email", BOTKYRKA), ("password", DEMO_PASSWORD), ("next", "/organisationer")])
+        .await;
     assert_eq!(login.location(), "/organisationer");
     app.forget_cookies();
     let evil = app.submit("/logga-in", "/logga-in", &[("email", BOTKYRKA), ("password", DEMO_PASSWORD), ("next", "//evil.example")]).await;

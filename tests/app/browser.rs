@@ -50,7 +50,8 @@ impl Browser {
             return None;
         }
         let port = free_port();
-        let driver = Command::new(&driver_path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+        let driver =
+            Command::new(&driver_path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {

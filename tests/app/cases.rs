@@ -28,7 +28,8 @@ fn ok(response: &Response) {
 /// The case row's version and event count: what a refused action must leave alone.
 fn fingerprint(app: &TestApp, number: &str) -> (i32, i64) {
     let mut conn = app.db();
-    let (id, version): (String, i32) = db_run!(conn, |c| cases::table.filter(cases::number.eq(number)).select((cases::id, cases::version)).first(c)).unwrap();
+    let (id, version): (String, i32) =
+        db_run!(conn, |c| cases::table.filter(cases::number.eq(number)).select((cases::id, cases::version)).first(c)).unwrap();
     let events: i64 = db_run!(conn, |c| case_events::table.filter(case_events::case_id.eq(&id)).count().get_result(c)).unwrap();
     (version, events)
 }
@@ -70,7 +71,18 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     ok(&app.act(&number, "escalate", &[("text", "Tolkningsfråga för VIS.")]).await);
     app.login_as(VIS).await;
     assert!(app.get("/").await.body.contains(&number));
-    ok(&app.act(&number, "decide", &[("outcome", "upheld"), ("decided_on", "2026-11-20"), ("reference", "VIS 2026-11-20 § 7"), ("text", "Regionen ska kalla till SIP inom tre dagar.")]).await);
+    ok(&app
+        .act(
+            &number,
+            "decide",
+            &[
+                ("outcome", "upheld"),
+                ("decided_on", "2026-11-20"),
+                ("reference", "VIS 2026-11-20 § 7"),
+                ("text", "Regionen ska kalla till SIP inom tre dagar."),
+            ],
+        )
+        .await);
 
     let page = app.get(&format!("/arenden/{number}")).await;
     assert!(page.body.contains("Avslutat"));
@@ -83,7 +95,19 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
         assert!(page.body.contains(label), "{label}");
     }
     // Immutable: the decision stands; a correction is a new one that points at it.
-    ok(&app.act(&number, "correct_decision", &[("corrects", &decision_id(&page.body)), ("outcome", "partly_upheld"), ("decided_on", "2026-11-21"), ("reference", "VIS 2026-11-21 § 2"), ("text", "Rättelse: delvis bifall.")]).await);
+    ok(&app
+        .act(
+            &number,
+            "correct_decision",
+            &[
+                ("corrects", &decision_id(&page.body)),
+                ("outcome", "partly_upheld"),
+                ("decided_on", "2026-11-21"),
+                ("reference", "VIS 2026-11-21 § 2"),
+                ("text", "Rättelse: delvis bifall."),
+            ],
+        )
+        .await);
     let page = app.get(&format!("/arenden/{number}")).await;
     assert!(page.body.contains("Bifallen") && page.body.contains("Delvis bifallen"));
     assert!(page.body.contains("rättar"));
@@ -113,7 +137,17 @@ async fn an_interpretation_question_goes_to_vis() {
     let app = spawn_app().await;
     app.login_as(BOTKYRKA).await;
     let number = app
-        .file_case("interpretation", &[("title", "Vad betyder fast vårdkontakt?"), ("filed_by_org", "kommun-0127"), ("counterpart", "region"), ("occurred_from", "2026-10-01"), ("description", "Parterna läser 4.3 olika."), ("principled", "1")])
+        .file_case(
+            "interpretation",
+            &[
+                ("title", "Vad betyder fast vårdkontakt?"),
+                ("filed_by_org", "kommun-0127"),
+                ("counterpart", "region"),
+                ("occurred_from", "2026-10-01"),
+                ("description", "Parterna läser 4.3 olika."),
+                ("principled", "1"),
+            ],
+        )
         .await;
     assert!(number.starts_with("TF-"), "{number}");
     app.login_as(STORSTHLM).await;
@@ -121,7 +155,9 @@ async fn an_interpretation_question_goes_to_vis() {
     app.login_as(STEERING).await;
     ok(&app.act(&number, "escalate", &[("text", "VIS har tolkningsföreträde.")]).await);
     app.login_as(VIS).await;
-    ok(&app.act(&number, "decide", &[("outcome", "resolved"), ("decided_on", "2026-11-20"), ("reference", "VIS § 3"), ("text", "Så här ska 4.3 läsas.")]).await);
+    ok(&app
+        .act(&number, "decide", &[("outcome", "resolved"), ("decided_on", "2026-11-20"), ("reference", "VIS § 3"), ("text", "Så här ska 4.3 läsas.")])
+        .await);
     assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Avslutat"));
 }
 
@@ -132,7 +168,16 @@ async fn a_payment_dispute_is_referred_to_a_general_court_and_gets_its_judgment(
     let number = app
         .file_case(
             "payment_dispute",
-            &[("title", "Faktura september"), ("filed_by_org", "kommun-0127"), ("counterpart", "hsf"), ("payment_month", "2026-09"), ("billing_unit_id", "kommun-0127"), ("amount_sek", "186 000"), ("occurred_from", "2026-10-15"), ("description", "Fel betalningsansvarig kommun för tre vårdtillfällen.")],
+            &[
+                ("title", "Faktura september"),
+                ("filed_by_org", "kommun-0127"),
+                ("counterpart", "hsf"),
+                ("payment_month", "2026-09"),
+                ("billing_unit_id", "kommun-0127"),
+                ("amount_sek", "186 000"),
+                ("occurred_from", "2026-10-15"),
+                ("description", "Fel betalningsansvarig kommun för tre vårdtillfällen."),
+            ],
         )
         .await;
     assert!(number.starts_with("BT-"));
@@ -150,7 +195,18 @@ async fn a_payment_dispute_is_referred_to_a_general_court_and_gets_its_judgment(
     let page = app.get(&format!("/arenden/{number}")).await;
     assert!(page.body.contains("Hänskjuten till allmän domstol"));
     assert!(page.body.contains("Väntar på</dt><dd>allmän domstol"));
-    ok(&app.act(&number, "decide", &[("outcome", "partly_upheld"), ("decided_on", "2026-11-20"), ("reference", "Södertörns tingsrätt T 1234-26"), ("text", "Domen: Botkyrka betalar hälften.")]).await);
+    ok(&app
+        .act(
+            &number,
+            "decide",
+            &[
+                ("outcome", "partly_upheld"),
+                ("decided_on", "2026-11-20"),
+                ("reference", "Södertörns tingsrätt T 1234-26"),
+                ("text", "Domen: Botkyrka betalar hälften."),
+            ],
+        )
+        .await);
     assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Södertörns tingsrätt T 1234-26"));
 }
 
@@ -230,7 +286,9 @@ async fn a_stale_form_gets_the_current_state_and_keeps_the_text() {
     let page = app.get(&format!("/arenden/{number}")).await;
     let (stale, token) = (case_version(&page.body), page.csrf());
     ok(&app.act(&number, "comment", &[("text", "Under tiden")]).await);
-    let response = app.post_raw(&format!("/arenden/{number}/atgard"), &[("csrf", &token), ("version", &stale), ("action", "escalate"), ("text", "Mitt långa skäl")]).await;
+    let response = app
+        .post_raw(&format!("/arenden/{number}/atgard"), &[("csrf", &token), ("version", &stale), ("action", "escalate"), ("text", "Mitt långa skäl")])
+        .await;
     assert_eq!(response.status, 409);
     assert!(response.body.contains("Ärendet ändrades av någon annan"));
     assert!(response.body.contains("Mitt långa skäl"));
@@ -334,9 +392,32 @@ async fn the_list_filters_searches_pages_and_keeps_the_filter_in_the_url() {
     let app = spawn_app().await;
     app.login_as(BOTKYRKA).await;
     let first = app.file_case("deviation", &deviation("Helgbemanning saknas", "Ingen personal på lördag.")).await;
-    let second = app.file_case("interpretation", &[("title", "Tolkning av 12.2"), ("filed_by_org", "kommun-0127"), ("counterpart", "region"), ("occurred_from", "2026-11-01"), ("description", "Hur räknas dag noll?")]).await;
+    let second = app
+        .file_case(
+            "interpretation",
+            &[
+                ("title", "Tolkning av 12.2"),
+                ("filed_by_org", "kommun-0127"),
+                ("counterpart", "region"),
+                ("occurred_from", "2026-11-01"),
+                ("description", "Hur räknas dag noll?"),
+            ],
+        )
+        .await;
     app.login_as(HUDDINGE).await;
-    let huddinge = app.file_case("deviation", &[("title", "Huddinges eget"), ("filed_by_org", "kommun-0126"), ("counterpart", "enh-karolinska-huddinge-akutgeriatrik"), ("commitment_id", "process.ready-notice"), ("occurred_from", "2026-11-01"), ("description", "Meddelande efter 12.")]).await;
+    let huddinge = app
+        .file_case(
+            "deviation",
+            &[
+                ("title", "Huddinges eget"),
+                ("filed_by_org", "kommun-0126"),
+                ("counterpart", "enh-karolinska-huddinge-akutgeriatrik"),
+                ("commitment_id", "process.ready-notice"),
+                ("occurred_from", "2026-11-01"),
+                ("description", "Meddelande efter 12."),
+            ],
+        )
+        .await;
     assert!(!app.get("/arenden").await.body.contains(&first), "Huddinge does not see Botkyrka's cases");
 
     app.login_as(BOTKYRKA).await;
@@ -404,16 +485,45 @@ async fn filing_needs_valid_fields_and_a_filing_role() {
     let app = spawn_app().await;
     app.login_as(BOTKYRKA).await;
     let response = app
-        .submit("/arenden/nytt?typ=deviation", "/arenden/nytt", &[("kind", "deviation"), ("title", ""), ("filed_by_org", "kommun-0126"), ("occurred_from", "2099-01-01"), ("description", "")])
+        .submit(
+            "/arenden/nytt?typ=deviation",
+            "/arenden/nytt",
+            &[("kind", "deviation"), ("title", ""), ("filed_by_org", "kommun-0126"), ("occurred_from", "2099-01-01"), ("description", "")],
+        )
         .await;
     assert_eq!(response.status, 422);
-    for message in ["Ange en rubrik.", "Beskriv vad som hänt.", "Välj din egen organisation", "Välj minst en motpart.", "Välj vilket åtagande", "Datumet kan inte ligga i framtiden."] {
+    for message in [
+        "Ange en rubrik.",
+        "Beskriv vad som hänt.",
+        "Välj din egen organisation",
+        "Välj minst en motpart.",
+        "Välj vilket åtagande",
+        "Datumet kan inte ligga i framtiden.",
+    ] {
         assert!(response.body.contains(message), "{message}");
     }
     let payment = app
-        .submit("/arenden/nytt?typ=payment_dispute", "/arenden/nytt", &[("kind", "payment_dispute"), ("title", "X"), ("filed_by_org", "kommun-0127"), ("counterpart", "kommun-0127"), ("payment_month", "2026-13"), ("amount_sek", "mycket"), ("occurred_from", "2026-11-01"), ("description", "x")])
+        .submit(
+            "/arenden/nytt?typ=payment_dispute",
+            "/arenden/nytt",
+            &[
+                ("kind", "payment_dispute"),
+                ("title", "X"),
+                ("filed_by_org", "kommun-0127"),
+                ("counterpart", "kommun-0127"),
+                ("payment_month", "2026-13"),
+                ("amount_sek", "mycket"),
+                ("occurred_from", "2026-11-01"),
+                ("description", "x"),
+            ],
+        )
         .await;
-    for message in ["Din egen organisation kan inte vara motpart.", "Ange månaden som ÅÅÅÅ-MM", "Ange beloppet i hela kronor", "Välj den kommun eller det stadsdelsområde"] {
+    for message in [
+        "Din egen organisation kan inte vara motpart.",
+        "Ange månaden som ÅÅÅÅ-MM",
+        "Ange beloppet i hela kronor",
+        "Välj den kommun eller det stadsdelsområde",
+    ] {
         assert!(payment.body.contains(message), "{message}");
     }
     app.login_as(STEERING).await;
@@ -431,7 +541,13 @@ async fn case_numbers_are_unique_under_concurrent_filing() {
     fields.push(("csrf", &token));
     let posts = (0..6).map(|_| app.post_raw("/arenden/nytt", &fields));
     let responses = futures_util::future::join_all(posts).await;
-    let mut numbers: Vec<String> = responses.iter().map(|r| { assert_eq!(r.status, 303, "{}", r.body); r.location() }).collect();
+    let mut numbers: Vec<String> = responses
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, 303, "{}", r.body);
+            r.location()
+        })
+        .collect();
     numbers.sort();
     numbers.dedup();
     assert_eq!(numbers.len(), 6);
@@ -443,7 +559,13 @@ async fn admins_set_the_deadline_of_each_level() {
     app.login_as(ADMIN).await;
     let page = app.get("/admin/frister").await;
     assert!(page.body.contains("value=\"60\""));
-    let response = app.submit("/admin/frister", "/admin/frister", &[("days_local", "10"), ("count_local", "working"), ("days_review", "0"), ("count_review", "calendar")]).await;
+    let response = app
+        .submit(
+            "/admin/frister",
+            "/admin/frister",
+            &[("days_local", "10"), ("count_local", "working"), ("days_review", "0"), ("count_review", "calendar")],
+        )
+        .await;
     assert_eq!(response.status, 422);
     assert!(response.body.contains("ange ett antal dagar mellan 1 och 730"));
     let response = app.submit("/admin/frister", "/admin/frister", &[("days_local", "10"), ("count_local", "working")]).await;
@@ -451,7 +573,8 @@ async fn admins_set_the_deadline_of_each_level() {
     app.login_as(BOTKYRKA).await;
     let number = app.file_case("deviation", &deviation("Ny frist", "Text.")).await;
     let mut conn = app.db();
-    let deadline: Option<chrono::NaiveDate> = db_run!(conn, |c| cases::table.filter(cases::number.eq(&number)).select(cases::deadline_on).first(c)).unwrap();
+    let deadline: Option<chrono::NaiveDate> =
+        db_run!(conn, |c| cases::table.filter(cases::number.eq(&number)).select(cases::deadline_on).first(c)).unwrap();
     let expected = tvistetrappa::domain::calendar::add_working_days(tvistetrappa::store::today(), 10);
     assert_eq!(deadline, Some(expected));
 }

@@ -16,7 +16,8 @@ fn tvistetrappa(app: &TestApp, args: &[&str]) -> std::process::Output {
 #[actix_web::test]
 async fn users_are_managed_from_the_command_line() {
     let app = spawn_app().await;
-    let added = tvistetrappa(&app, &["user", "add", "--email", "Ny.Chef@Solna.example", "--name", "Ny Chef", "--organisation", "0184", "--role", "local"]);
+    let added =
+        tvistetrappa(&app, &["user", "add", "--email", "Ny.Chef@Solna.example", "--name", "Ny Chef", "--organisation", "0184", "--role", "local"]);
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let out = String::from_utf8_lossy(&added.stdout).into_owned();
     let password = out.split("password: ").nth(1).unwrap().trim().to_owned();
@@ -61,12 +62,8 @@ fn a_wrong_database_url_is_named_without_its_password() {
         ("mysql://root:hemligt@localhost/db", "unknown scheme"),
         ("postgres://app:hemligt@127.0.0.1:1/tvist", "cannot open the database postgres://app:***@127.0.0.1:1/tvist"),
     ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_tvistetrappa"))
-            .arg("migrate")
-            .env("DATABASE_URL", url)
-            .env("DATA_DIR", dir.path())
-            .output()
-            .unwrap();
+        let output =
+            Command::new(env!("CARGO_BIN_EXE_tvistetrappa")).arg("migrate").env("DATABASE_URL", url).env("DATA_DIR", dir.path()).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success());
         assert!(stderr.contains(message), "{stderr}");
@@ -140,14 +137,20 @@ fn calc_refuses_bad_files_and_missing_rules_with_a_clear_message() {
     let no_rate = calc(&["--month", "2021-12"], "episode_id,municipality_code,care_type,discharged_at\nx,0127,somatic,2021-12-01 10:00\n");
     assert!(!no_rate.status.success());
     assert!(String::from_utf8_lossy(&no_rate.stderr).contains("no daily amount for 2021"));
-    let with_rate = calc(&["--month", "2021-12", "--rate", "2021=8500"], "episode_id,municipality_code,care_type,discharged_at\nx,0127,somatic,2021-12-01 10:00\n");
+    let with_rate = calc(
+        &["--month", "2021-12", "--rate", "2021=8500"],
+        "episode_id,municipality_code,care_type,discharged_at\nx,0127,somatic,2021-12-01 10:00\n",
+    );
     assert!(with_rate.status.success());
 
     let too_early = calc(&["--month", "2019-12"], "episode_id,municipality_code,care_type,discharged_at\nx,0127,somatic,2019-12-01 10:00\n");
     assert!(String::from_utf8_lossy(&too_early.stderr).contains("no payment rules apply to 2019-12"));
     let no_october = calc(&["--month", "2020-12"], "episode_id,municipality_code,care_type,discharged_at\nx,0127,somatic,2020-12-01 10:00\n");
     assert!(String::from_utf8_lossy(&no_october.stderr).contains("county average of October 2020"));
-    let entered = calc(&["--month", "2020-12", "--county-average-oct-2020", "1.87"], "episode_id,municipality_code,care_type,discharged_at\nx,0127,somatic,2020-12-01 10:00\n");
+    let entered = calc(
+        &["--month", "2020-12", "--county-average-oct-2020", "1.87"],
+        "episode_id,municipality_code,care_type,discharged_at\nx,0127,somatic,2020-12-01 10:00\n",
+    );
     assert!(entered.status.success(), "{}", String::from_utf8_lossy(&entered.stderr));
     for bad in [vec!["--month", "2022-3"], vec!["--month", "2022-03", "--rate", "2022"], vec!["--month", "2022-03", "--format", "xml"]] {
         let output = calc(&bad, EPISODES);

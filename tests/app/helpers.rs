@@ -101,7 +101,10 @@ impl TestApp {
         self.cookies.borrow_mut().clear();
     }
 
-    async fn finish(&self, mut response: awc::ClientResponse<impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin>) -> Response {
+    async fn finish(
+        &self,
+        mut response: awc::ClientResponse<impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin>,
+    ) -> Response {
         for value in response.headers().get_all("set-cookie") {
             let text = value.to_str().unwrap_or("");
             let pair = text.split(';').next().unwrap_or("");
@@ -252,7 +255,6 @@ impl Drop for PgDatabase {
         let _ = admin_sql(&self.admin_url, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
     }
 }
-
 
 impl TestApp {
     /// Files a case through the form; returns its number.

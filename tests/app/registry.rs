@@ -53,7 +53,8 @@ async fn districts_belong_to_stockholm_and_commitments_match_the_catalogue() {
         assert_eq!((stored.valid_from, stored.valid_to), (district.valid_from, district.valid_to), "{}", district.name);
     }
     let stored: Vec<(String, String, String)> =
-        db_run!(conn, |c| commitments::table.order(commitments::sort_order).select((commitments::id, commitments::area, commitments::title)).load(c)).unwrap();
+        db_run!(conn, |c| commitments::table.order(commitments::sort_order).select((commitments::id, commitments::area, commitments::title)).load(c))
+            .unwrap();
     let expected: Vec<(String, String, String)> = CATALOGUE.iter().map(|c| (c.id.to_owned(), c.area.id().to_owned(), c.title.to_owned())).collect();
     assert_eq!(stored, expected);
 }

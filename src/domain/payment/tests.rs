@@ -197,7 +197,11 @@ fn rounding_happens_once_half_up_at_the_end() {
 #[test]
 fn the_county_average_of_october_2020_sets_the_threshold_until_2021_10() {
     // October 2020, all units: D = 1, 2, 2, 3, 1, 2, 2, 2 → 15/8 = 1.875 → 1.88.
-    let october: Vec<_> = [1, 2, 2, 3, 1, 2, 2, 2].iter().enumerate().map(|(i, n)| with_days(i, if i % 2 == 0 { "0127" } else { "0126" }, day(2020, 10, 15), *n)).collect();
+    let october: Vec<_> = [1, 2, 2, 3, 1, 2, 2, 2]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| with_days(i, if i % 2 == 0 { "0127" } else { "0126" }, day(2020, 10, 15), *n))
+        .collect();
     let mut data = october.clone();
     // December 2020 in Botkyrka: D = 2, 3 → A = 2.50; k = 2; B = (2.50 − 1.88) × 2 = 1.24;
     // amount = 1.24 × 8 200 = 10 168.
@@ -208,7 +212,8 @@ fn the_county_average_of_october_2020_sets_the_threshold_until_2021_10() {
     assert_eq!(r.billable_days.two_decimals(), "1.24");
     assert_eq!(r.amount_sek, 10_168);
     // Above 2.0 the average is capped: October D = 3, 3 → 3.00 → T = 2.00.
-    let high = vec![with_days(1, "0127", day(2020, 10, 15), 3), with_days(2, "0127", day(2020, 10, 16), 3), with_days(3, "0127", day(2020, 12, 10), 4)];
+    let high =
+        vec![with_days(1, "0127", day(2020, 10, 15), 3), with_days(2, "0127", day(2020, 10, 16), 3), with_days(3, "0127", day(2020, 12, 10), 4)];
     assert_eq!(calculate("2020-12", &high, &Rules::default()).unwrap()[0].threshold_days.unwrap().two_decimals(), "2.00");
     // An entered figure replaces the computed one, capped too.
     let mut rules = Rules::default();
@@ -247,7 +252,8 @@ fn psychiatric_episodes_before_july_2021_follow_the_individual_model_per_provide
         e
     };
     // 2020-06, rate 8 200: provider A: D = 8 → 3, D = 4 → 0; provider B: D = 6 → 1.
-    let data = [psych(1, "Vårdgivare A", day(2020, 6, 10), 8), psych(2, "Vårdgivare A", day(2020, 6, 11), 4), psych(3, "Vårdgivare B", day(2020, 6, 12), 6)];
+    let data =
+        [psych(1, "Vårdgivare A", day(2020, 6, 10), 8), psych(2, "Vårdgivare A", day(2020, 6, 11), 4), psych(3, "Vårdgivare B", day(2020, 6, 12), 6)];
     let results = calculate("2020-06", &data, &Rules::default()).unwrap();
     assert_eq!(results.len(), 2);
     assert_eq!((results[0].key.model, results[0].key.care_provider.as_deref()), (Model::Individual, Some("Vårdgivare A")));
