@@ -99,6 +99,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/betalning/importer", web::get().to(payment::imports))
         .route("/betalning/importer", web::post().to(payment::upload))
         .route("/betalning/{month}/enhet", web::get().to(payment::unit))
+        .route("/betalning/{month}/enhet.{format}", web::get().to(payment::unit_download))
         .route("/organisationer", web::get().to(organisations::list))
         .route("/organisationer/{id}", web::get().to(organisations::show))
         .route("/admin/anvandare", web::get().to(admin::users))

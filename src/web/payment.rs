@@ -142,6 +142,44 @@ struct UnitPage {
     result: UnitResult,
     name: String,
     lines: Vec<EpisodeLine>,
+    /// The page's own address for a download, with `{format}` for csv or xlsx.
+    download: String,
+}
+
+fn load_unit(conn: &mut DbConn, viewer: &CurrentUser, month: Month, query: &UnitQuery) -> Result<UnitPage, AppError> {
+    let rules = Rules::default();
+    let results = match calculations::current(conn, month)? {
+        Some(Ok(results)) => results,
+        Some(Err(e)) => return Err(AppError::Conflict(e)),
+        None => return Err(AppError::NotFound),
+    };
+    let wanted = |r: &UnitResult| {
+        r.key.unit.municipality.as_str() == query.kommun
+            && r.key.unit.district.unwrap_or("") == query.stadsdel
+            && r.key.model.as_str() == query.modell
+            && r.key.care_provider.as_deref().unwrap_or("") == query.vardgivare
+    };
+    let result = visible_units(conn, viewer, results)?.into_iter().find(wanted).ok_or(AppError::NotFound)?;
+    let lines = episodes::unit_episodes(conn, month, result.key.unit.municipality)?
+        .into_iter()
+        .filter(|e| {
+            e.paying_unit() == result.key.unit
+                && e.model(&rules) == result.key.model
+                && (result.key.model == Model::Average || e.care_provider == result.key.care_provider)
+        })
+        .map(|e| EpisodeLine {
+            day_zero: e.day_zero().map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+            days: e.ready_days().map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+            reason: e.exclusion().map(|x| x.label()),
+            episode: e,
+        })
+        .collect();
+    let name = match result.key.unit.district {
+        Some(d) => format!("{}, {d}", result.key.unit.municipality.name()),
+        None => result.key.unit.municipality.name().to_owned(),
+    };
+    let download = unit_link(month, &result).replace("/enhet?", "/enhet.{format}?");
+    Ok(UnitPage { ctx: viewer.page(), month: month.to_string(), result, name, lines, download })
 }
 
 pub async fn unit(
@@ -151,45 +189,113 @@ pub async fn unit(
     query: web::Query<UnitQuery>,
 ) -> Result<HttpResponse, AppError> {
     let month = Month::parse(&month).ok_or(AppError::NotFound)?;
-    let query = query.into_inner();
-    let viewer = user.clone();
-    let page = state
-        .run(move |conn| {
-            let rules = Rules::default();
-            let results = match calculations::current(conn, month)? {
-                Some(Ok(results)) => results,
-                Some(Err(e)) => return Err(AppError::Conflict(e)),
-                None => return Err(AppError::NotFound),
-            };
-            let wanted = |r: &UnitResult| {
-                r.key.unit.municipality.as_str() == query.kommun
-                    && r.key.unit.district.unwrap_or("") == query.stadsdel
-                    && r.key.model.as_str() == query.modell
-                    && r.key.care_provider.as_deref().unwrap_or("") == query.vardgivare
-            };
-            let result = visible_units(conn, &viewer, results)?.into_iter().find(wanted).ok_or(AppError::NotFound)?;
-            let lines = episodes::unit_episodes(conn, month, result.key.unit.municipality)?
-                .into_iter()
-                .filter(|e| {
-                    e.paying_unit() == result.key.unit
-                        && e.model(&rules) == result.key.model
-                        && (result.key.model == Model::Average || e.care_provider == result.key.care_provider)
-                })
-                .map(|e| EpisodeLine {
-                    day_zero: e.day_zero().map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
-                    days: e.ready_days().map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
-                    reason: e.exclusion().map(|x| x.label()),
-                    episode: e,
-                })
-                .collect();
-            let name = match result.key.unit.district {
-                Some(d) => format!("{}, {d}", result.key.unit.municipality.name()),
-                None => result.key.unit.municipality.name().to_owned(),
-            };
-            Ok(UnitPage { ctx: viewer.page(), month: month.to_string(), result, name, lines })
-        })
-        .await?;
+    let page = state.run(move |conn| load_unit(conn, &user, month, &query)).await?;
     Ok(ok_html(page.render()?))
+}
+
+/// The summary of a unit's calculation as label and value, for the downloads.
+fn summary(page: &UnitPage) -> Vec<(&'static str, String)> {
+    let r = &page.result;
+    let mut rows = vec![
+        ("Månad", page.month.clone()),
+        ("Enhet", page.name.clone()),
+        ("Modell", if r.key.model == Model::Average { "genomsnitt".into() } else { "individuell (psykiatri)".into() }),
+        ("Vårdgivare", r.key.care_provider.clone().unwrap_or_default()),
+        ("Vårdtillfällen", r.tally.episodes_total.to_string()),
+        ("Ingår", r.tally.episodes_included.to_string()),
+        ("Utskrivningsklara dagar", r.tally.total_days.to_string()),
+        ("Vårdtillfällen med minst en dag", r.tally.episodes_with_days.to_string()),
+    ];
+    if let (Some(a), Some(t)) = (r.average_days, r.threshold_days) {
+        rows.push(("Genomsnitt A", a.two_decimals()));
+        rows.push(("Tröskel T", t.two_decimals()));
+    }
+    rows.push(("Debiterbara dagar B", r.billable_days.two_decimals()));
+    rows.push(("Dagbelopp (kr)", r.daily_rate_sek.to_string()));
+    rows.push(("Belopp (kr)", r.amount_sek.to_string()));
+    rows.push(("Status", "Endast statistik: betalningsansvaret är inte aktiverat".into()));
+    rows
+}
+
+fn episode_row(line: &EpisodeLine) -> [String; 6] {
+    let e = &line.episode;
+    [
+        e.episode_id.clone(),
+        e.ready_notice_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+        line.day_zero.clone(),
+        e.discharged_at.format("%Y-%m-%d %H:%M").to_string(),
+        line.days.clone(),
+        line.reason.map_or_else(|| "Ja".to_owned(), |r| format!("Nej: {r}")),
+    ]
+}
+
+const EPISODE_HEADINGS: [&str; 6] = ["Vårdtillfälle", "Utskrivningsklar", "Dag noll", "Utskriven", "Dagar", "Ingår"];
+
+/// Semicolons and decimal commas, with a byte-order mark: what Swedish Excel opens as is.
+fn unit_csv(page: &UnitPage) -> Result<Vec<u8>, AppError> {
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(b"\xEF\xBB\xBF".to_vec());
+    let failed = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    for (label, value) in summary(page) {
+        writer.write_record([label, &value.replace('.', ",")]).map_err(failed)?;
+    }
+    writer.write_record([""]).map_err(failed)?;
+    writer.write_record(EPISODE_HEADINGS).map_err(failed)?;
+    for line in &page.lines {
+        writer.write_record(episode_row(line)).map_err(failed)?;
+    }
+    writer.into_inner().map_err(|e| AppError::Internal(format!("csv: {e}")))
+}
+
+fn unit_xlsx(page: &UnitPage) -> Result<Vec<u8>, AppError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let failed = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = workbook.add_worksheet().set_name("Beräkning").map_err(failed)?;
+    for (row, (label, value)) in summary(page).into_iter().enumerate() {
+        sheet.write_string(row as u32, 0, label).map_err(failed)?;
+        // Figures go in as numbers, so the sheet can compute with them.
+        match value.parse::<f64>() {
+            Ok(number) if label != "Månad" => sheet.write_number(row as u32, 1, number).map_err(failed)?,
+            _ => sheet.write_string(row as u32, 1, &value).map_err(failed)?,
+        };
+    }
+    sheet.set_column_width(0, 34).map_err(failed)?;
+    let sheet = workbook.add_worksheet().set_name("Vårdtillfällen").map_err(failed)?;
+    for (col, heading) in EPISODE_HEADINGS.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *heading, &bold).map_err(failed)?;
+    }
+    for (row, line) in page.lines.iter().enumerate() {
+        for (col, value) in episode_row(line).iter().enumerate() {
+            match (col, value.parse::<f64>()) {
+                (4, Ok(days)) => sheet.write_number(row as u32 + 1, col as u16, days).map_err(failed)?,
+                _ => sheet.write_string(row as u32 + 1, col as u16, value).map_err(failed)?,
+            };
+        }
+    }
+    workbook.save_to_buffer().map_err(failed)
+}
+
+pub async fn unit_download(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    query: web::Query<UnitQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (month, format) = path.into_inner();
+    let month = Month::parse(&month).ok_or(AppError::NotFound)?;
+    let page = state.run(move |conn| load_unit(conn, &user, month, &query)).await?;
+    let (body, content_type) = match format.as_str() {
+        "csv" => (unit_csv(&page)?, "text/csv; charset=utf-8"),
+        "xlsx" => (unit_xlsx(&page)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        _ => return Err(AppError::NotFound),
+    };
+    let name: String = page.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"berakning-{}-{name}.{format}\"", page.month)))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(body))
 }
 
 #[derive(Template)]

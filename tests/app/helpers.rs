@@ -126,6 +126,14 @@ impl TestApp {
         self.finish(response).await
     }
 
+    /// The raw bytes of a download.
+    pub async fn get_bytes(&self, path: &str) -> Vec<u8> {
+        let request = self.client.get(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header()));
+        let mut response = request.send().await.expect("GET");
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        response.body().limit(50 * 1024 * 1024).await.expect("body").to_vec()
+    }
+
     /// Posts an urlencoded form exactly as given (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let request = self.client.post(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header()));

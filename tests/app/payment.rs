@@ -117,3 +117,35 @@ async fn a_later_file_takes_the_october_2020_county_average_from_the_current_ver
     assert!(unit.body.contains("T för 2020-12 = 1.88"), "{}", unit.body);
     assert!(unit.body.contains("10168 kr"));
 }
+
+#[actix_web::test]
+async fn the_unit_calculation_downloads_as_csv_and_xlsx_with_the_same_numbers() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    assert_eq!(import(&app, FILE).await.status, 303);
+    app.login_as(BOTKYRKA).await;
+    let csv = app.get("/betalning/2022-03/enhet.csv?kommun=0127&modell=average").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.headers.get("content-disposition").unwrap().to_str().unwrap().starts_with("attachment;"));
+    assert!(csv.body.starts_with('\u{feff}'), "a byte-order mark for Excel");
+    for line in [
+        "Belopp (kr);31620",
+        "Genomsnitt A;3,00",
+        "Debiterbara dagar B;3,40",
+        "b3;2022-03-10 09:00;2022-03-10;2022-03-20 10:00;10;Nej: SIP kallades inte inom tre dagar",
+    ] {
+        assert!(csv.body.contains(line), "{line}\n{}", csv.body);
+    }
+    assert_eq!(app.get("/betalning/2022-03/enhet.csv?kommun=0126&modell=average").await.status, 404, "not Huddinge's");
+
+    let xlsx = app.get_bytes("/betalning/2022-03/enhet.xlsx?kommun=0127&modell=average").await;
+    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    let summary = workbook.worksheet_range("Beräkning").unwrap();
+    let value = |label: &str| summary.rows().find(|r| r[0] == Data::String(label.into())).map(|r| r[1].clone()).unwrap();
+    assert_eq!(value("Belopp (kr)"), Data::Float(31620.0));
+    assert_eq!(value("Debiterbara dagar B"), Data::Float(3.4));
+    assert_eq!(value("Ingår"), Data::Float(2.0));
+    let episodes = workbook.worksheet_range("Vårdtillfällen").unwrap();
+    assert_eq!(episodes.rows().count(), 4, "a heading and three episodes");
+}
