@@ -4,8 +4,8 @@
 
 use crate::calc::{read_episodes, CalcFailure};
 use crate::db::DbConn;
-use crate::domain::payment::{Episode, FileCalculation, Month, Rules, Tally, OCTOBER_2020};
-use crate::store::{calculations, episodes};
+use crate::domain::payment::{Episode, FileCalculation, Model, Month, Rules, Tally, OCTOBER_2020};
+use crate::store::{calculations, episodes, settings};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -106,22 +106,53 @@ pub fn import_file(
             episodes::insert_batch(conn, &id, &batch)?;
             progress(written + batch.len() as u64);
         }
-        // Months after October 2020 that the file does not cover take its current version.
-        let october = if calculation.needs_october_2020() {
-            let mut tally = Tally::default();
-            for e in episodes::month_episodes(conn, OCTOBER_2020)? {
-                if e.model(rules) == crate::domain::payment::Model::Average && e.exclusion().is_none() {
-                    tally.add(&e);
-                }
-            }
-            Some(tally)
-        } else {
-            None
-        };
-        for (month, results) in calculation.finish(rules, october) {
-            calculations::save(conn, month, &id, results.as_deref().map_err(|e| e.label()))?;
-        }
+        save_calculations(conn, calculation, &id, rules)?;
         Ok::<_, ImportFailure>(id)
     })?;
     Ok(Imported { id, rows, months, sha256 })
+}
+
+/// Stores each month's results for `import_id`. Months after October 2020 that the data
+/// does not cover take October from its current version.
+fn save_calculations(conn: &mut DbConn, calculation: FileCalculation, import_id: &str, rules: &Rules) -> Result<(), diesel::result::Error> {
+    let october = if calculation.needs_october_2020() {
+        let mut tally = Tally::default();
+        for e in episodes::month_episodes(conn, OCTOBER_2020)? {
+            if e.model(rules) == Model::Average && e.exclusion().is_none() {
+                tally.add(&e);
+            }
+        }
+        Some(tally)
+    } else {
+        None
+    };
+    for (month, results) in calculation.finish(rules, october) {
+        calculations::save(conn, month, import_id, results.as_deref().map_err(|e| e.label()))?;
+    }
+    Ok(())
+}
+
+/// Calculates every month's current version again under the rules as they are now (after
+/// an administrator changed a daily amount or a setting); returns the number of months.
+pub fn recalculate_all(conn: &mut DbConn) -> Result<usize, diesel::result::Error> {
+    let rules = settings::rules(conn)?;
+    settings::clear_calculations(conn)?;
+    let months = episodes::months(conn)?;
+    for month in months.iter().filter_map(|m| Month::parse(m)) {
+        let Some(import) = episodes::current_import(conn, month)? else { continue };
+        let mut calculation = FileCalculation::default();
+        if month > OCTOBER_2020 && month <= crate::domain::payment::LAST_COUNTY_AVERAGE_MONTH {
+            for e in episodes::month_episodes(conn, OCTOBER_2020)? {
+                calculation.add(&e, &rules);
+            }
+        }
+        for e in episodes::month_episodes(conn, month)? {
+            calculation.add(&e, &rules);
+        }
+        let results = calculation.finish(&rules, None).into_iter().find(|(m, _)| *m == month).map(|(_, r)| r);
+        if let Some(results) = results {
+            calculations::save(conn, month, &import, results.as_deref().map_err(|e| e.label()))?;
+        }
+    }
+    Ok(months.len())
 }

@@ -214,6 +214,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     episodes,
     calculations,
     calculation_units,
+    daily_rates,
+    payment_settings,
 );
 
 diesel::table! {
@@ -294,3 +296,21 @@ diesel::table! {
 }
 
 diesel::joinable!(calculation_units -> calculations (calculation_id));
+
+diesel::table! {
+    daily_rates (year) {
+        year -> Integer,
+        amount_sek -> BigInt,
+        source -> Text,
+        entered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_settings (id) {
+        id -> Integer,
+        county_average_oct_2020_hundredths -> Nullable<BigInt>,
+        payment_responsibility_from -> Nullable<Date>,
+        psychiatric_transition_end -> Date,
+    }
+}

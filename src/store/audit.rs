@@ -21,9 +21,10 @@ pub enum Action {
     UnitCreated,
     UnitUpdated,
     DeadlinesChanged,
+    PaymentSettingsChanged,
 }
 
-pub const ALL_ACTIONS: [Action; 15] = [
+pub const ALL_ACTIONS: [Action; 16] = [
     Action::Login,
     Action::LoginFailed,
     Action::LoginThrottled,
@@ -39,6 +40,7 @@ pub const ALL_ACTIONS: [Action; 15] = [
     Action::UnitCreated,
     Action::UnitUpdated,
     Action::DeadlinesChanged,
+    Action::PaymentSettingsChanged,
 ];
 
 impl Action {
@@ -59,6 +61,7 @@ impl Action {
             Action::UnitCreated => "unit_created",
             Action::UnitUpdated => "unit_updated",
             Action::DeadlinesChanged => "deadlines_changed",
+            Action::PaymentSettingsChanged => "payment_settings_changed",
         }
     }
 }
@@ -80,6 +83,7 @@ pub fn action_label(action: &str) -> &'static str {
         "unit_created" => "Enhet skapad",
         "unit_updated" => "Enhet ändrad",
         "deadlines_changed" => "Svarsfrister ändrade",
+        "payment_settings_changed" => "Betalningsinställningar ändrade",
         _ => "Händelse",
     }
 }

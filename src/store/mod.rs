@@ -8,6 +8,7 @@ pub mod login_attempts;
 pub mod organisations;
 pub mod password_resets;
 pub mod sessions;
+pub mod settings;
 pub mod users;
 
 pub use crate::db::DbConn;

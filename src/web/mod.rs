@@ -114,6 +114,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/enheter/{id}", web::post().to(admin::update_unit))
         .route("/admin/frister", web::get().to(admin::deadlines))
         .route("/admin/frister", web::post().to(admin::save_deadlines))
+        .route("/admin/betalning", web::get().to(payment::settings_page))
+        .route("/admin/betalning/dagbelopp", web::post().to(payment::save_daily_rate))
+        .route("/admin/betalning/installningar", web::post().to(payment::save_settings))
         .route("/admin/logg", web::get().to(admin::audit_log));
 }
 

@@ -41,6 +41,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "aterstallt" => Some("Ditt lösenord är sparat. Logga in med det nya lösenordet."),
         "utloggad" => Some("Du är utloggad."),
         "anvandare" => Some("Användaren är sparad."),
+        "betalning" => Some("Inställningen är sparad och alla månader är beräknade på nytt."),
         "import" => Some("Filen är importerad. Den är nu gällande version för månaderna den innehåller."),
         "enhet" => Some("Enheten är sparad."),
         "frister" => Some("Svarsfristerna är sparade. De gäller ärenden som når en nivå från och med nu."),

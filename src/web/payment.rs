@@ -2,19 +2,29 @@
 //! all units, and a page per unit and month that explains its calculation.
 
 use super::error::AppError;
+use super::forms::{FieldErrors, FormData};
 use super::guard::CurrentUser;
 use super::page::{local_time, notice, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::Role;
 use crate::domain::episodes::RowError;
-use crate::domain::payment::{Episode, Model, Month, Rules, UnitResult};
+use crate::domain::payment::{Episode, Fraction, Model, Month, UnitResult};
 use crate::domain::registry::DISTRICTS;
+use crate::domain::text;
 use crate::import::{import_file, ImportFailure};
-use crate::store::{calculations, episodes, organisations, DbConn};
+use crate::store::audit;
+use crate::store::{calculations, episodes, organisations, settings, DbConn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
+
+/// Whether the month's figures are statistics only: payment responsibility is activated
+/// from a date an administrator sets, once the data is reliable (seed 004), not before.
+fn statistics_only(conn: &mut DbConn, month: Month) -> Result<bool, AppError> {
+    let first_day = chrono::NaiveDate::from_ymd_opt(month.year, month.month, 1).ok_or(AppError::NotFound)?;
+    Ok(settings::settings(conn)?.payment_responsibility_from.is_none_or(|from| first_day < from))
+}
 
 /// The organisation a paying unit is (a municipality, or a Stockholm district).
 fn unit_organisation(result: &UnitResult) -> String {
@@ -43,6 +53,7 @@ pub struct OverviewRow {
 #[template(path = "payment/overview.html")]
 struct OverviewPage {
     ctx: Page,
+    statistics: bool,
     months: Vec<String>,
     month: String,
     rows: Vec<OverviewRow>,
@@ -83,6 +94,7 @@ pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web:
             let Some(month) = asked.or_else(|| months.first().and_then(|m| Month::parse(m))) else {
                 return Ok(OverviewPage {
                     ctx: viewer.page(),
+                    statistics: settings::settings(conn)?.payment_responsibility_from.is_none(),
                     months,
                     month: String::new(),
                     rows: Vec::new(),
@@ -112,7 +124,8 @@ pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web:
                 }
             };
             let total = rows.iter().map(|r: &OverviewRow| r.result.amount_sek).sum();
-            Ok(OverviewPage { ctx: viewer.page(), months, month: month.to_string(), rows, error, total, can_import: can_import(&viewer) })
+            let statistics = statistics_only(conn, month)?;
+            Ok(OverviewPage { ctx: viewer.page(), statistics, months, month: month.to_string(), rows, error, total, can_import: can_import(&viewer) })
         })
         .await?;
     Ok(ok_html(page.render()?))
@@ -144,10 +157,11 @@ struct UnitPage {
     lines: Vec<EpisodeLine>,
     /// The page's own address for a download, with `{format}` for csv or xlsx.
     download: String,
+    statistics: bool,
 }
 
 fn load_unit(conn: &mut DbConn, viewer: &CurrentUser, month: Month, query: &UnitQuery) -> Result<UnitPage, AppError> {
-    let rules = Rules::default();
+    let rules = settings::rules(conn)?;
     let results = match calculations::current(conn, month)? {
         Some(Ok(results)) => results,
         Some(Err(e)) => return Err(AppError::Conflict(e)),
@@ -179,7 +193,8 @@ fn load_unit(conn: &mut DbConn, viewer: &CurrentUser, month: Month, query: &Unit
         None => result.key.unit.municipality.name().to_owned(),
     };
     let download = unit_link(month, &result).replace("/enhet?", "/enhet.{format}?");
-    Ok(UnitPage { ctx: viewer.page(), month: month.to_string(), result, name, lines, download })
+    let statistics = statistics_only(conn, month)?;
+    Ok(UnitPage { ctx: viewer.page(), month: month.to_string(), result, name, lines, download, statistics })
 }
 
 pub async fn unit(
@@ -213,7 +228,9 @@ fn summary(page: &UnitPage) -> Vec<(&'static str, String)> {
     rows.push(("Debiterbara dagar B", r.billable_days.two_decimals()));
     rows.push(("Dagbelopp (kr)", r.daily_rate_sek.to_string()));
     rows.push(("Belopp (kr)", r.amount_sek.to_string()));
-    rows.push(("Status", "Endast statistik: betalningsansvaret är inte aktiverat".into()));
+    if page.statistics {
+        rows.push(("Status", "Endast statistik: betalningsansvaret är inte aktiverat".into()));
+    }
     rows
 }
 
@@ -390,4 +407,120 @@ pub async fn upload(state: web::Data<AppState>, user: CurrentUser, mut payload: 
             Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "admin/payment_settings.html")]
+struct SettingsPage {
+    ctx: Page,
+    rates: Vec<settings::DailyRate>,
+    form: FormData,
+    errors: FieldErrors,
+}
+
+impl SettingsPage {
+    fn value(&self, name: &str) -> String {
+        self.form.get(name).to_owned()
+    }
+}
+
+fn settings_form(s: &settings::Settings) -> FormData {
+    let pairs = [
+        ("county_average", s.county_average_oct_2020.map(|f| f.two_decimals()).unwrap_or_default()),
+        ("active_from", s.payment_responsibility_from.map(|d| d.to_string()).unwrap_or_default()),
+        ("transition_end", s.psychiatric_transition_end.to_string()),
+    ];
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        body.append_pair(k, &v);
+    }
+    FormData::parse(body.finish().as_bytes())
+}
+
+async fn render_settings(
+    state: &AppState,
+    admin: &CurrentUser,
+    form: Option<FormData>,
+    errors: FieldErrors,
+    notice_code: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    let (rates, current) = state.read(|conn| Ok((settings::daily_rates(conn)?, settings::settings(conn)?))).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page =
+        SettingsPage { ctx: admin.page().with_notice(notice(notice_code)), rates, form: form.unwrap_or_else(|| settings_form(&current)), errors };
+    Ok(html(status, page.render()?))
+}
+
+pub async fn settings_page(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<ImportsQuery>) -> Result<HttpResponse, AppError> {
+    render_settings(&state, &admin, None, FieldErrors::default(), query.klart.as_deref()).await
+}
+
+/// Saves changed settings or a daily amount and calculates every month again.
+async fn save_and_recalculate(
+    state: &AppState,
+    admin: &CurrentUser,
+    detail: String,
+    change: impl FnOnce(&mut DbConn) -> Result<(), diesel::result::Error> + Send + 'static,
+) -> Result<HttpResponse, AppError> {
+    let actor = admin.actor();
+    state
+        .write(move |conn| {
+            change(conn)?;
+            let months = crate::import::recalculate_all(conn)?;
+            audit::record(conn, &actor, audit::Action::PaymentSettingsChanged, None, &format!("{detail}; {months} month(s) recalculated"))?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other("/admin/betalning?klart=betalning"))
+}
+
+pub async fn save_daily_rate(state: web::Data<AppState>, admin: CurrentUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let form = FormData::parse(&body);
+    let mut errors = FieldErrors::default();
+    let year = form.get("year").trim().parse::<i32>().ok().filter(|y| (2019..=2100).contains(y));
+    if year.is_none() {
+        errors.add("year", "Ange ett år, till exempel 2024.");
+    }
+    let amount =
+        form.get("amount").chars().filter(|c| !c.is_whitespace()).collect::<String>().parse::<i64>().ok().filter(|a| (1..=100_000).contains(a));
+    if amount.is_none() {
+        errors.add("amount", "Ange dagbeloppet i hela kronor, till exempel 9 600.");
+    }
+    let source = errors.check("source", text::required_line(form.get("source"), 300, "Ange källan, till exempel Socialstyrelsens föreskrift."));
+    let (Some(year), Some(amount), Some(source)) = (year, amount, source) else {
+        return render_settings(&state, &admin, Some(form), errors, None).await;
+    };
+    let detail = format!("daily amount {year} = {amount} kr ({source})");
+    save_and_recalculate(&state, &admin, detail, move |conn| settings::set_daily_rate(conn, year, amount, &source)).await
+}
+
+pub async fn save_settings(state: web::Data<AppState>, admin: CurrentUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let form = FormData::parse(&body);
+    let mut errors = FieldErrors::default();
+    let average = match form.get("county_average").trim() {
+        "" => None,
+        text => {
+            let parsed = Fraction::parse_decimal(text);
+            if parsed.is_none() {
+                errors.add("county_average", "Ange genomsnittet med högst två decimaler, till exempel 1,87, eller lämna tomt.");
+            }
+            parsed
+        }
+    };
+    let date = |name: &str| chrono::NaiveDate::parse_from_str(form.get(name).trim(), "%Y-%m-%d").ok();
+    let active_from = date("active_from");
+    if active_from.is_none() && !form.get("active_from").trim().is_empty() {
+        errors.add("active_from", "Ange datumet som ÅÅÅÅ-MM-DD, eller lämna tomt så länge betalningsansvaret inte gäller.");
+    }
+    let transition_end = date("transition_end");
+    if transition_end.is_none() {
+        errors.add("transition_end", "Ange datumet som ÅÅÅÅ-MM-DD.");
+    }
+    let Some(transition_end) = transition_end.filter(|_| errors.is_empty()) else {
+        return render_settings(&state, &admin, Some(form), errors, None).await;
+    };
+    let new =
+        settings::Settings { county_average_oct_2020: average, payment_responsibility_from: active_from, psychiatric_transition_end: transition_end };
+    let detail = format!("{new:?}");
+    save_and_recalculate(&state, &admin, detail, move |conn| settings::save_settings(conn, &new)).await
 }

@@ -3,7 +3,8 @@ use tvistetrappa::demo::DEMO_USERS;
 use tvistetrappa::domain::access::Role;
 use tvistetrappa::store::users;
 
-const ADMIN_PAGES: [&str; 5] = ["/admin/anvandare", "/admin/anvandare/ny", "/admin/enheter", "/admin/enheter/ny", "/admin/logg"];
+const ADMIN_PAGES: [&str; 7] =
+    ["/admin/anvandare", "/admin/anvandare/ny", "/admin/enheter", "/admin/enheter/ny", "/admin/logg", "/admin/frister", "/admin/betalning"];
 
 #[actix_web::test]
 async fn admin_pages_refuse_everyone_else() {

@@ -96,6 +96,60 @@ async fn a_month_without_a_daily_amount_says_so() {
     assert_eq!(import(&app, file).await.status, 303);
     let overview = app.get("/betalning?manad=2021-12").await;
     assert!(overview.body.contains("dagbelopp för 2021 saknas"));
+
+    // An administrator enters the amount with its source; the month is calculated again.
+    app.login_as(ADMIN).await;
+    let refused = app.submit("/admin/betalning", "/admin/betalning/dagbelopp", &[("year", "tjugo"), ("amount", "-1"), ("source", "")]).await;
+    assert_eq!(refused.status, 422);
+    for message in ["Ange ett år", "Ange dagbeloppet i hela kronor", "Ange källan"] {
+        assert!(refused.body.contains(message), "{message}");
+    }
+    let saved = app
+        .submit("/admin/betalning", "/admin/betalning/dagbelopp", &[("year", "2021"), ("amount", "8 500"), ("source", "Socialstyrelsen, test")])
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let overview = app.get("/betalning?manad=2021-12").await;
+    assert!(!overview.body.contains("saknas"), "{}", overview.body);
+    assert!(overview.body.contains("Botkyrka"));
+    assert!(app.get("/admin/logg?handelse=payment_settings_changed").await.body.contains("daily amount 2021 = 8500 kr"));
+}
+
+#[actix_web::test]
+async fn settings_decide_the_threshold_and_when_figures_stop_being_statistics() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    let december = "episode_id,municipality_code,care_type,admission_notice_at,ready_notice_at,discharged_at\n\
+                    d1,0127,somatic,2020-12-01 08:00,2020-12-08 09:00,2020-12-10 10:00\n\
+                    d2,0127,somatic,2020-12-01 08:00,2020-12-08 09:00,2020-12-11 10:00\n";
+    assert_eq!(import(&app, december).await.status, 303);
+    assert!(app.get("/betalning?manad=2020-12").await.body.contains("länets genomsnitt i oktober 2020"));
+    assert_eq!(app.get("/admin/betalning").await.status, 403);
+
+    app.login_as(ADMIN).await;
+    let bad = app
+        .submit(
+            "/admin/betalning",
+            "/admin/betalning/installningar",
+            &[("county_average", "1,875"), ("active_from", "snart"), ("transition_end", "2021-07-01")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("högst två decimaler") && bad.body.contains("ÅÅÅÅ-MM-DD"));
+    let saved = app
+        .submit(
+            "/admin/betalning",
+            "/admin/betalning/installningar",
+            &[("county_average", "1,87"), ("active_from", "2020-12-01"), ("transition_end", "2021-07-01")],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    // A = 2.50; B = (2.50 − 1.87) × 2 = 1.26; 1.26 × 8 200 = 10 332.
+    let unit = app.get("/betalning/2020-12/enhet?kommun=0127&modell=average").await;
+    assert!(unit.body.contains("T för 2020-12 = 1.87"), "{}", unit.body);
+    assert!(unit.body.contains("10332 kr"));
+    assert!(!unit.body.contains("Endast statistik"), "payment responsibility is active from 2020-12-01");
+    let csv = app.get("/betalning/2020-12/enhet.csv?kommun=0127&modell=average").await;
+    assert!(!csv.body.contains("Endast statistik"));
 }
 
 #[actix_web::test]

@@ -72,3 +72,13 @@ async fn migrations_run_from_empty_and_again_as_a_no_op() {
     let subtree = orgs::subtree(&mut conn, "kommun-0180").unwrap();
     assert_eq!(subtree.len(), 1 + registry::DISTRICTS.len());
 }
+
+#[actix_web::test]
+async fn the_seeded_daily_amounts_are_the_ones_calc_ships() {
+    let app = spawn_app().await;
+    let mut conn = app.db();
+    let stored: Vec<(i32, i64, String)> =
+        tvistetrappa::store::settings::daily_rates(&mut conn).unwrap().into_iter().map(|r| (r.year, r.amount_sek, r.source)).collect();
+    let shipped: Vec<(i32, i64, String)> = tvistetrappa::domain::payment::DAILY_RATES.iter().map(|(y, a, s)| (*y, *a, s.to_string())).collect();
+    assert_eq!(stored, shipped);
+}

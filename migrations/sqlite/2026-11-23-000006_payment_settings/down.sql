@@ -1,0 +1,2 @@
+DROP TABLE payment_settings;
+DROP TABLE daily_rates;
