@@ -301,3 +301,43 @@ pub fn generate_cases(conn: &mut DbConn, count: usize, seed: u64) -> QueryResult
     }
     Ok(made)
 }
+
+/// Demo care episodes for 2022-01 to 2022-03 (a few hundred, deterministic), imported once
+/// like any file, so that the payment pages have something to show.
+pub fn load_episodes(conn: &mut DbConn, data_dir: &std::path::Path) -> Result<u64, String> {
+    use rand::{Rng, SeedableRng};
+    if !crate::store::episodes::imports(conn).map_err(|e| e.to_string())?.is_empty() {
+        return Ok(0);
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2022);
+    let units = [("0127", ""), ("0126", ""), ("0136", ""), ("0182", ""), ("0180", "Södermalm"), ("0180", "Bromma"), ("0188", "")];
+    let mut csv = String::from("episode_id,municipality_code,district,care_type,care_provider,admission_notice_at,ready_notice_at,discharged_at,needs_sip,sip_called_at,patient_declined\n");
+    for i in 0..600 {
+        let (code, district) = units[rng.gen_range(0..units.len())];
+        let ready = chrono::NaiveDate::from_ymd_opt(2022, 1, 1)
+            .expect("date")
+            .and_hms_opt(rng.gen_range(7..17), [0, 30][rng.gen_range(0..2)], 0)
+            .expect("time")
+            + chrono::Duration::days(rng.gen_range(0..88));
+        let discharged = ready + chrono::Duration::hours(rng.gen_range(0..24 * 5));
+        let psychiatric = rng.gen_bool(0.08);
+        let needs_sip = rng.gen_bool(0.3);
+        let sip = if needs_sip { (ready + chrono::Duration::days(rng.gen_range(0..5))).format("%Y-%m-%d %H:%M").to_string() } else { String::new() };
+        csv.push_str(&format!(
+            "demo-{i:04},{code},{district},{},{},{},{},{},{},{sip},{}\n",
+            if psychiatric { "psychiatric" } else { "somatic" },
+            if psychiatric { "SLSO" } else { "" },
+            (ready - chrono::Duration::days(4)).format("%Y-%m-%d %H:%M"),
+            ready.format("%Y-%m-%d %H:%M"),
+            discharged.format("%Y-%m-%d %H:%M"),
+            if needs_sip { "ja" } else { "nej" },
+            if rng.gen_bool(0.03) { "ja" } else { "" },
+        ));
+    }
+    std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
+    let path = data_dir.join("demo-vardtillfallen.csv");
+    std::fs::write(&path, csv).map_err(|e| e.to_string())?;
+    let imported = crate::import::import_file(conn, &path, "demo-vardtillfallen.csv", None, &mut |_| {}).map_err(|e| e.to_string());
+    let _ = std::fs::remove_file(&path);
+    Ok(imported?.rows)
+}

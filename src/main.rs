@@ -161,8 +161,9 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Demo => {
             let created = demo::load(&mut conn, false).map_err(|e| e.to_string())?;
             let cases = demo::load_cases(&mut conn).map_err(|e| e.to_string())?;
+            let episodes = demo::load_episodes(&mut conn, &config.data_dir)?;
             print_demo_accounts(created.len());
-            println!("{cases} demo case(s) filed");
+            println!("{cases} demo case(s) filed, {episodes} demo care episode(s) imported");
             Ok(())
         }
         Command::Generate { cases, seed } => {
@@ -272,8 +273,9 @@ fn serve(config: Config, mut conn: db::DbConn) -> Result<(), String> {
         log::info!("the embedded database has no users: loading the demo data");
         let created = demo::load(&mut conn, false).map_err(|e| e.to_string())?;
         let cases = demo::load_cases(&mut conn).map_err(|e| e.to_string())?;
+        let episodes = demo::load_episodes(&mut conn, &config.data_dir)?;
         print_demo_accounts(created.len());
-        log::info!("{cases} demo case(s) filed");
+        log::info!("{cases} demo case(s) filed, {episodes} demo care episode(s) imported");
     }
     drop(conn);
     if config.mail.smtp_url.is_none() {

@@ -586,6 +586,8 @@ async fn the_demo_cases_stand_at_their_levels() {
         let mut conn = app.db();
         assert_eq!(tvistetrappa::demo::load_cases(&mut conn).unwrap(), 6);
         assert_eq!(tvistetrappa::demo::load_cases(&mut conn).unwrap(), 0, "loaded once");
+        assert_eq!(tvistetrappa::demo::load_episodes(&mut conn, &app.config.data_dir).unwrap(), 600);
+        assert_eq!(tvistetrappa::demo::load_episodes(&mut conn, &app.config.data_dir).unwrap(), 0, "imported once");
     }
     app.login_as(STORSTHLM).await;
     let list = app.get("/arenden").await;
@@ -595,4 +597,6 @@ async fn the_demo_cases_stand_at_their_levels() {
     assert_eq!(app.get("/arenden?niva=review").await.body.matches("<td><a href=\"/arenden/").count(), 1);
     app.login_as(BOTKYRKA).await;
     assert!(app.get("/").await.body.contains("SIP kallades inte inom tre dagar"), "answered: waiting for Botkyrka");
+    let payment = app.get("/betalning?manad=2022-03").await;
+    assert!(payment.body.contains("Botkyrka") && !payment.body.contains("Huddinge"), "{}", payment.body);
 }
