@@ -216,6 +216,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     calculation_units,
     daily_rates,
     payment_settings,
+    review_bases,
+    review_responses,
 );
 
 diesel::table! {
@@ -312,5 +314,26 @@ diesel::table! {
         county_average_oct_2020_hundredths -> Nullable<BigInt>,
         payment_responsibility_from -> Nullable<Date>,
         psychiatric_transition_end -> Date,
+    }
+}
+
+diesel::table! {
+    review_bases (id) {
+        id -> Text,
+        month -> Text,
+        import_id -> Text,
+        invoice_date -> Date,
+        published_by -> Text,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_responses (review_basis_id, organisation_id) {
+        review_basis_id -> Text,
+        organisation_id -> Text,
+        response -> Text,
+        responded_by -> Text,
+        responded_at -> Timestamp,
     }
 }

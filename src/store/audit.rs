@@ -22,9 +22,11 @@ pub enum Action {
     UnitUpdated,
     DeadlinesChanged,
     PaymentSettingsChanged,
+    ReviewBasisPublished,
+    ReviewBasisAnswered,
 }
 
-pub const ALL_ACTIONS: [Action; 16] = [
+pub const ALL_ACTIONS: [Action; 18] = [
     Action::Login,
     Action::LoginFailed,
     Action::LoginThrottled,
@@ -41,6 +43,8 @@ pub const ALL_ACTIONS: [Action; 16] = [
     Action::UnitUpdated,
     Action::DeadlinesChanged,
     Action::PaymentSettingsChanged,
+    Action::ReviewBasisPublished,
+    Action::ReviewBasisAnswered,
 ];
 
 impl Action {
@@ -62,6 +66,8 @@ impl Action {
             Action::UnitUpdated => "unit_updated",
             Action::DeadlinesChanged => "deadlines_changed",
             Action::PaymentSettingsChanged => "payment_settings_changed",
+            Action::ReviewBasisPublished => "review_basis_published",
+            Action::ReviewBasisAnswered => "review_basis_answered",
         }
     }
 }
@@ -84,6 +90,8 @@ pub fn action_label(action: &str) -> &'static str {
         "unit_updated" => "Enhet ändrad",
         "deadlines_changed" => "Svarsfrister ändrade",
         "payment_settings_changed" => "Betalningsinställningar ändrade",
+        "review_basis_published" => "Granskningsunderlag publicerat",
+        "review_basis_answered" => "Granskningsunderlag besvarat",
         _ => "Händelse",
     }
 }

@@ -51,9 +51,14 @@ type UnitRow = (String, Option<String>, String, Option<String>, (i64, i64, i64, 
 /// nothing is imported for the month.
 pub fn current(conn: &mut DbConn, month: Month) -> QueryResult<Option<Result<Vec<UnitResult>, String>>> {
     let Some(import) = super::episodes::current_import(conn, month)? else { return Ok(None) };
+    for_import(conn, month, &import)
+}
+
+/// The month's calculation from a given import version.
+pub fn for_import(conn: &mut DbConn, month: Month, import: &str) -> QueryResult<Option<Result<Vec<UnitResult>, String>>> {
     let found: Option<(String, Option<String>)> = db_run!(conn, |c| calculations::table
         .filter(calculations::month.eq(month.to_string()))
-        .filter(calculations::import_id.eq(&import))
+        .filter(calculations::import_id.eq(import))
         .select((calculations::id, calculations::error))
         .first(c)
         .optional())?;

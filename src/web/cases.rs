@@ -244,6 +244,10 @@ impl NewPage {
 #[serde(default)]
 pub struct NewQuery {
     typ: String,
+    /// Prefilled from a disputed review basis: month, billing unit and amount.
+    manad: String,
+    enhet: String,
+    belopp: String,
 }
 
 /// Organisations that can be a party: everything but the steering group and VIS.
@@ -280,7 +284,16 @@ async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: 
 pub async fn new_form(state: web::Data<AppState>, user: CurrentUser, query: web::Query<NewQuery>) -> Result<HttpResponse, AppError> {
     require_filer(&user)?;
     let kind = CaseKind::parse(&query.typ).unwrap_or(CaseKind::Deviation);
-    render_new(&state, &user, kind, FormData::parse(b""), FieldErrors::default()).await
+    let mut prefill = url::form_urlencoded::Serializer::new(String::new());
+    if kind == CaseKind::PaymentDispute && !query.manad.is_empty() {
+        prefill.append_pair("title", &format!("Granskningsunderlag {}", query.manad));
+        prefill.append_pair("payment_month", &query.manad);
+        prefill.append_pair("billing_unit_id", &query.enhet);
+        prefill.append_pair("filed_by_org", &query.enhet);
+        prefill.append_pair("amount_sek", &query.belopp);
+        prefill.append_pair("counterpart", "hsf");
+    }
+    render_new(&state, &user, kind, FormData::parse(prefill.finish().as_bytes()), FieldErrors::default()).await
 }
 
 fn require_filer(user: &CurrentUser) -> Result<(), AppError> {

@@ -42,6 +42,8 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "utloggad" => Some("Du är utloggad."),
         "anvandare" => Some("Användaren är sparad."),
         "betalning" => Some("Inställningen är sparad och alla månader är beräknade på nytt."),
+        "publicerat" => Some("Granskningsunderlaget är publicerat. Kommunerna ser det nu."),
+        "godkant" => Some("Granskningsunderlaget är godkänt."),
         "import" => Some("Filen är importerad. Den är nu gällande version för månaderna den innehåller."),
         "enhet" => Some("Enheten är sparad."),
         "frister" => Some("Svarsfristerna är sparade. De gäller ärenden som når en nivå från och med nu."),

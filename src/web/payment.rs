@@ -13,7 +13,7 @@ use crate::domain::registry::DISTRICTS;
 use crate::domain::text;
 use crate::import::{import_file, ImportFailure};
 use crate::store::audit;
-use crate::store::{calculations, episodes, organisations, settings, DbConn};
+use crate::store::{calculations, episodes, organisations, review, settings, DbConn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -523,4 +523,177 @@ pub async fn save_settings(state: web::Data<AppState>, admin: CurrentUser, body:
         settings::Settings { county_average_oct_2020: average, payment_responsibility_from: active_from, psychiatric_transition_end: transition_end };
     let detail = format!("{new:?}");
     save_and_recalculate(&state, &admin, detail, move |conn| settings::save_settings(conn, &new)).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PublishForm {
+    month: String,
+    invoice_date: String,
+}
+
+/// HSF publishes a month's current calculation as the review basis, with the planned
+/// invoice date; the municipalities then have until three weeks before it.
+pub async fn publish(state: web::Data<AppState>, user: CurrentUser, form: web::Form<PublishForm>) -> Result<HttpResponse, AppError> {
+    require_importer(&user)?;
+    let month = Month::parse(&form.month).ok_or_else(|| AppError::BadRequest("Välj en månad.".into()))?;
+    let today = crate::store::today();
+    let invoice_date = chrono::NaiveDate::parse_from_str(form.invoice_date.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::BadRequest("Ange fakturadatum som ÅÅÅÅ-MM-DD.".into()))?;
+    if invoice_date - chrono::Days::new(21) < today {
+        return Err(AppError::Conflict(
+            "Granskningsunderlaget ska nå kommunerna tre veckor före faktureringen: välj ett fakturadatum minst 21 dagar fram.".into(),
+        ));
+    }
+    let user_id = user.user.id.clone();
+    let actor = user.actor();
+    state
+        .write(move |conn| {
+            let import = episodes::current_import(conn, month)?.ok_or(AppError::NotFound)?;
+            match calculations::for_import(conn, month, &import)? {
+                Some(Ok(_)) => {}
+                Some(Err(why)) => return Err(AppError::Conflict(why)),
+                None => return Err(AppError::NotFound),
+            }
+            review::publish(conn, &month.to_string(), &import, invoice_date, &user_id)?;
+            audit::record(conn, &actor, audit::Action::ReviewBasisPublished, Some(&month.to_string()), &format!("invoice date {invoice_date}"))?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other("/granskning?klart=publicerat"))
+}
+
+pub struct ReviewRow {
+    pub basis_id: String,
+    pub month: String,
+    pub unit_name: String,
+    pub organisation_id: String,
+    pub amount_sek: i64,
+    pub link: String,
+    pub invoice_date: chrono::NaiveDate,
+    pub window_closes: chrono::NaiveDate,
+    pub open: bool,
+    pub response: Option<String>,
+    pub may_answer: bool,
+}
+
+impl ReviewRow {
+    pub fn status(&self) -> &'static str {
+        match (self.response.as_deref(), self.open) {
+            (Some("accepted"), _) => "Godkänt",
+            (Some(_), _) => "Ifrågasatt",
+            (None, true) => "Väntar på granskning",
+            (None, false) => "Granskningstiden har gått ut",
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "payment/review.html")]
+struct ReviewPage {
+    ctx: Page,
+    rows: Vec<ReviewRow>,
+}
+
+pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: web::Query<ImportsQuery>) -> Result<HttpResponse, AppError> {
+    let viewer = user.clone();
+    let today = crate::store::today();
+    let rows = state
+        .run(move |conn| {
+            let subtree = organisations::subtree(conn, &viewer.user.organisation_id)?;
+            let mut rows = Vec::new();
+            for basis in review::published(conn)? {
+                let Some(month) = Month::parse(&basis.month) else { continue };
+                let Some(Ok(results)) = calculations::for_import(conn, month, &basis.import_id)? else { continue };
+                for result in visible_units(conn, &viewer, results)? {
+                    let organisation_id = unit_organisation(&result);
+                    let response = review::response(conn, &basis.id, &organisation_id)?;
+                    let open = today <= basis.window_closes();
+                    rows.push(ReviewRow {
+                        may_answer: open && response.is_none() && viewer.user.role == Role::Local && subtree.contains(&organisation_id),
+                        basis_id: basis.id.clone(),
+                        month: basis.month.clone(),
+                        unit_name: match result.key.unit.district {
+                            Some(d) => format!("{}, {d}", result.key.unit.municipality.name()),
+                            None => result.key.unit.municipality.name().to_owned(),
+                        },
+                        link: unit_link(month, &result),
+                        amount_sek: result.amount_sek,
+                        invoice_date: basis.invoice_date,
+                        window_closes: basis.window_closes(),
+                        organisation_id,
+                        open,
+                        response,
+                    });
+                }
+            }
+            Ok(rows)
+        })
+        .await?;
+    let ctx = user.page().with_notice(notice(query.klart.as_deref()));
+    Ok(ok_html(ReviewPage { ctx, rows }.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AnswerForm {
+    organisation_id: String,
+    response: String,
+}
+
+/// A municipality (or district) accepts its review basis, or disputes it and goes on to
+/// file a payment dispute about that month and unit.
+pub async fn review_answer(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    basis_id: web::Path<String>,
+    form: web::Form<AnswerForm>,
+) -> Result<HttpResponse, AppError> {
+    let basis_id = basis_id.into_inner();
+    let form = form.into_inner();
+    if !matches!(form.response.as_str(), "accepted" | "disputed") {
+        return Err(AppError::BadRequest("Välj godkänn eller ifrågasätt.".into()));
+    }
+    if user.user.role != Role::Local {
+        return Err(AppError::Forbidden("Granskningsunderlaget besvaras av den betalningsansvariga kommunen eller stadsdelen."));
+    }
+    let today = crate::store::today();
+    let viewer = user.clone();
+    let redirect = state
+        .write(move |conn| {
+            let subtree = organisations::subtree(conn, &viewer.user.organisation_id)?;
+            if !subtree.contains(&form.organisation_id) {
+                return Err(AppError::NotFound);
+            }
+            let basis = review::get(conn, &basis_id)?.ok_or(AppError::NotFound)?;
+            let month = Month::parse(&basis.month).ok_or(AppError::NotFound)?;
+            let Some(Ok(results)) = calculations::for_import(conn, month, &basis.import_id)? else { return Err(AppError::NotFound) };
+            let result = results.into_iter().find(|r| unit_organisation(r) == form.organisation_id).ok_or(AppError::NotFound)?;
+            if today > basis.window_closes() {
+                return Err(AppError::Conflict(format!("Granskningstiden gick ut {}.", basis.window_closes())));
+            }
+            if review::response(conn, &basis.id, &form.organisation_id)?.is_some() {
+                return Err(AppError::Conflict("Underlaget är redan besvarat.".into()));
+            }
+            review::respond(conn, &basis.id, &form.organisation_id, &form.response, &viewer.user.id)?;
+            audit::record(
+                conn,
+                &viewer.actor(),
+                audit::Action::ReviewBasisAnswered,
+                Some(&basis.month),
+                &format!("{} {}", form.organisation_id, form.response),
+            )?;
+            Ok(if form.response == "accepted" {
+                "/granskning?klart=godkant".to_owned()
+            } else {
+                let mut query = url::form_urlencoded::Serializer::new(String::new());
+                query.append_pair("typ", "payment_dispute");
+                query.append_pair("manad", &basis.month);
+                query.append_pair("enhet", &form.organisation_id);
+                query.append_pair("belopp", &result.amount_sek.to_string());
+                format!("/arenden/nytt?{}", query.finish())
+            })
+        })
+        .await?;
+    Ok(see_other(&redirect))
 }

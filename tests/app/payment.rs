@@ -203,3 +203,50 @@ async fn the_unit_calculation_downloads_as_csv_and_xlsx_with_the_same_numbers() 
     let episodes = workbook.worksheet_range("Vårdtillfällen").unwrap();
     assert_eq!(episodes.rows().count(), 4, "a heading and three episodes");
 }
+
+#[actix_web::test]
+async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_own() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    assert_eq!(import(&app, FILE).await.status, 303);
+    let too_soon = (tvistetrappa::store::today() + chrono::Days::new(10)).to_string();
+    let refused = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &too_soon)]).await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.body.contains("minst 21 dagar"));
+    let invoice = (tvistetrappa::store::today() + chrono::Days::new(30)).to_string();
+    let published = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice)]).await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let all = app.get("/granskning").await;
+    assert!(all.body.contains("Botkyrka") && all.body.contains("Huddinge"));
+    assert!(!all.body.contains("Godkänn</button>"), "HSF follows up but does not answer");
+
+    app.login_as(BOTKYRKA).await;
+    let own = app.get("/granskning").await;
+    assert!(own.body.contains("31620") && !own.body.contains("Huddinge"));
+    assert!(own.body.contains("Väntar på granskning"));
+    let closes = (tvistetrappa::store::today() + chrono::Days::new(9)).to_string();
+    assert!(own.body.contains(&closes), "the window closes three weeks before the invoice date");
+    let token = own.csrf();
+    let basis = own.body.split("/granskning/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let accepted =
+        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0127"), ("response", "accepted")]).await;
+    assert_eq!(accepted.status, 303);
+    assert!(app.get("/granskning").await.body.contains("Godkänt"));
+    let again =
+        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0127"), ("response", "disputed")]).await;
+    assert_eq!(again.status, 409);
+    let not_ours =
+        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0126"), ("response", "accepted")]).await;
+    assert_eq!(not_ours.status, 404);
+
+    app.login_as(HUDDINGE).await;
+    let token = app.csrf().await;
+    let disputed =
+        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0126"), ("response", "disputed")]).await;
+    assert_eq!(disputed.status, 303);
+    assert!(disputed.location().starts_with("/arenden/nytt?typ=payment_dispute&manad=2022-03&enhet=kommun-0126"));
+    let form = app.get(&disputed.location()).await;
+    assert!(form.body.contains("value=\"2022-03\""));
+    assert!(form.body.contains("Granskningsunderlag 2022-03"));
+    assert!(app.get("/granskning").await.body.contains("Ifrågasatt"));
+}

@@ -1,0 +1,2 @@
+DROP TABLE review_responses;
+DROP TABLE review_bases;

@@ -1,0 +1,79 @@
+//! Review bases (granskningsunderlag) and the paying units' answers to them.
+
+use super::{new_id, now, DbConn, QueryResult};
+use crate::db::schema::{review_bases, review_responses};
+use crate::db_run;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ReviewBasis {
+    pub id: String,
+    pub month: String,
+    pub import_id: String,
+    pub invoice_date: NaiveDate,
+}
+
+impl ReviewBasis {
+    /// The review window closes three weeks before the invoice date (domain.md §4).
+    pub fn window_closes(&self) -> NaiveDate {
+        self.invoice_date - chrono::Days::new(21)
+    }
+}
+
+pub fn publish(conn: &mut DbConn, month: &str, import_id: &str, invoice_date: NaiveDate, user_id: &str) -> QueryResult<String> {
+    let id = new_id();
+    let at = now();
+    db_run!(conn, |c| diesel::insert_into(review_bases::table)
+        .values((
+            review_bases::id.eq(&id),
+            review_bases::month.eq(month),
+            review_bases::import_id.eq(import_id),
+            review_bases::invoice_date.eq(invoice_date),
+            review_bases::published_by.eq(user_id),
+            review_bases::published_at.eq(at),
+        ))
+        .execute(c))?;
+    Ok(id)
+}
+
+/// Published bases, newest month first; for each month only the newest publication.
+pub fn published(conn: &mut DbConn) -> QueryResult<Vec<ReviewBasis>> {
+    let all: Vec<ReviewBasis> = db_run!(conn, |c| review_bases::table
+        .order((review_bases::month.desc(), review_bases::id.desc()))
+        .select((review_bases::id, review_bases::month, review_bases::import_id, review_bases::invoice_date))
+        .load(c))?;
+    let mut newest: Vec<ReviewBasis> = Vec::new();
+    for basis in all {
+        if newest.last().is_none_or(|b| b.month != basis.month) {
+            newest.push(basis);
+        }
+    }
+    Ok(newest)
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<ReviewBasis>> {
+    db_run!(conn, |c| review_bases::table
+        .find(id)
+        .select((review_bases::id, review_bases::month, review_bases::import_id, review_bases::invoice_date))
+        .first(c)
+        .optional())
+}
+
+pub fn response(conn: &mut DbConn, basis_id: &str, organisation_id: &str) -> QueryResult<Option<String>> {
+    db_run!(conn, |c| review_responses::table.find((basis_id, organisation_id)).select(review_responses::response).first(c).optional())
+}
+
+pub fn respond(conn: &mut DbConn, basis_id: &str, organisation_id: &str, response: &str, user_id: &str) -> QueryResult<()> {
+    let at = now();
+    db_run!(conn, |c| diesel::insert_into(review_responses::table)
+        .values((
+            review_responses::review_basis_id.eq(basis_id),
+            review_responses::organisation_id.eq(organisation_id),
+            review_responses::response.eq(response),
+            review_responses::responded_by.eq(user_id),
+            review_responses::responded_at.eq(at),
+        ))
+        .execute(c))?;
+    Ok(())
+}
