@@ -218,6 +218,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_settings,
     review_bases,
     review_responses,
+    case_calculations,
+    contested_episodes,
 );
 
 diesel::table! {
@@ -335,5 +337,25 @@ diesel::table! {
         response -> Text,
         responded_by -> Text,
         responded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_calculations (case_id) {
+        case_id -> Text,
+        month -> Text,
+        import_id -> Text,
+        organisation_id -> Text,
+    }
+}
+
+diesel::table! {
+    contested_episodes (case_id, episode_id) {
+        case_id -> Text,
+        episode_id -> Text,
+        reason -> Text,
+        corrected_value -> Nullable<Text>,
+        contested_by -> Text,
+        contested_at -> Timestamp,
     }
 }

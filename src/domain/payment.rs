@@ -546,3 +546,132 @@ impl FileCalculation {
 pub const OCTOBER_2020: Month = Month { year: 2020, month: 10 };
 /// The last month whose threshold is the county average of October 2020.
 pub const LAST_COUNTY_AVERAGE_MONTH: Month = Month { year: 2021, month: 10 };
+
+/// Why a municipality contests an episode of its review basis (§ issue: disputes on
+/// calculations), and what the claim changes if it is right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContestReason {
+    /// Another municipality pays; the corrected value is its kommunkod.
+    WrongMunicipality,
+    /// The ready notice came later than recorded; the corrected value is its time.
+    NoticeAfterNoon,
+    SipNotCalledInTime,
+    NoOutpatientContact,
+    OutpatientCareUnavailable,
+    PatientDeclined,
+    /// The discharge was on another day; the corrected value is its time.
+    WrongDischargeDate,
+    /// Anything else: the claim is that the episode should not count.
+    Other,
+}
+
+pub const ALL_CONTEST_REASONS: [ContestReason; 8] = [
+    ContestReason::WrongMunicipality,
+    ContestReason::NoticeAfterNoon,
+    ContestReason::SipNotCalledInTime,
+    ContestReason::NoOutpatientContact,
+    ContestReason::OutpatientCareUnavailable,
+    ContestReason::PatientDeclined,
+    ContestReason::WrongDischargeDate,
+    ContestReason::Other,
+];
+
+impl ContestReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContestReason::WrongMunicipality => "wrong_municipality",
+            ContestReason::NoticeAfterNoon => "notice_after_noon",
+            ContestReason::SipNotCalledInTime => "sip_not_called_in_time",
+            ContestReason::NoOutpatientContact => "no_outpatient_contact",
+            ContestReason::OutpatientCareUnavailable => "outpatient_care_unavailable",
+            ContestReason::PatientDeclined => "patient_declined",
+            ContestReason::WrongDischargeDate => "wrong_discharge_date",
+            ContestReason::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ContestReason> {
+        ALL_CONTEST_REASONS.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ContestReason::WrongMunicipality => "Fel betalningsansvarig kommun",
+            ContestReason::NoticeAfterNoon => "Meddelandet kom efter kl. 12",
+            ContestReason::SipNotCalledInTime => "SIP kallades inte i tid",
+            ContestReason::NoOutpatientContact => "Ingen fast vårdkontakt",
+            ContestReason::OutpatientCareUnavailable => "Öppenvården var inte tillgänglig",
+            ContestReason::PatientDeclined => "Personen tackade nej",
+            ContestReason::WrongDischargeDate => "Fel utskrivningsdatum",
+            ContestReason::Other => "Annat",
+        }
+    }
+
+    /// Whether the claim needs a corrected value, and what kind.
+    pub fn corrected_value(self) -> Option<&'static str> {
+        match self {
+            ContestReason::WrongMunicipality => Some("kommunkod"),
+            ContestReason::NoticeAfterNoon | ContestReason::WrongDischargeDate => Some("tid ÅÅÅÅ-MM-DD TT:MM"),
+            _ => None,
+        }
+    }
+}
+
+/// One contested episode: the reason and, where it applies, the corrected value (already
+/// checked to parse for its reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub episode_id: String,
+    pub reason: ContestReason,
+    pub corrected: Option<String>,
+}
+
+/// The episode as the claim says it should have been recorded.
+pub fn corrected_episode(episode: &Episode, claim: &Claim) -> Episode {
+    let mut e = episode.clone();
+    let time = || claim.corrected.as_deref().and_then(super::episodes::parse_time);
+    match claim.reason {
+        ContestReason::WrongMunicipality => {
+            if let Some(code) = claim.corrected.as_deref().and_then(MunicipalityCode::parse) {
+                e.municipality = code;
+                e.placement = None;
+            }
+        }
+        ContestReason::NoticeAfterNoon => e.ready_notice_at = time().or(e.ready_notice_at),
+        ContestReason::WrongDischargeDate => e.discharged_at = time().unwrap_or(e.discharged_at),
+        ContestReason::SipNotCalledInTime => {
+            e.needs_sip = true;
+            e.sip_called_at = None;
+        }
+        ContestReason::NoOutpatientContact => {
+            e.needs_outpatient_contact = true;
+            e.outpatient_contact_assigned = false;
+        }
+        ContestReason::OutpatientCareUnavailable => e.outpatient_care_unavailable = true,
+        ContestReason::PatientDeclined => e.patient_declined = true,
+        ContestReason::Other => e.admission_notice_at = None,
+    }
+    e
+}
+
+/// What the unit would owe if every claim were right: the unit's episodes with the claims
+/// applied (an episode that moves to another unit or month leaves), under the same
+/// threshold and daily amount as the original.
+pub fn what_if(original: &UnitResult, month: Month, episodes: &[Episode], claims: &[Claim], rules: &Rules) -> UnitResult {
+    let mut tally = Tally::default();
+    for episode in episodes {
+        let corrected = match claims.iter().find(|c| c.episode_id == episode.episode_id) {
+            Some(claim) => corrected_episode(episode, claim),
+            None => episode.clone(),
+        };
+        let same_unit = corrected.paying_unit() == original.key.unit
+            && corrected.month() == month
+            && corrected.model(rules) == original.key.model
+            && (original.key.model == Model::Average || corrected.care_provider == original.key.care_provider);
+        if same_unit {
+            tally.add(&corrected);
+        }
+    }
+    let threshold = original.threshold_days.unwrap_or(Fraction::whole(0));
+    settle(original.key.clone(), tally, threshold, original.daily_rate_sek)
+}

@@ -170,10 +170,19 @@ pub fn unit_episodes(conn: &mut DbConn, month: Month, paying: MunicipalityCode) 
     load_episodes(conn, month, Some(paying))
 }
 
+/// Like [`unit_episodes`], from a given import version.
+pub fn unit_episodes_of(conn: &mut DbConn, import: &str, month: Month, paying: MunicipalityCode) -> QueryResult<Vec<Episode>> {
+    load_from(conn, import, month, Some(paying))
+}
+
 fn load_episodes(conn: &mut DbConn, month: Month, paying: Option<MunicipalityCode>) -> QueryResult<Vec<Episode>> {
     let Some(import) = current_import(conn, month)? else { return Ok(Vec::new()) };
+    load_from(conn, &import, month, paying)
+}
+
+fn load_from(conn: &mut DbConn, import: &str, month: Month, paying: Option<MunicipalityCode>) -> QueryResult<Vec<Episode>> {
     let rows: Vec<StoredRow> = db_run!(conn, |c| {
-        let mut query = episodes::table.filter(episodes::import_id.eq(&import)).filter(episodes::month.eq(month.to_string())).into_boxed();
+        let mut query = episodes::table.filter(episodes::import_id.eq(import)).filter(episodes::month.eq(month.to_string())).into_boxed();
         if let Some(code) = paying {
             query = query.filter(
                 episodes::placement_code.eq(code.as_str()).or(episodes::placement_code.is_null().and(episodes::municipality_code.eq(code.as_str()))),

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod calculations;
 pub mod cases;
+pub mod disputes;
 pub mod episodes;
 pub mod login_attempts;
 pub mod organisations;

@@ -10,10 +10,11 @@ use crate::domain::access::Role;
 use crate::domain::commitments::{self, Commitment, CATALOGUE};
 use crate::domain::deadlines;
 use crate::domain::ladder::{self, Actor, CaseKind, CaseState, Command, Level, Outcome, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES};
+use crate::domain::payment::{self, Claim, ContestReason, Month, UnitResult, ALL_CONTEST_REASONS};
 use crate::domain::text::{self, FieldError};
 use crate::store::cases::{self, CaseRow, Filter, ListedCase, NewCase, Party, Sort};
-use crate::store::organisations;
 use crate::store::{audit, today, DbConn};
+use crate::store::{calculations, disputes, episodes, organisations, settings};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -292,6 +293,8 @@ pub async fn new_form(state: web::Data<AppState>, user: CurrentUser, query: web:
         prefill.append_pair("filed_by_org", &query.enhet);
         prefill.append_pair("amount_sek", &query.belopp);
         prefill.append_pair("counterpart", "hsf");
+        prefill.append_pair("calc_month", &query.manad);
+        prefill.append_pair("calc_unit", &query.enhet);
     }
     render_new(&state, &user, kind, FormData::parse(prefill.finish().as_bytes()), FieldErrors::default()).await
 }
@@ -383,6 +386,8 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
     let counterparts = form.all("counterpart");
     let billing_unit = form.get("billing_unit_id").to_owned();
     let principled = kind != CaseKind::PaymentDispute && form.checked("principled");
+    let calculation = (kind == CaseKind::PaymentDispute && !form.get("calc_month").is_empty())
+        .then(|| (form.get("calc_month").to_owned(), form.get("calc_unit").to_owned()));
     let user_for_db = user.clone();
     let outcome = state
         .write(move |conn| {
@@ -431,13 +436,82 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
                 billing_unit_id,
                 amount_sek: amount,
             };
-            Ok(Ok(cases::create(conn, &new, today)?))
+            let link = match &calculation {
+                Some((month, unit)) => match calculation_link(conn, month, unit, &subtree)? {
+                    Some(link) => Some(link),
+                    None => {
+                        errors.add("payment_month", "Beräkningen som tvisten gäller hittades inte.");
+                        return Ok(Err(errors));
+                    }
+                },
+                None => None,
+            };
+            let number = cases::create(conn, &new, today)?;
+            if let Some(link) = link {
+                let case = cases::by_number(conn, &number)?.ok_or(AppError::NotFound)?;
+                disputes::link(conn, &case.id, &link)?;
+            }
+            Ok(Ok(number))
         })
         .await?;
     match outcome {
         Ok(number) => Ok(see_other(&format!("/arenden/{number}?klart=anmalt"))),
         Err(errors) => render_new(&state, &user, kind, form, errors).await,
     }
+}
+
+/// The current calculation of `month` for a unit the user may dispute for.
+fn calculation_link(conn: &mut DbConn, month: &str, unit: &str, subtree: &[String]) -> Result<Option<disputes::CalculationLink>, AppError> {
+    let Some(parsed) = Month::parse(month) else { return Ok(None) };
+    let Some(import) = episodes::current_import(conn, parsed)? else { return Ok(None) };
+    let Some(Ok(results)) = calculations::for_import(conn, parsed, &import)? else { return Ok(None) };
+    let found = subtree.iter().any(|o| o == unit) && results.iter().any(|r| super::payment::unit_organisation(r) == unit);
+    Ok(found.then(|| disputes::CalculationLink { month: month.to_owned(), import_id: import, organisation_id: unit.to_owned() }))
+}
+
+/// A payment dispute about a stored calculation: the original amount, the contested
+/// episodes and what the unit would owe if every claim were right.
+pub struct DisputeView {
+    pub month: String,
+    pub unit_name: String,
+    pub original: UnitResult,
+    pub what_if: UnitResult,
+    pub claims: Vec<(Claim, &'static str)>,
+    pub episode_ids: Vec<String>,
+    pub may_contest: bool,
+}
+
+fn dispute_view(conn: &mut DbConn, case: &CaseRow, actor: &Actor, parties: &[Party]) -> Result<Option<DisputeView>, AppError> {
+    let Some(link) = disputes::linked(conn, &case.id)? else { return Ok(None) };
+    let Some(month) = Month::parse(&link.month) else { return Ok(None) };
+    let Some(Ok(results)) = calculations::for_import(conn, month, &link.import_id)? else { return Ok(None) };
+    let Some(original) = results.into_iter().find(|r| super::payment::unit_organisation(r) == link.organisation_id) else { return Ok(None) };
+    let rules = settings::rules(conn)?;
+    let unit_episodes: Vec<_> = episodes::unit_episodes_of(conn, &link.import_id, month, original.key.unit.municipality)?
+        .into_iter()
+        .filter(|e| e.paying_unit() == original.key.unit && e.model(&rules) == original.key.model)
+        .collect();
+    let claims = disputes::claims(conn, &case.id)?;
+    let what_if = payment::what_if(&original, month, &unit_episodes, &claims, &rules);
+    let filer = parties.iter().any(|p| p.side == Side::Filer && actor.party_orgs.contains(&p.organisation_id));
+    Ok(Some(DisputeView {
+        month: link.month,
+        unit_name: match original.key.unit.district {
+            Some(d) => format!("{}, {d}", original.key.unit.municipality.name()),
+            None => original.key.unit.municipality.name().to_owned(),
+        },
+        claims: claims
+            .into_iter()
+            .map(|c| {
+                let label = c.reason.label();
+                (c, label)
+            })
+            .collect(),
+        episode_ids: unit_episodes.into_iter().map(|e| e.episode_id).collect(),
+        may_contest: filer && case.status() != Status::Closed,
+        original,
+        what_if,
+    }))
 }
 
 // ---------------------------------------------------------------- one case
@@ -501,6 +575,7 @@ pub fn event_label(action: &str) -> &'static str {
         "note" => "Intern anteckning",
         "attachment" => "Bilaga tillagd",
         "registration" => "Diarienummer angivet",
+        "contest" => "Vårdtillfälle ifrågasatt",
         _ => "Händelse",
     }
 }
@@ -554,6 +629,8 @@ struct ShowPage {
     today: NaiveDate,
     draft: Draft,
     notice_text: Option<&'static str>,
+    dispute: Option<DisputeView>,
+    reasons: [ContestReason; 8],
 }
 
 impl ShowPage {
@@ -630,6 +707,7 @@ fn build_show(
         })
         .collect();
     let my_parties = parties.iter().filter(|p| actor.party_orgs.contains(&p.organisation_id)).cloned().collect();
+    let dispute = if case.kind() == CaseKind::PaymentDispute { dispute_view(conn, &case, &actor, &parties)? } else { None };
     Ok(ShowPage {
         ctx: viewer.user.page(),
         kind,
@@ -653,6 +731,8 @@ fn build_show(
         today,
         draft,
         notice_text: notice,
+        dispute,
+        reasons: ALL_CONTEST_REASONS,
     })
 }
 
@@ -802,6 +882,43 @@ fn perform(
             };
             let visible = (action == "note").then_some(user.organisation_id.as_str());
             cases::add_event(conn, &event(if action == "note" { "note" } else { "comment" }, &body, visible))?;
+            cases::touch(conn, &case.id)?;
+            return Ok(Ok(()));
+        }
+        "contest" => {
+            let actor = viewer.actor(parties);
+            let Some(view) = dispute_view(conn, case, &actor, parties)? else {
+                return Ok(Err(Refused::Status(AppError::Conflict("Tvisten gäller ingen lagrad beräkning.".into()))));
+            };
+            if !view.may_contest {
+                return Ok(Err(Refused::Status(AppError::Forbidden(
+                    "Bara den kommun som anmält tvisten ifrågasätter vårdtillfällen, medan ärendet pågår.",
+                ))));
+            }
+            let episode_id = form.get("episode_id").to_owned();
+            if !view.episode_ids.contains(&episode_id) {
+                return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Välj ett vårdtillfälle ur beräkningen.");
+            }
+            let Some(reason) = ContestReason::parse(form.get("reason")) else {
+                return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Välj ett skäl.");
+            };
+            let corrected = form.get("corrected").trim().to_owned();
+            let valid = match reason {
+                ContestReason::WrongMunicipality => crate::domain::registry::MunicipalityCode::parse(&corrected).is_some(),
+                ContestReason::NoticeAfterNoon | ContestReason::WrongDischargeDate => crate::domain::episodes::parse_time(&corrected).is_some(),
+                _ => true,
+            };
+            if !valid {
+                let what = reason.corrected_value().unwrap_or("värde");
+                return again(StatusCode::UNPROCESSABLE_ENTITY, form, format!("Ange det rättade värdet ({what})."));
+            }
+            let claim = Claim { episode_id: episode_id.clone(), reason, corrected: reason.corrected_value().map(|_| corrected.clone()) };
+            disputes::contest(conn, &case.id, &claim, &user.id)?;
+            let body = match &claim.corrected {
+                Some(value) => format!("{episode_id}: {} ({value})", reason.label()),
+                None => format!("{episode_id}: {}", reason.label()),
+            };
+            cases::add_event(conn, &event("contest", &body, None))?;
             cases::touch(conn, &case.id)?;
             return Ok(Ok(()));
         }

@@ -27,7 +27,7 @@ fn statistics_only(conn: &mut DbConn, month: Month) -> Result<bool, AppError> {
 }
 
 /// The organisation a paying unit is (a municipality, or a Stockholm district).
-fn unit_organisation(result: &UnitResult) -> String {
+pub fn unit_organisation(result: &UnitResult) -> String {
     match result.key.unit.district.and_then(|name| DISTRICTS.iter().find(|d| d.name == name)) {
         Some(district) => district.id.to_owned(),
         None => result.key.unit.municipality.organisation_id(),

@@ -248,5 +248,47 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     let form = app.get(&disputed.location()).await;
     assert!(form.body.contains("value=\"2022-03\""));
     assert!(form.body.contains("Granskningsunderlag 2022-03"));
+    assert!(form.body.contains("name=\"calc_unit\" value=\"kommun-0126\""));
     assert!(app.get("/granskning").await.body.contains("Ifrågasatt"));
+
+    // The dispute refers to the calculation; hud-1 has D = 4 → A = 4.00; B = 2.70; 25 110 kr.
+    let filed = app
+        .submit(
+            &disputed.location(),
+            "/arenden/nytt",
+            &[
+                ("kind", "payment_dispute"),
+                ("title", "Granskningsunderlag 2022-03"),
+                ("filed_by_org", "kommun-0126"),
+                ("counterpart", "hsf"),
+                ("payment_month", "2022-03"),
+                ("billing_unit_id", "kommun-0126"),
+                ("amount_sek", "25110"),
+                ("occurred_from", "2022-03-31"),
+                ("description", "SIP kallades för sent."),
+                ("calc_month", "2022-03"),
+                ("calc_unit", "kommun-0126"),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status, 303, "{}", filed.body);
+    let number = filed.location().trim_start_matches("/arenden/").split('?').next().unwrap().to_owned();
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Belopp enligt underlaget</dt><dd>25110 kr"), "{}", page.body);
+    let missing_value = app.act(&number, "contest", &[("episode_id", "hud-1"), ("reason", "wrong_municipality"), ("corrected", "")]).await;
+    assert_eq!(missing_value.status, 422);
+    assert!(missing_value.body.contains("Ange det rättade värdet (kommunkod)"));
+    let not_in_basis = app.act(&number, "contest", &[("episode_id", "b1"), ("reason", "other")]).await;
+    assert_eq!(not_in_basis.status, 422, "Botkyrka's episode is not in Huddinge's basis");
+    let contested = app.act(&number, "contest", &[("episode_id", "hud-1"), ("reason", "sip_not_called_in_time")]).await;
+    assert_eq!(contested.status, 303);
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Belopp om invändningarna stämmer</dt><dd><strong>0 kr</strong> (skillnad -25110 kr)"), "{}", page.body);
+    assert!(page.body.contains("SIP kallades inte i tid"));
+    assert!(page.body.contains("Vårdtillfälle ifrågasatt"));
+    // HSF, the counterpart, sees the claims but does not make them.
+    app.login_as(HSF).await;
+    let hsf_view = app.get(&format!("/arenden/{number}")).await;
+    assert!(hsf_view.body.contains("hud-1") && !hsf_view.body.contains("Ifrågasätt vårdtillfället"));
+    assert_eq!(app.act(&number, "contest", &[("episode_id", "hud-1"), ("reason", "other")]).await.status, 403);
 }

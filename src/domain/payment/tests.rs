@@ -341,3 +341,35 @@ fn months_and_decimals_parse_strictly() {
         assert_eq!(Fraction::parse_decimal(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn the_what_if_amount_applies_each_claim() {
+    // Botkyrka 2022-03: D = 5, 1, 3, 0 → A = 9/4 = 2.25; k = 3; B = 0.95 × 3 = 2.85;
+    // amount = 26 505.
+    let d = day(2022, 3, 20);
+    let episodes: Vec<_> = [5, 1, 3, 0].iter().enumerate().map(|(i, n)| with_days(i, "0127", d, *n)).collect();
+    let rules = Rules::default();
+    let original = calculate("2022-03", &episodes, &rules).unwrap().remove(0);
+    assert_eq!(original.amount_sek, 26_505);
+    let month = Month::parse("2022-03").unwrap();
+    let claim = |id: &str, reason, corrected: Option<&str>| Claim { episode_id: id.into(), reason, corrected: corrected.map(Into::into) };
+
+    // e0 belongs to Huddinge: D = 1, 3, 0 → A = 4/3; k = 2; B = (4/3 − 1.3) × 2 = 1/15;
+    // amount = 9 300 / 15 = 620.
+    let moved = what_if(&original, month, &episodes, &[claim("e0", ContestReason::WrongMunicipality, Some("0126"))], &rules);
+    assert_eq!((moved.tally.episodes_total, moved.amount_sek), (3, 620));
+    // e0 SIP not called in time: excluded, same as above for this unit's amount.
+    let sip = what_if(&original, month, &episodes, &[claim("e0", ContestReason::SipNotCalledInTime, None)], &rules);
+    assert_eq!((sip.tally.episodes_total, sip.tally.episodes_included, sip.amount_sek), (4, 3, 620));
+    // e0's notice was at 13:00 on the 15th, not 09:00: day zero the 16th → D = 4.
+    // D = 4, 1, 3, 0 → A = 2.00; B = 0.70 × 3 = 2.10; amount = 19 530.
+    let later = what_if(&original, month, &episodes, &[claim("e0", ContestReason::NoticeAfterNoon, Some("2022-03-15 13:00"))], &rules);
+    assert_eq!(later.amount_sek, 19_530);
+    // e2 discharged on 2022-04-01 instead: it leaves March. D = 5, 1, 0 → A = 2.00; k = 2;
+    // B = 1.40; amount = 13 020.
+    let april = what_if(&original, month, &episodes, &[claim("e2", ContestReason::WrongDischargeDate, Some("2022-04-01 10:00"))], &rules);
+    assert_eq!(april.amount_sek, 13_020);
+    // No claim: the same amount.
+    assert_eq!(what_if(&original, month, &episodes, &[], &rules).amount_sek, 26_505);
+    assert_eq!(ContestReason::parse("patient_declined"), Some(ContestReason::PatientDeclined));
+}

@@ -1,0 +1,2 @@
+DROP TABLE contested_episodes;
+DROP TABLE case_calculations;

@@ -1,0 +1,64 @@
+//! Payment disputes about a stored calculation, and the episodes they contest.
+
+use super::{now, DbConn, QueryResult};
+use crate::db::schema::{case_calculations, contested_episodes};
+use crate::db_run;
+use crate::domain::payment::{Claim, ContestReason};
+use diesel::prelude::*;
+
+/// Which calculation a dispute is about: month, import version, paying unit's organisation.
+#[derive(Debug, Clone, Queryable)]
+pub struct CalculationLink {
+    pub month: String,
+    pub import_id: String,
+    pub organisation_id: String,
+}
+
+pub fn link(conn: &mut DbConn, case_id: &str, link: &CalculationLink) -> QueryResult<()> {
+    db_run!(conn, |c| diesel::insert_into(case_calculations::table)
+        .values((
+            case_calculations::case_id.eq(case_id),
+            case_calculations::month.eq(&link.month),
+            case_calculations::import_id.eq(&link.import_id),
+            case_calculations::organisation_id.eq(&link.organisation_id),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn linked(conn: &mut DbConn, case_id: &str) -> QueryResult<Option<CalculationLink>> {
+    db_run!(conn, |c| case_calculations::table
+        .find(case_id)
+        .select((case_calculations::month, case_calculations::import_id, case_calculations::organisation_id))
+        .first(c)
+        .optional())
+}
+
+/// Contests an episode, replacing an earlier claim on the same episode.
+pub fn contest(conn: &mut DbConn, case_id: &str, claim: &Claim, user_id: &str) -> QueryResult<()> {
+    let at = now();
+    db_run!(conn, |c| diesel::delete(contested_episodes::table.find((case_id, &claim.episode_id))).execute(c))?;
+    db_run!(conn, |c| diesel::insert_into(contested_episodes::table)
+        .values((
+            contested_episodes::case_id.eq(case_id),
+            contested_episodes::episode_id.eq(&claim.episode_id),
+            contested_episodes::reason.eq(claim.reason.as_str()),
+            contested_episodes::corrected_value.eq(&claim.corrected),
+            contested_episodes::contested_by.eq(user_id),
+            contested_episodes::contested_at.eq(at),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn claims(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Claim>> {
+    let rows: Vec<(String, String, Option<String>)> = db_run!(conn, |c| contested_episodes::table
+        .filter(contested_episodes::case_id.eq(case_id))
+        .order(contested_episodes::episode_id)
+        .select((contested_episodes::episode_id, contested_episodes::reason, contested_episodes::corrected_value))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(episode_id, reason, corrected)| Some(Claim { episode_id, reason: ContestReason::parse(&reason)?, corrected }))
+        .collect())
+}
