@@ -112,6 +112,16 @@ pub struct PayingUnit {
     pub district: Option<&'static str>,
 }
 
+impl PayingUnit {
+    /// "Botkyrka", or "Stockholm, Södermalm".
+    pub fn name(&self) -> String {
+        match self.district {
+            Some(district) => format!("{}, {district}", self.municipality.name()),
+            None => self.municipality.name().to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Model {
     Average,

@@ -496,10 +496,7 @@ fn dispute_view(conn: &mut DbConn, case: &CaseRow, actor: &Actor, parties: &[Par
     let filer = parties.iter().any(|p| p.side == Side::Filer && actor.party_orgs.contains(&p.organisation_id));
     Ok(Some(DisputeView {
         month: link.month,
-        unit_name: match original.key.unit.district {
-            Some(d) => format!("{}, {d}", original.key.unit.municipality.name()),
-            None => original.key.unit.municipality.name().to_owned(),
-        },
+        unit_name: original.key.unit.name(),
         claims: claims
             .into_iter()
             .map(|c| {

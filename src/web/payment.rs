@@ -188,10 +188,7 @@ fn load_unit(conn: &mut DbConn, viewer: &CurrentUser, month: Month, query: &Unit
             episode: e,
         })
         .collect();
-    let name = match result.key.unit.district {
-        Some(d) => format!("{}, {d}", result.key.unit.municipality.name()),
-        None => result.key.unit.municipality.name().to_owned(),
-    };
+    let name = result.key.unit.name();
     let download = unit_link(month, &result).replace("/enhet?", "/enhet.{format}?");
     let statistics = statistics_only(conn, month)?;
     Ok(UnitPage { ctx: viewer.page(), month: month.to_string(), result, name, lines, download, statistics })
@@ -613,10 +610,7 @@ pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: w
                         may_answer: open && response.is_none() && viewer.user.role == Role::Local && subtree.contains(&organisation_id),
                         basis_id: basis.id.clone(),
                         month: basis.month.clone(),
-                        unit_name: match result.key.unit.district {
-                            Some(d) => format!("{}, {d}", result.key.unit.municipality.name()),
-                            None => result.key.unit.municipality.name().to_owned(),
-                        },
+                        unit_name: result.key.unit.name(),
                         link: unit_link(month, &result),
                         amount_sek: result.amount_sek,
                         invoice_date: basis.invoice_date,
