@@ -241,7 +241,7 @@ pub fn load_cases(conn: &mut DbConn) -> QueryResult<usize> {
                 let transition = state.apply(&actor, *command).map_err(|refusal| {
                     diesel::result::Error::QueryBuilderError(format!("demo step {command:?} on {number} refused: {refusal:?}").into())
                 })?;
-                cases::record_transition(conn, &case, &state, &transition, *command, text, &user, today)?;
+                cases::record_transition(conn, &case, &state, &transition, *command, text, &user)?;
             }
         }
         Ok(DEMO_CASES.len())

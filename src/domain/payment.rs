@@ -221,7 +221,7 @@ impl Episode {
         }
         if self.needs_sip {
             let latest = ready.date() + chrono::Days::new(3);
-            if !self.sip_called_at.is_some_and(|called| called.date() <= latest) {
+            if self.sip_called_at.is_none_or(|called| called.date() > latest) {
                 return Some(Exclusion::SipLate);
             }
         }

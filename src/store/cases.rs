@@ -467,9 +467,9 @@ pub fn record_transition(
     command: crate::domain::ladder::Command,
     body: &str,
     actor: &super::users::User,
-    today: NaiveDate,
 ) -> QueryResult<bool> {
-    if !save_state(conn, case, &transition.state, transition.level_entered, today)? {
+    // A level entered now has its deadline counted from today, in Stockholm.
+    if !save_state(conn, case, &transition.state, transition.level_entered, super::today())? {
         return Ok(false);
     }
     let event = |action, body| NewEvent {

@@ -988,7 +988,7 @@ fn perform(
             },
         )?;
     }
-    if !cases::record_transition(conn, case, &state, &transition, command, &body, user, today)? {
+    if !cases::record_transition(conn, case, &state, &transition, command, &body, user)? {
         return again(StatusCode::CONFLICT, form, "Ärendet ändrades av någon annan samtidigt. Här är det aktuella läget – din text finns kvar.");
     }
     Ok(Ok(()))

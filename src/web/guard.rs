@@ -219,7 +219,7 @@ async fn submitted_csrf(req: &mut ServiceRequest) -> Result<Option<String>, AppE
         while let Some(chunk) = payload.next().await {
             let chunk = chunk.map_err(|e| AppError::BadRequest(format!("Formuläret kom inte fram helt: {e}")))?;
             if body.len() + chunk.len() > FORM_LIMIT {
-                return Err(AppError::TooLarge.into());
+                return Err(AppError::TooLarge);
             }
             body.extend_from_slice(&chunk);
         }

@@ -40,7 +40,7 @@ async fn a_botkyrka_user_sees_nothing_of_huddinge() {
     app.login_as(BOTKYRKA).await;
     for route in &routes {
         let response = app.get(route).await;
-        assert!(matches!(response.status, 403 | 404 | 405), "{route}: {}", response.status);
+        assert!(matches!(response.status, 403..=405), "{route}: {}", response.status);
         for secret in ["Huddinge", "erik.holm", "Erik Holm", "Flemingsberg"] {
             assert!(!response.body.contains(secret), "{route} shows {secret}");
         }

@@ -216,8 +216,7 @@ fn the_county_average_of_october_2020_sets_the_threshold_until_2021_10() {
         vec![with_days(1, "0127", day(2020, 10, 15), 3), with_days(2, "0127", day(2020, 10, 16), 3), with_days(3, "0127", day(2020, 12, 10), 4)];
     assert_eq!(calculate("2020-12", &high, &Rules::default()).unwrap()[0].threshold_days.unwrap().two_decimals(), "2.00");
     // An entered figure replaces the computed one, capped too.
-    let mut rules = Rules::default();
-    rules.county_average_oct_2020 = Some(Fraction::parse_decimal("1.70").unwrap());
+    let mut rules = Rules { county_average_oct_2020: Some(Fraction::parse_decimal("1.70").unwrap()), ..Rules::default() };
     assert_eq!(calculate("2020-12", &data, &rules).unwrap()[0].threshold_days.unwrap().two_decimals(), "1.70");
     rules.county_average_oct_2020 = Some(Fraction::parse_decimal("2,37").unwrap());
     assert_eq!(calculate("2020-12", &data, &rules).unwrap()[0].threshold_days.unwrap().two_decimals(), "2.00");
