@@ -135,6 +135,7 @@ diesel::table! {
         organisation_id -> Text,
         side -> Text,
         registration_number -> Nullable<Text>,
+        case_created_at -> Nullable<Timestamp>,
     }
 }
 

@@ -226,6 +226,7 @@ pub fn create(conn: &mut DbConn, new: &NewCase, today: NaiveDate) -> QueryResult
             case_parties::organisation_id.eq(&new.filed_by_org),
             case_parties::side.eq(Side::Filer.as_str()),
             case_parties::registration_number.eq(&new.filer_registration),
+            case_parties::case_created_at.eq(at),
         ))
         .execute(c))?;
     for counterpart in &new.counterparts {
@@ -639,15 +640,68 @@ fn sparse(conn: &mut DbConn, orgs: &[String]) -> QueryResult<bool> {
     Ok((found.len() as i64) < SPARSE_PARTY_ROWS)
 }
 
+/// Narrows a boxed list query by the filter's fields on the case itself.
+macro_rules! case_filters {
+    ($query:ident, $filter:expr) => {
+        if let Some(kind) = $filter.kind {
+            $query = $query.filter(cases::kind.eq(kind.as_str()));
+        }
+        if let Some(level) = $filter.level {
+            $query = $query.filter(cases::level.eq(level.as_str()));
+        }
+        if let Some(status) = $filter.status {
+            $query = $query.filter(cases::status.eq(status.as_str()));
+        }
+        if let Some(commitment) = &$filter.commitment {
+            $query = $query.filter(cases::commitment_id.eq(commitment.clone()));
+        }
+        if let Some(today) = $filter.overdue_on {
+            $query = $query.filter(cases::status.ne(Status::Closed.as_str())).filter(cases::deadline_on.lt(today));
+        }
+        if let Some(from) = $filter.filed_from {
+            $query = $query.filter(cases::created_at.ge(from.and_hms_opt(0, 0, 0).expect("midnight")));
+        }
+        if let Some(to) = $filter.filed_to.and_then(|d| d.succ_opt()) {
+            $query = $query.filter(cases::created_at.lt(to.and_hms_opt(0, 0, 0).expect("midnight")));
+        }
+        if let Some(text) = &$filter.text {
+            $query = $query.filter(cases::search_text.like(like_pattern(text)).escape('\\'));
+        }
+    };
+}
+
 pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> QueryResult<Vec<ListedCase>> {
-    let mut party_filters = Vec::new();
-    for orgs in [filter.scope.clone(), filter.organisation.clone().map(|o| vec![o])].into_iter().flatten() {
-        let sparse = sparse(conn, &orgs)?;
-        party_filters.push((orgs, sparse));
+    let mut party_filters: Vec<Vec<String>> = [filter.scope.clone(), filter.organisation.clone().map(|o| vec![o])].into_iter().flatten().collect();
+    // The commonest list, a one-organisation user's newest cases, reads that organisation's
+    // party rows newest first from their index and stops after one page.
+    if filter.sort == Sort::Newest && party_filters.len() == 1 && party_filters[0].len() == 1 {
+        let organisation = party_filters.remove(0).remove(0);
+        return db_run!(conn, |c| {
+            let mut query = case_parties::table
+                .inner_join(cases::table.inner_join(organisations::table.on(organisations::id.eq(cases::filed_by_org))))
+                .filter(case_parties::organisation_id.eq(organisation.clone()))
+                .select((
+                    cases::number,
+                    cases::kind,
+                    cases::title,
+                    cases::level,
+                    cases::status,
+                    cases::waiting_for,
+                    cases::deadline_on,
+                    organisations::name,
+                ))
+                .into_boxed();
+            case_filters!(query, filter);
+            query.order((case_parties::case_created_at.desc(), case_parties::case_id.desc())).offset(offset).limit(limit + 1).load(c)
+        });
+    }
+    let mut sparse_flags = Vec::new();
+    for orgs in &party_filters {
+        sparse_flags.push(sparse(conn, orgs)?);
     }
     db_run!(conn, |c| {
         let mut query = listed_cases!().into_boxed();
-        for (orgs, sparse) in &party_filters {
+        for (orgs, sparse) in party_filters.iter().zip(&sparse_flags) {
             // Few cases: fetch them by id and sort. Many: walk the cases newest first and keep
             // those with such a party, which finds a page long before the end.
             if *sparse {
@@ -659,30 +713,7 @@ pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> Quer
                 query = query.filter(diesel::dsl::exists(party));
             }
         }
-        if let Some(kind) = filter.kind {
-            query = query.filter(cases::kind.eq(kind.as_str()));
-        }
-        if let Some(level) = filter.level {
-            query = query.filter(cases::level.eq(level.as_str()));
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(cases::status.eq(status.as_str()));
-        }
-        if let Some(commitment) = &filter.commitment {
-            query = query.filter(cases::commitment_id.eq(commitment.clone()));
-        }
-        if let Some(today) = filter.overdue_on {
-            query = query.filter(cases::status.ne(Status::Closed.as_str())).filter(cases::deadline_on.lt(today));
-        }
-        if let Some(from) = filter.filed_from {
-            query = query.filter(cases::created_at.ge(from.and_hms_opt(0, 0, 0).expect("midnight")));
-        }
-        if let Some(to) = filter.filed_to.and_then(|d| d.succ_opt()) {
-            query = query.filter(cases::created_at.lt(to.and_hms_opt(0, 0, 0).expect("midnight")));
-        }
-        if let Some(text) = &filter.text {
-            query = query.filter(cases::search_text.like(like_pattern(text)).escape('\\'));
-        }
+        case_filters!(query, filter);
         query = match filter.sort {
             Sort::Newest => query.order((cases::created_at.desc(), cases::id.desc())),
             Sort::Oldest => query.order((cases::created_at.asc(), cases::id.asc())),
