@@ -604,18 +604,15 @@ impl ListedCase {
 }
 
 /// A list row's columns: the case and the name of the organisation that filed it.
+macro_rules! listed_columns {
+    () => {
+        (cases::number, cases::kind, cases::title, cases::level, cases::status, cases::waiting_for, cases::deadline_on, organisations::name)
+    };
+}
+
 macro_rules! listed_cases {
     () => {
-        cases::table.inner_join(organisations::table.on(organisations::id.eq(cases::filed_by_org))).select((
-            cases::number,
-            cases::kind,
-            cases::title,
-            cases::level,
-            cases::status,
-            cases::waiting_for,
-            cases::deadline_on,
-            organisations::name,
-        ))
+        cases::table.inner_join(organisations::table.on(organisations::id.eq(cases::filed_by_org))).select(listed_columns!())
     };
 }
 
@@ -680,16 +677,7 @@ pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> Quer
             let mut query = case_parties::table
                 .inner_join(cases::table.inner_join(organisations::table.on(organisations::id.eq(cases::filed_by_org))))
                 .filter(case_parties::organisation_id.eq(organisation.clone()))
-                .select((
-                    cases::number,
-                    cases::kind,
-                    cases::title,
-                    cases::level,
-                    cases::status,
-                    cases::waiting_for,
-                    cases::deadline_on,
-                    organisations::name,
-                ))
+                .select(listed_columns!())
                 .into_boxed();
             case_filters!(query, filter);
             query.order((case_parties::case_created_at.desc(), case_parties::case_id.desc())).offset(offset).limit(limit + 1).load(c)
