@@ -4,8 +4,10 @@
 
 use crate::calc::{read_episodes, CalcFailure};
 use crate::db::DbConn;
-use crate::domain::payment::{Episode, FileCalculation, Model, Month, Rules, Tally, OCTOBER_2020};
-use crate::store::{calculations, episodes, settings};
+use crate::domain::payment::versions::{self, Cause};
+use crate::domain::payment::{Claim, Episode, FileCalculation, Model, Month, Rules, Tally, UnitResult, LAST_COUNTY_AVERAGE_MONTH, OCTOBER_2020};
+use crate::store::calculations::{self, NewVersion};
+use crate::store::{episodes, settings, QueryResult};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -106,15 +108,21 @@ pub fn import_file(
             episodes::insert_batch(conn, &id, &batch)?;
             progress(written + batch.len() as u64);
         }
-        save_calculations(conn, calculation, &id, rules)?;
+        save_calculations(conn, calculation, &id, user_id, rules)?;
         Ok::<_, ImportFailure>(id)
     })?;
     Ok(Imported { id, rows, months, sha256 })
 }
 
-/// Stores each month's results for `import_id`. Months after October 2020 that the data
-/// does not cover take October from its current version.
-fn save_calculations(conn: &mut DbConn, calculation: FileCalculation, import_id: &str, rules: &Rules) -> Result<(), diesel::result::Error> {
+/// Stores each month's results for `import_id` as the month's next version. Months after
+/// October 2020 that the data does not cover take October from its current version.
+fn save_calculations(
+    conn: &mut DbConn,
+    calculation: FileCalculation,
+    import_id: &str,
+    user_id: Option<&str>,
+    rules: &Rules,
+) -> Result<(), diesel::result::Error> {
     let october = if calculation.needs_october_2020() {
         let mut tally = Tally::default();
         for e in episodes::month_episodes(conn, OCTOBER_2020)? {
@@ -127,32 +135,83 @@ fn save_calculations(conn: &mut DbConn, calculation: FileCalculation, import_id:
         None
     };
     for (month, results) in calculation.finish(rules, october) {
-        calculations::save(conn, month, import_id, results.as_deref().map_err(|e| e.label()))?;
+        let version = NewVersion { month, import_id, cause: Cause::Import, case_id: None, created_by: user_id };
+        calculations::save(conn, &version, results.as_deref().map_err(|e| e.label()))?;
     }
     Ok(())
 }
 
-/// Calculates every month's current version again under the rules as they are now (after
-/// an administrator changed a daily amount or a setting); returns the number of months.
-pub fn recalculate_all(conn: &mut DbConn) -> Result<usize, diesel::result::Error> {
-    let rules = settings::rules(conn)?;
-    settings::clear_calculations(conn)?;
-    let months = episodes::months(conn)?;
-    for month in months.iter().filter_map(|m| Month::parse(m)) {
-        let Some(import) = episodes::current_import(conn, month)? else { continue };
-        let mut calculation = FileCalculation::default();
-        if month > OCTOBER_2020 && month <= crate::domain::payment::LAST_COUNTY_AVERAGE_MONTH {
-            for e in episodes::month_episodes(conn, OCTOBER_2020)? {
-                calculation.add(&e, &rules);
-            }
-        }
-        for e in episodes::month_episodes(conn, month)? {
-            calculation.add(&e, &rules);
-        }
-        let results = calculation.finish(&rules, None).into_iter().find(|(m, _)| *m == month).map(|(_, r)| r);
-        if let Some(results) = results {
-            calculations::save(conn, month, &import, results.as_deref().map_err(|e| e.label()))?;
+/// The month's results from `month_episodes` under `rules`; October 2020 comes from its
+/// current version where the month's threshold needs it.
+fn calculate(conn: &mut DbConn, month: Month, month_episodes: &[Episode], rules: &Rules) -> QueryResult<Result<Vec<UnitResult>, String>> {
+    let mut calculation = FileCalculation::default();
+    if month > OCTOBER_2020 && month <= LAST_COUNTY_AVERAGE_MONTH {
+        for e in episodes::month_episodes(conn, OCTOBER_2020)? {
+            calculation.add(&e, rules);
         }
     }
-    Ok(months.len())
+    for e in month_episodes {
+        calculation.add(e, rules);
+    }
+    let results = calculation.finish(rules, None).into_iter().find(|(m, _)| *m == month).map(|(_, r)| r);
+    Ok(results.unwrap_or(Ok(Vec::new())).map_err(|e| e.label()))
+}
+
+/// Calculates every month again under the rules as they are now (after an administrator
+/// changed a daily amount or a setting). A month whose figures change gets a new version;
+/// returns how many did.
+pub fn recalculate_all(conn: &mut DbConn, user_id: Option<&str>) -> QueryResult<usize> {
+    let rules = settings::rules(conn)?;
+    let mut changed = 0;
+    for month in episodes::months(conn)?.iter().filter_map(|m| Month::parse(m)) {
+        let Some(current) = calculations::current(conn, month)? else { continue };
+        let month_episodes = episodes::month_episodes(conn, month)?;
+        let results = calculate(conn, month, &month_episodes, &rules)?;
+        if results != current.results {
+            let version = NewVersion { month, import_id: &current.version.import_id, cause: Cause::Settings, case_id: None, created_by: user_id };
+            calculations::save(conn, &version, results.as_deref().map_err(String::clone))?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Applies the claims HSF agreed to in a resolved payment dispute: a new episode version
+/// of the month (and of any month a corrected discharge date moves an episode into), made
+/// from each month's current episodes with the claims applied, and a new calculation
+/// version of each, tied to the case. Returns the months and their new version numbers.
+pub fn apply_corrections(conn: &mut DbConn, case: (&str, &str), month: Month, agreed: &[Claim], user_id: &str) -> QueryResult<Vec<(Month, i32)>> {
+    let (case_id, case_number) = case;
+    let corrected = versions::apply_agreed(&episodes::month_episodes(conn, month)?, agreed);
+    let mut by_month: BTreeMap<Month, Vec<Episode>> = BTreeMap::new();
+    by_month.insert(month, Vec::new());
+    for e in corrected {
+        by_month.entry(e.month()).or_default().push(e);
+    }
+    for (other, list) in by_month.iter_mut().filter(|(m, _)| **m != month) {
+        let mut all = episodes::month_episodes(conn, *other)?;
+        all.append(list);
+        *list = all;
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(case_number.as_bytes());
+    for claim in agreed {
+        hasher.update(format!("\n{}\t{}\t{}", claim.episode_id, claim.reason.as_str(), claim.corrected.as_deref().unwrap_or("")).as_bytes());
+    }
+    let counts: Vec<(Month, i64)> = by_month.iter().map(|(m, list)| (*m, list.len() as i64)).collect();
+    let rows = counts.iter().map(|(_, n)| n).sum();
+    let source = format!("Rättelse enligt {case_number}");
+    let import_id = episodes::start_import(conn, &source, &hex::encode(hasher.finalize()), Some(user_id), rows, &counts)?;
+    let rules = settings::rules(conn)?;
+    let mut made = Vec::new();
+    for (m, list) in &by_month {
+        let numbered: Vec<(Episode, u64)> = list.iter().cloned().zip(1..).collect();
+        for batch in numbered.chunks(BATCH) {
+            episodes::insert_batch(conn, &import_id, batch)?;
+        }
+        let results = calculate(conn, *m, list, &rules)?;
+        let version = NewVersion { month: *m, import_id: &import_id, cause: Cause::Correction, case_id: Some(case_id), created_by: Some(user_id) };
+        made.push((*m, calculations::save(conn, &version, results.as_deref().map_err(String::clone))?));
+    }
+    Ok(made)
 }

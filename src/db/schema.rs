@@ -275,7 +275,11 @@ diesel::table! {
     calculations (id) {
         id -> Text,
         month -> Text,
+        version -> Integer,
         import_id -> Text,
+        cause -> Text,
+        case_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
         created_at -> Timestamp,
         error -> Nullable<Text>,
     }
@@ -301,6 +305,8 @@ diesel::table! {
 }
 
 diesel::joinable!(calculation_units -> calculations (calculation_id));
+diesel::joinable!(review_bases -> calculations (calculation_id));
+diesel::joinable!(case_calculations -> calculations (calculation_id));
 
 diesel::table! {
     daily_rates (year) {
@@ -324,7 +330,7 @@ diesel::table! {
     review_bases (id) {
         id -> Text,
         month -> Text,
-        import_id -> Text,
+        calculation_id -> Text,
         invoice_date -> Date,
         published_by -> Text,
         published_at -> Timestamp,
@@ -344,8 +350,7 @@ diesel::table! {
 diesel::table! {
     case_calculations (case_id) {
         case_id -> Text,
-        month -> Text,
-        import_id -> Text,
+        calculation_id -> Text,
         organisation_id -> Text,
     }
 }
@@ -358,5 +363,6 @@ diesel::table! {
         corrected_value -> Nullable<Text>,
         contested_by -> Text,
         contested_at -> Timestamp,
+        outcome -> Nullable<Text>,
     }
 }

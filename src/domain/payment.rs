@@ -516,6 +516,8 @@ impl MonthCalculation {
     }
 }
 
+pub mod versions;
+
 #[cfg(test)]
 mod tests;
 

@@ -24,9 +24,10 @@ pub enum Action {
     PaymentSettingsChanged,
     ReviewBasisPublished,
     ReviewBasisAnswered,
+    CorrectionsApplied,
 }
 
-pub const ALL_ACTIONS: [Action; 18] = [
+pub const ALL_ACTIONS: [Action; 19] = [
     Action::Login,
     Action::LoginFailed,
     Action::LoginThrottled,
@@ -45,6 +46,7 @@ pub const ALL_ACTIONS: [Action; 18] = [
     Action::PaymentSettingsChanged,
     Action::ReviewBasisPublished,
     Action::ReviewBasisAnswered,
+    Action::CorrectionsApplied,
 ];
 
 impl Action {
@@ -68,6 +70,7 @@ impl Action {
             Action::PaymentSettingsChanged => "payment_settings_changed",
             Action::ReviewBasisPublished => "review_basis_published",
             Action::ReviewBasisAnswered => "review_basis_answered",
+            Action::CorrectionsApplied => "corrections_applied",
         }
     }
 }
@@ -91,6 +94,7 @@ pub fn action_label(action: &str) -> &'static str {
         "deadlines_changed" => "Svarsfrister ändrade",
         "payment_settings_changed" => "Betalningsinställningar ändrade",
         "review_basis_published" => "Granskningsunderlag publicerat",
+        "corrections_applied" => "Rättelser tillämpade",
         "review_basis_answered" => "Granskningsunderlag besvarat",
         _ => "Händelse",
     }

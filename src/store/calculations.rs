@@ -1,22 +1,70 @@
-//! A month's calculation per import version, stored when the import is made.
+//! A month's calculation in numbered, immutable versions: one per import that covers the
+//! month, per change of settings that changes its figures, per agreed dispute correction.
 
 use super::{new_id, now, DbConn, QueryResult};
-use crate::db::schema::{calculation_units, calculations};
+use crate::db::schema::{calculation_units, calculations, cases, users};
 use crate::db_run;
+use crate::domain::payment::versions::Cause;
 use crate::domain::payment::{settle, Fraction, Model, Month, PayingUnit, Tally, UnitKey, UnitResult};
 use crate::domain::registry::{MunicipalityCode, DISTRICTS};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// Stores a month's results, or why it could not be calculated, for an import.
-pub fn save(conn: &mut DbConn, month: Month, import_id: &str, results: Result<&[UnitResult], String>) -> QueryResult<()> {
+/// One version of a month's calculation: its number, the import it was made from and why.
+#[derive(Debug, Clone, Queryable)]
+pub struct Version {
+    pub id: String,
+    pub month: String,
+    pub version: i32,
+    pub import_id: String,
+    pub cause: String,
+    pub case_number: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub error: Option<String>,
+}
+
+impl Version {
+    pub fn cause(&self) -> Cause {
+        Cause::parse(&self.cause).unwrap_or(Cause::Import)
+    }
+}
+
+/// A version with its units, or why the month could not be calculated.
+pub struct Calculation {
+    pub version: Version,
+    pub results: Result<Vec<UnitResult>, String>,
+}
+
+/// What made a new version.
+pub struct NewVersion<'a> {
+    pub month: Month,
+    pub import_id: &'a str,
+    pub cause: Cause,
+    pub case_id: Option<&'a str>,
+    pub created_by: Option<&'a str>,
+}
+
+/// Stores a month's results, or why it could not be calculated, as the month's next
+/// version; returns its number. Call inside a write transaction (the number is max + 1, and
+/// the unique (month, version) refuses a concurrent duplicate).
+pub fn save(conn: &mut DbConn, new: &NewVersion, results: Result<&[UnitResult], String>) -> QueryResult<i32> {
     let id = new_id();
     let at = now();
+    let month = new.month.to_string();
     let error = results.as_ref().err().cloned();
+    let last: Option<i32> =
+        db_run!(conn, |c| calculations::table.filter(calculations::month.eq(&month)).select(diesel::dsl::max(calculations::version)).first(c))?;
+    let number = last.unwrap_or(0) + 1;
     db_run!(conn, |c| diesel::insert_into(calculations::table)
         .values((
             calculations::id.eq(&id),
-            calculations::month.eq(month.to_string()),
-            calculations::import_id.eq(import_id),
+            calculations::month.eq(&month),
+            calculations::version.eq(number),
+            calculations::import_id.eq(new.import_id),
+            calculations::cause.eq(new.cause.as_str()),
+            calculations::case_id.eq(new.case_id),
+            calculations::created_by.eq(new.created_by),
             calculations::created_at.eq(at),
             calculations::error.eq(&error),
         ))
@@ -42,32 +90,78 @@ pub fn save(conn: &mut DbConn, month: Month, import_id: &str, results: Result<&[
             ))
             .execute(c))?;
     }
-    Ok(())
+    Ok(number)
+}
+
+macro_rules! version_columns {
+    () => {
+        (
+            calculations::id,
+            calculations::month,
+            calculations::version,
+            calculations::import_id,
+            calculations::cause,
+            cases::number.nullable(),
+            users::name.nullable(),
+            calculations::created_at,
+            calculations::error,
+        )
+    };
+}
+
+macro_rules! versions_query {
+    () => {
+        calculations::table
+            .left_join(cases::table.on(cases::id.nullable().eq(calculations::case_id)))
+            .left_join(users::table.on(users::id.nullable().eq(calculations::created_by)))
+            .select(version_columns!())
+    };
+}
+
+/// The month's versions, newest first.
+pub fn versions(conn: &mut DbConn, month: Month) -> QueryResult<Vec<Version>> {
+    db_run!(conn, |c| versions_query!().filter(calculations::month.eq(month.to_string())).order(calculations::version.desc()).load(c))
+}
+
+/// A version by its number within the month.
+pub fn version(conn: &mut DbConn, month: Month, number: i32) -> QueryResult<Option<Calculation>> {
+    let found: Option<Version> = db_run!(conn, |c| versions_query!()
+        .filter(calculations::month.eq(month.to_string()))
+        .filter(calculations::version.eq(number))
+        .first(c)
+        .optional())?;
+    found.map(|v| with_units(conn, v)).transpose()
+}
+
+/// The versions a payment dispute's corrections made.
+pub fn made_by_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Version>> {
+    db_run!(conn, |c| versions_query!().filter(calculations::case_id.eq(case_id)).order((calculations::month, calculations::version)).load(c))
+}
+
+/// A version by its id.
+pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<Calculation>> {
+    let found: Option<Version> = db_run!(conn, |c| versions_query!().filter(calculations::id.eq(id)).first(c).optional())?;
+    found.map(|v| with_units(conn, v)).transpose()
+}
+
+/// The month's current (newest) version; None when nothing is imported for the month.
+pub fn current(conn: &mut DbConn, month: Month) -> QueryResult<Option<Calculation>> {
+    let found: Option<Version> = db_run!(conn, |c| versions_query!()
+        .filter(calculations::month.eq(month.to_string()))
+        .order(calculations::version.desc())
+        .first(c)
+        .optional())?;
+    found.map(|v| with_units(conn, v)).transpose()
 }
 
 type UnitRow = (String, Option<String>, String, Option<String>, (i64, i64, i64, i64, i64), i64, i64);
 
-/// The month's calculation in its current version: the units, or why it failed. None when
-/// nothing is imported for the month.
-pub fn current(conn: &mut DbConn, month: Month) -> QueryResult<Option<Result<Vec<UnitResult>, String>>> {
-    let Some(import) = super::episodes::current_import(conn, month)? else { return Ok(None) };
-    for_import(conn, month, &import)
-}
-
-/// The month's calculation from a given import version.
-pub fn for_import(conn: &mut DbConn, month: Month, import: &str) -> QueryResult<Option<Result<Vec<UnitResult>, String>>> {
-    let found: Option<(String, Option<String>)> = db_run!(conn, |c| calculations::table
-        .filter(calculations::month.eq(month.to_string()))
-        .filter(calculations::import_id.eq(import))
-        .select((calculations::id, calculations::error))
-        .first(c)
-        .optional())?;
-    let Some((id, error)) = found else { return Ok(None) };
-    if let Some(error) = error {
-        return Ok(Some(Err(error)));
+fn with_units(conn: &mut DbConn, version: Version) -> QueryResult<Calculation> {
+    if let Some(error) = &version.error {
+        return Ok(Calculation { results: Err(error.clone()), version });
     }
     let rows: Vec<UnitRow> = db_run!(conn, |c| calculation_units::table
-        .filter(calculation_units::calculation_id.eq(&id))
+        .filter(calculation_units::calculation_id.eq(&version.id))
         .order(calculation_units::position)
         .select((
             calculation_units::municipality_code,
@@ -85,7 +179,7 @@ pub fn for_import(conn: &mut DbConn, month: Month, import: &str) -> QueryResult<
             calculation_units::daily_rate_sek,
         ))
         .load(c))?;
-    Ok(Some(Ok(rows.into_iter().filter_map(unit_from_row).collect())))
+    Ok(Calculation { results: Ok(rows.into_iter().filter_map(unit_from_row).collect()), version })
 }
 
 fn unit_from_row(row: UnitRow) -> Option<UnitResult> {

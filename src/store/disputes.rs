@@ -6,11 +6,10 @@ use crate::db_run;
 use crate::domain::payment::{Claim, ContestReason};
 use diesel::prelude::*;
 
-/// Which calculation a dispute is about: month, import version, paying unit's organisation.
+/// Which calculation a dispute is about: the version, and the paying unit's organisation.
 #[derive(Debug, Clone, Queryable)]
 pub struct CalculationLink {
-    pub month: String,
-    pub import_id: String,
+    pub calculation_id: String,
     pub organisation_id: String,
 }
 
@@ -18,8 +17,7 @@ pub fn link(conn: &mut DbConn, case_id: &str, link: &CalculationLink) -> QueryRe
     db_run!(conn, |c| diesel::insert_into(case_calculations::table)
         .values((
             case_calculations::case_id.eq(case_id),
-            case_calculations::month.eq(&link.month),
-            case_calculations::import_id.eq(&link.import_id),
+            case_calculations::calculation_id.eq(&link.calculation_id),
             case_calculations::organisation_id.eq(&link.organisation_id),
         ))
         .execute(c))?;
@@ -29,7 +27,7 @@ pub fn link(conn: &mut DbConn, case_id: &str, link: &CalculationLink) -> QueryRe
 pub fn linked(conn: &mut DbConn, case_id: &str) -> QueryResult<Option<CalculationLink>> {
     db_run!(conn, |c| case_calculations::table
         .find(case_id)
-        .select((case_calculations::month, case_calculations::import_id, case_calculations::organisation_id))
+        .select((case_calculations::calculation_id, case_calculations::organisation_id))
         .first(c)
         .optional())
 }
@@ -51,14 +49,39 @@ pub fn contest(conn: &mut DbConn, case_id: &str, claim: &Claim, user_id: &str) -
     Ok(())
 }
 
-pub fn claims(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Claim>> {
-    let rows: Vec<(String, String, Option<String>)> = db_run!(conn, |c| contested_episodes::table
+/// A contested episode, and whether HSF agreed to the claim when it applied corrections.
+pub struct Contested {
+    pub claim: Claim,
+    pub agreed: Option<bool>,
+}
+
+pub fn claims(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Contested>> {
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = db_run!(conn, |c| contested_episodes::table
         .filter(contested_episodes::case_id.eq(case_id))
         .order(contested_episodes::episode_id)
-        .select((contested_episodes::episode_id, contested_episodes::reason, contested_episodes::corrected_value))
+        .select((contested_episodes::episode_id, contested_episodes::reason, contested_episodes::corrected_value, contested_episodes::outcome))
         .load(c))?;
     Ok(rows
         .into_iter()
-        .filter_map(|(episode_id, reason, corrected)| Some(Claim { episode_id, reason: ContestReason::parse(&reason)?, corrected }))
+        .filter_map(|(episode_id, reason, corrected, outcome)| {
+            let claim = Claim { episode_id, reason: ContestReason::parse(&reason)?, corrected };
+            Some(Contested { claim, agreed: outcome.map(|o| o == AGREED) })
+        })
         .collect())
+}
+
+const AGREED: &str = "agreed";
+const REJECTED: &str = "rejected";
+
+/// Records, once corrections are applied, which claims HSF agreed to and which it did not.
+pub fn settle_claims(conn: &mut DbConn, case_id: &str, agreed: &[String]) -> QueryResult<()> {
+    db_run!(conn, |c| diesel::update(contested_episodes::table.filter(contested_episodes::case_id.eq(case_id)))
+        .set(contested_episodes::outcome.eq(REJECTED))
+        .execute(c))?;
+    db_run!(conn, |c| diesel::update(
+        contested_episodes::table.filter(contested_episodes::case_id.eq(case_id)).filter(contested_episodes::episode_id.eq_any(agreed))
+    )
+    .set(contested_episodes::outcome.eq(AGREED))
+    .execute(c))?;
+    Ok(())
 }

@@ -161,23 +161,19 @@ type StoredRow = (
 
 /// The month's episodes in its current version, in file order.
 pub fn month_episodes(conn: &mut DbConn, month: Month) -> QueryResult<Vec<Episode>> {
-    load_episodes(conn, month, None)
+    let Some(import) = current_import(conn, month)? else { return Ok(Vec::new()) };
+    load_from(conn, &import, month, None)
 }
 
-/// The month's episodes that `paying` pays for (as placing municipality or, without a
-/// placement, as the municipality of residence), in file order.
-pub fn unit_episodes(conn: &mut DbConn, month: Month, paying: MunicipalityCode) -> QueryResult<Vec<Episode>> {
-    load_episodes(conn, month, Some(paying))
+/// The month's episodes in a given import version, in file order.
+pub fn month_episodes_of(conn: &mut DbConn, import: &str, month: Month) -> QueryResult<Vec<Episode>> {
+    load_from(conn, import, month, None)
 }
 
-/// Like [`unit_episodes`], from a given import version.
+/// The month's episodes in an import version that `paying` pays for (as placing
+/// municipality or, without a placement, as the municipality of residence), in file order.
 pub fn unit_episodes_of(conn: &mut DbConn, import: &str, month: Month, paying: MunicipalityCode) -> QueryResult<Vec<Episode>> {
     load_from(conn, import, month, Some(paying))
-}
-
-fn load_episodes(conn: &mut DbConn, month: Month, paying: Option<MunicipalityCode>) -> QueryResult<Vec<Episode>> {
-    let Some(import) = current_import(conn, month)? else { return Ok(Vec::new()) };
-    load_from(conn, &import, month, paying)
 }
 
 fn load_from(conn: &mut DbConn, import: &str, month: Month, paying: Option<MunicipalityCode>) -> QueryResult<Vec<Episode>> {

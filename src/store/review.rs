@@ -6,11 +6,12 @@ use crate::db_run;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+/// A published calculation version with its planned invoice date.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReviewBasis {
     pub id: String,
     pub month: String,
-    pub import_id: String,
+    pub calculation_id: String,
     pub invoice_date: NaiveDate,
 }
 
@@ -19,16 +20,21 @@ impl ReviewBasis {
     pub fn window_closes(&self) -> NaiveDate {
         self.invoice_date - chrono::Days::new(21)
     }
+
+    /// From the invoice date the published version is the invoice basis, and stays so.
+    pub fn invoiced(&self, today: NaiveDate) -> bool {
+        self.invoice_date <= today
+    }
 }
 
-pub fn publish(conn: &mut DbConn, month: &str, import_id: &str, invoice_date: NaiveDate, user_id: &str) -> QueryResult<String> {
+pub fn publish(conn: &mut DbConn, month: &str, calculation_id: &str, invoice_date: NaiveDate, user_id: &str) -> QueryResult<String> {
     let id = new_id();
     let at = now();
     db_run!(conn, |c| diesel::insert_into(review_bases::table)
         .values((
             review_bases::id.eq(&id),
             review_bases::month.eq(month),
-            review_bases::import_id.eq(import_id),
+            review_bases::calculation_id.eq(calculation_id),
             review_bases::invoice_date.eq(invoice_date),
             review_bases::published_by.eq(user_id),
             review_bases::published_at.eq(at),
@@ -41,7 +47,7 @@ pub fn publish(conn: &mut DbConn, month: &str, import_id: &str, invoice_date: Na
 pub fn published(conn: &mut DbConn) -> QueryResult<Vec<ReviewBasis>> {
     let all: Vec<ReviewBasis> = db_run!(conn, |c| review_bases::table
         .order((review_bases::month.desc(), review_bases::id.desc()))
-        .select((review_bases::id, review_bases::month, review_bases::import_id, review_bases::invoice_date))
+        .select((review_bases::id, review_bases::month, review_bases::calculation_id, review_bases::invoice_date))
         .load(c))?;
     let mut newest: Vec<ReviewBasis> = Vec::new();
     for basis in all {
@@ -52,10 +58,27 @@ pub fn published(conn: &mut DbConn) -> QueryResult<Vec<ReviewBasis>> {
     Ok(newest)
 }
 
+/// The month's invoice basis on `today`: the newest publication whose invoice date has come.
+pub fn invoiced(conn: &mut DbConn, month: &str, today: NaiveDate) -> QueryResult<Option<ReviewBasis>> {
+    db_run!(conn, |c| review_bases::table
+        .filter(review_bases::month.eq(month))
+        .filter(review_bases::invoice_date.le(today))
+        .order((review_bases::invoice_date.desc(), review_bases::id.desc()))
+        .select((review_bases::id, review_bases::month, review_bases::calculation_id, review_bases::invoice_date))
+        .first(c)
+        .optional())
+}
+
+/// Whether a version has been published already.
+pub fn is_published(conn: &mut DbConn, calculation_id: &str) -> QueryResult<bool> {
+    let n: i64 = db_run!(conn, |c| review_bases::table.filter(review_bases::calculation_id.eq(calculation_id)).count().get_result(c))?;
+    Ok(n > 0)
+}
+
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<ReviewBasis>> {
     db_run!(conn, |c| review_bases::table
         .find(id)
-        .select((review_bases::id, review_bases::month, review_bases::import_id, review_bases::invoice_date))
+        .select((review_bases::id, review_bases::month, review_bases::calculation_id, review_bases::invoice_date))
         .first(c)
         .optional())
 }

@@ -2,7 +2,7 @@
 //! outside the model.
 
 use super::{now, DbConn, QueryResult};
-use crate::db::schema::{calculation_units, calculations, daily_rates, payment_settings};
+use crate::db::schema::{daily_rates, payment_settings};
 use crate::db_run;
 use crate::domain::payment::{Fraction, Rules};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -73,11 +73,4 @@ pub fn rules(conn: &mut DbConn) -> QueryResult<Rules> {
         county_average_oct_2020: settings.county_average_oct_2020,
         daily_rates: daily_rates(conn)?.into_iter().map(|r| (r.year, r.amount_sek)).collect(),
     })
-}
-
-/// Forgets every stored calculation, for recalculation under changed rules.
-pub fn clear_calculations(conn: &mut DbConn) -> QueryResult<()> {
-    db_run!(conn, |c| diesel::delete(calculation_units::table).execute(c))?;
-    db_run!(conn, |c| diesel::delete(calculations::table).execute(c))?;
-    Ok(())
 }

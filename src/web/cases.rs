@@ -245,8 +245,9 @@ impl NewPage {
 #[serde(default)]
 pub struct NewQuery {
     typ: String,
-    /// Prefilled from a disputed review basis: month, billing unit and amount.
+    /// Prefilled from a disputed review basis: month, calculation version, billing unit and amount.
     manad: String,
+    version: String,
     enhet: String,
     belopp: String,
 }
@@ -295,6 +296,7 @@ pub async fn new_form(state: web::Data<AppState>, user: CurrentUser, query: web:
         prefill.append_pair("counterpart", "hsf");
         prefill.append_pair("calc_month", &query.manad);
         prefill.append_pair("calc_unit", &query.enhet);
+        prefill.append_pair("calc_version", &query.version);
     }
     render_new(&state, &user, kind, FormData::parse(prefill.finish().as_bytes()), FieldErrors::default()).await
 }
@@ -387,7 +389,7 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
     let billing_unit = form.get("billing_unit_id").to_owned();
     let principled = kind != CaseKind::PaymentDispute && form.checked("principled");
     let calculation = (kind == CaseKind::PaymentDispute && !form.get("calc_month").is_empty())
-        .then(|| (form.get("calc_month").to_owned(), form.get("calc_unit").to_owned()));
+        .then(|| (form.get("calc_month").to_owned(), form.get("calc_version").to_owned(), form.get("calc_unit").to_owned()));
     let user_for_db = user.clone();
     let outcome = state
         .write(move |conn| {
@@ -437,7 +439,7 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
                 amount_sek: amount,
             };
             let link = match &calculation {
-                Some((month, unit)) => match calculation_link(conn, month, unit, &subtree)? {
+                Some((month, version, unit)) => match calculation_link(conn, month, version, unit, &subtree)? {
                     Some(link) => Some(link),
                     None => {
                         errors.add("payment_month", "Beräkningen som tvisten gäller hittades inte.");
@@ -460,52 +462,71 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
     }
 }
 
-/// The current calculation of `month` for a unit the user may dispute for.
-fn calculation_link(conn: &mut DbConn, month: &str, unit: &str, subtree: &[String]) -> Result<Option<disputes::CalculationLink>, AppError> {
+const NO_CALCULATION: &str = "Tvisten gäller ingen lagrad beräkning.";
+
+/// The calculation of `month` (a given version, or the current one) for a unit the user
+/// may dispute for.
+fn calculation_link(
+    conn: &mut DbConn,
+    month: &str,
+    version: &str,
+    unit: &str,
+    subtree: &[String],
+) -> Result<Option<disputes::CalculationLink>, AppError> {
     let Some(parsed) = Month::parse(month) else { return Ok(None) };
-    let Some(import) = episodes::current_import(conn, parsed)? else { return Ok(None) };
-    let Some(Ok(results)) = calculations::for_import(conn, parsed, &import)? else { return Ok(None) };
+    let calculation = match version.parse::<i32>() {
+        Ok(number) => calculations::version(conn, parsed, number)?,
+        Err(_) => calculations::current(conn, parsed)?,
+    };
+    let Some(calculation) = calculation else { return Ok(None) };
+    let Ok(results) = &calculation.results else { return Ok(None) };
     let found = subtree.iter().any(|o| o == unit) && results.iter().any(|r| super::payment::unit_organisation(r) == unit);
-    Ok(found.then(|| disputes::CalculationLink { month: month.to_owned(), import_id: import, organisation_id: unit.to_owned() }))
+    Ok(found.then(|| disputes::CalculationLink { calculation_id: calculation.version.id, organisation_id: unit.to_owned() }))
 }
 
 /// A payment dispute about a stored calculation: the original amount, the contested
-/// episodes and what the unit would owe if every claim were right.
+/// episodes and what the unit would owe if every claim were right; once resolved, the
+/// corrections HSF applied as new calculation versions.
 pub struct DisputeView {
     pub month: String,
+    pub version: i32,
     pub unit_name: String,
     pub original: UnitResult,
     pub what_if: UnitResult,
-    pub claims: Vec<(Claim, &'static str)>,
+    pub claims: Vec<disputes::Contested>,
     pub episode_ids: Vec<String>,
     pub may_contest: bool,
+    /// HSF may apply the agreed corrections: the case is closed and none are applied yet.
+    pub may_correct: bool,
+    /// The versions the corrections made, as (month, version).
+    pub corrections: Vec<(String, i32)>,
 }
 
-fn dispute_view(conn: &mut DbConn, case: &CaseRow, actor: &Actor, parties: &[Party]) -> Result<Option<DisputeView>, AppError> {
+fn dispute_view(conn: &mut DbConn, case: &CaseRow, viewer: &Viewer, parties: &[Party]) -> Result<Option<DisputeView>, AppError> {
+    let actor = viewer.actor(parties);
     let Some(link) = disputes::linked(conn, &case.id)? else { return Ok(None) };
-    let Some(month) = Month::parse(&link.month) else { return Ok(None) };
-    let Some(Ok(results)) = calculations::for_import(conn, month, &link.import_id)? else { return Ok(None) };
+    let Some(calculation) = calculations::get(conn, &link.calculation_id)? else { return Ok(None) };
+    let Some(month) = Month::parse(&calculation.version.month) else { return Ok(None) };
+    let Ok(results) = calculation.results else { return Ok(None) };
     let Some(original) = results.into_iter().find(|r| super::payment::unit_organisation(r) == link.organisation_id) else { return Ok(None) };
     let rules = settings::rules(conn)?;
-    let unit_episodes: Vec<_> = episodes::unit_episodes_of(conn, &link.import_id, month, original.key.unit.municipality)?
+    let unit_episodes: Vec<_> = episodes::unit_episodes_of(conn, &calculation.version.import_id, month, original.key.unit.municipality)?
         .into_iter()
         .filter(|e| e.paying_unit() == original.key.unit && e.model(&rules) == original.key.model)
         .collect();
     let claims = disputes::claims(conn, &case.id)?;
-    let what_if = payment::what_if(&original, month, &unit_episodes, &claims, &rules);
+    let what_if = payment::what_if(&original, month, &unit_episodes, &claims.iter().map(|c| c.claim.clone()).collect::<Vec<_>>(), &rules);
     let filer = parties.iter().any(|p| p.side == Side::Filer && actor.party_orgs.contains(&p.organisation_id));
+    let corrections: Vec<(String, i32)> = calculations::made_by_case(conn, &case.id)?.into_iter().map(|v| (v.month, v.version)).collect();
     Ok(Some(DisputeView {
-        month: link.month,
+        month: calculation.version.month,
+        version: calculation.version.version,
         unit_name: original.key.unit.name(),
-        claims: claims
-            .into_iter()
-            .map(|c| {
-                let label = c.reason.label();
-                (c, label)
-            })
-            .collect(),
         episode_ids: unit_episodes.into_iter().map(|e| e.episode_id).collect(),
         may_contest: filer && case.status() != Status::Closed,
+        may_correct: super::payment::can_import(&viewer.user) && case.status() == Status::Closed && corrections.is_empty() && !claims.is_empty(),
+        corrections,
+        claims,
         original,
         what_if,
     }))
@@ -573,6 +594,7 @@ pub fn event_label(action: &str) -> &'static str {
         "attachment" => "Bilaga tillagd",
         "registration" => "Diarienummer angivet",
         "contest" => "Vårdtillfälle ifrågasatt",
+        "corrections" => "Rättelser tillämpade",
         _ => "Händelse",
     }
 }
@@ -642,10 +664,6 @@ impl ShowPage {
     fn error_for(&self, key: &str) -> Option<&str> {
         self.draft.error.as_deref().filter(|_| self.draft.action == key)
     }
-
-    fn local(&self, at: &chrono::NaiveDateTime) -> String {
-        local_time(*at)
-    }
 }
 
 fn case_notice(code: Option<&str>) -> Option<&'static str> {
@@ -686,7 +704,7 @@ fn build_show(
     let events = events
         .into_iter()
         .map(|e| EventView {
-            when: local_time(e.at),
+            when: local_time(&e.at),
             who: match (e.actor_name, e.actor_org_name) {
                 (Some(name), Some(org)) => format!("{name}, {org}"),
                 (Some(name), None) => name,
@@ -704,7 +722,7 @@ fn build_show(
         })
         .collect();
     let my_parties = parties.iter().filter(|p| actor.party_orgs.contains(&p.organisation_id)).cloned().collect();
-    let dispute = if case.kind() == CaseKind::PaymentDispute { dispute_view(conn, &case, &actor, &parties)? } else { None };
+    let dispute = if case.kind() == CaseKind::PaymentDispute { dispute_view(conn, &case, viewer, &parties)? } else { None };
     Ok(ShowPage {
         ctx: viewer.user.page(),
         kind,
@@ -883,9 +901,8 @@ fn perform(
             return Ok(Ok(()));
         }
         "contest" => {
-            let actor = viewer.actor(parties);
-            let Some(view) = dispute_view(conn, case, &actor, parties)? else {
-                return Ok(Err(Refused::Status(AppError::Conflict("Tvisten gäller ingen lagrad beräkning.".into()))));
+            let Some(view) = dispute_view(conn, case, viewer, parties)? else {
+                return Ok(Err(Refused::Status(AppError::Conflict(NO_CALCULATION.into()))));
             };
             if !view.may_contest {
                 return Ok(Err(Refused::Status(AppError::Forbidden(
@@ -916,6 +933,30 @@ fn perform(
                 None => format!("{episode_id}: {}", reason.label()),
             };
             cases::add_event(conn, &event("contest", &body, None))?;
+            cases::touch(conn, &case.id)?;
+            return Ok(Ok(()));
+        }
+        "corrections" => {
+            let Some(view) = dispute_view(conn, case, viewer, parties)? else {
+                return Ok(Err(Refused::Status(AppError::Conflict(NO_CALCULATION.into()))));
+            };
+            if !view.may_correct {
+                return Ok(Err(Refused::Status(AppError::Forbidden(
+                    "HSF tillämpar rättelser en gång, när tvisten är avgjord och vårdtillfällen är ifrågasatta.",
+                ))));
+            }
+            let agreed_ids = form.all("agreed");
+            let agreed: Vec<Claim> = view.claims.iter().filter(|c| agreed_ids.contains(&c.claim.episode_id)).map(|c| c.claim.clone()).collect();
+            if agreed.is_empty() {
+                return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Markera de invändningar som parterna kommit överens om.");
+            }
+            let month = Month::parse(&view.month).ok_or(AppError::NotFound)?;
+            let made = crate::import::apply_corrections(conn, (&case.id, &case.number), month, &agreed, &user.id)?;
+            disputes::settle_claims(conn, &case.id, &agreed_ids)?;
+            let versions: Vec<String> = made.iter().map(|(m, v)| format!("{m} version {v}")).collect();
+            let body = format!("{} av {} invändningar godtogs. Ny beräkning: {}.", agreed.len(), view.claims.len(), versions.join(", "));
+            cases::add_event(conn, &event("corrections", &body, None))?;
+            audit::record(conn, &viewer.user.actor(), audit::Action::CorrectionsApplied, Some(&case.number), &versions.join(", "))?;
             cases::touch(conn, &case.id)?;
             return Ok(Ok(()));
         }

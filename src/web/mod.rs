@@ -101,6 +101,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/granskning/{id}/svar", web::post().to(payment::review_answer))
         .route("/betalning/importer", web::get().to(payment::imports))
         .route("/betalning/importer", web::post().to(payment::upload))
+        .route("/betalning/{month}/versioner", web::get().to(payment::versions))
+        .route("/betalning/{month}/versioner/{version}", web::get().to(payment::version_diff))
         .route("/betalning/{month}/enhet", web::get().to(payment::unit))
         .route("/betalning/{month}/enhet.{format}", web::get().to(payment::unit_download))
         .route("/organisationer", web::get().to(organisations::list))

@@ -8,11 +8,13 @@ use super::page::{local_time, notice, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::Role;
 use crate::domain::episodes::RowError;
-use crate::domain::payment::{Episode, Fraction, Model, Month, UnitResult};
+use crate::domain::payment::versions::{episode_changes, unit_changes, EpisodeChange, Settlement, UnitChange};
+use crate::domain::payment::{Episode, Fraction, Model, Month, PayingUnit, UnitResult};
 use crate::domain::registry::DISTRICTS;
 use crate::domain::text;
 use crate::import::{import_file, ImportFailure};
 use crate::store::audit;
+use crate::store::calculations::Calculation;
 use crate::store::{calculations, episodes, organisations, review, settings, DbConn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -27,20 +29,45 @@ fn statistics_only(conn: &mut DbConn, month: Month) -> Result<bool, AppError> {
 }
 
 /// The organisation a paying unit is (a municipality, or a Stockholm district).
-pub fn unit_organisation(result: &UnitResult) -> String {
-    match result.key.unit.district.and_then(|name| DISTRICTS.iter().find(|d| d.name == name)) {
+pub fn paying_organisation(unit: &PayingUnit) -> String {
+    match unit.district.and_then(|name| DISTRICTS.iter().find(|d| d.name == name)) {
         Some(district) => district.id.to_owned(),
-        None => result.key.unit.municipality.organisation_id(),
+        None => unit.municipality.organisation_id(),
     }
 }
 
-/// A `local` user sees the units of their own organisation only.
-fn visible_units(conn: &mut DbConn, user: &CurrentUser, results: Vec<UnitResult>) -> Result<Vec<UnitResult>, AppError> {
-    if user.user.role.sees_county() {
-        return Ok(results);
+pub fn unit_organisation(result: &UnitResult) -> String {
+    paying_organisation(&result.key.unit)
+}
+
+/// Which paying units a user sees: the county, or (a `local` user) their own organisation's.
+struct Visibility(Option<Vec<String>>);
+
+impl Visibility {
+    fn of(conn: &mut DbConn, user: &CurrentUser) -> Result<Visibility, AppError> {
+        if user.user.role.sees_county() {
+            return Ok(Visibility(None));
+        }
+        Ok(Visibility(Some(organisations::subtree(conn, &user.user.organisation_id)?)))
     }
-    let subtree = organisations::subtree(conn, &user.user.organisation_id)?;
-    Ok(results.into_iter().filter(|r| subtree.contains(&unit_organisation(r))).collect())
+
+    fn sees(&self, unit: &PayingUnit) -> bool {
+        self.0.as_ref().is_none_or(|subtree| subtree.contains(&paying_organisation(unit)))
+    }
+}
+
+fn visible_units(conn: &mut DbConn, user: &CurrentUser, results: Vec<UnitResult>) -> Result<Vec<UnitResult>, AppError> {
+    let visibility = Visibility::of(conn, user)?;
+    Ok(results.into_iter().filter(|r| visibility.sees(&r.key.unit)).collect())
+}
+
+/// The month before.
+fn previous(month: Month) -> Month {
+    if month.month == 1 {
+        Month { year: month.year - 1, month: 12 }
+    } else {
+        Month { year: month.year, month: month.month - 1 }
+    }
 }
 
 pub struct OverviewRow {
@@ -60,6 +87,36 @@ struct OverviewPage {
     error: Option<String>,
     total: i64,
     can_import: bool,
+    version: Option<calculations::Version>,
+    invoiced: Option<Invoiced>,
+}
+
+/// The month's invoice basis and what the current version means against it.
+pub struct Invoiced {
+    pub version: i32,
+    pub invoice_date: chrono::NaiveDate,
+    /// Credit or charge over the units the viewer sees; None when the current version is
+    /// the invoiced one.
+    pub settlement: Option<Settlement>,
+}
+
+/// The invoice basis of `month` on `today`, compared with `current` over the visible units.
+fn invoiced(
+    conn: &mut DbConn,
+    month: Month,
+    current: &Calculation,
+    visibility: &Visibility,
+    today: chrono::NaiveDate,
+) -> Result<Option<Invoiced>, AppError> {
+    let Some(basis) = review::invoiced(conn, &month.to_string(), today)? else { return Ok(None) };
+    let invoiced = calculations::get(conn, &basis.calculation_id)?.ok_or(AppError::NotFound)?;
+    let settlement = (invoiced.version.id != current.version.id).then(|| {
+        let visible = |results: &Result<Vec<UnitResult>, String>| -> i64 {
+            results.iter().flatten().filter(|r| visibility.sees(&r.key.unit)).map(|r| r.amount_sek).sum()
+        };
+        Settlement::of(visible(&current.results) - visible(&invoiced.results))
+    });
+    Ok(Some(Invoiced { version: invoiced.version.version, invoice_date: basis.invoice_date, settlement }))
 }
 
 #[derive(Deserialize, Default)]
@@ -68,8 +125,12 @@ pub struct OverviewQuery {
     manad: String,
 }
 
-fn unit_link(month: Month, r: &UnitResult) -> String {
+/// The unit page of the month's current version, or of a given version.
+fn unit_link(month: Month, r: &UnitResult, version: Option<i32>) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(v) = version {
+        query.append_pair("version", &v.to_string());
+    }
     query.append_pair("kommun", r.key.unit.municipality.as_str());
     if let Some(d) = r.key.unit.district {
         query.append_pair("stadsdel", d);
@@ -81,51 +142,56 @@ fn unit_link(month: Month, r: &UnitResult) -> String {
     format!("/betalning/{month}/enhet?{}", query.finish())
 }
 
-fn can_import(user: &CurrentUser) -> bool {
+/// HSF (and administrators) import episodes, publish review bases and apply corrections.
+pub fn can_import(user: &CurrentUser) -> bool {
     user.user.role == Role::Admin || (user.user.role == Role::Reviewer && user.user.organisation_id == "hsf")
 }
 
 pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web::Query<OverviewQuery>) -> Result<HttpResponse, AppError> {
     let asked = Month::parse(&query.manad);
     let viewer = user.clone();
+    let today = crate::store::today();
     let page = state
         .run(move |conn| {
             let months = episodes::months(conn)?;
-            let Some(month) = asked.or_else(|| months.first().and_then(|m| Month::parse(m))) else {
-                return Ok(OverviewPage {
-                    ctx: viewer.page(),
-                    statistics: settings::settings(conn)?.payment_responsibility_from.is_none(),
-                    months,
-                    month: String::new(),
-                    rows: Vec::new(),
-                    error: None,
-                    total: 0,
-                    can_import: can_import(&viewer),
-                });
+            let mut page = OverviewPage {
+                ctx: viewer.page(),
+                statistics: settings::settings(conn)?.payment_responsibility_from.is_none(),
+                months,
+                month: String::new(),
+                rows: Vec::new(),
+                error: None,
+                total: 0,
+                can_import: can_import(&viewer),
+                version: None,
+                invoiced: None,
             };
-            let (rows, error) = match calculations::current(conn, month)? {
-                None => (Vec::new(), Some(format!("Det finns inga importerade vårdtillfällen för {month}."))),
-                Some(Err(e)) => (Vec::new(), Some(e)),
-                Some(Ok(results)) => {
-                    let previous_month =
-                        if month.month == 1 { Month { year: month.year - 1, month: 12 } } else { Month { year: month.year, month: month.month - 1 } };
-                    let previous = match calculations::current(conn, previous_month)? {
-                        Some(Ok(previous)) => previous,
-                        _ => Vec::new(),
-                    };
-                    let rows = visible_units(conn, &viewer, results)?
-                        .into_iter()
+            let Some(month) = asked.or_else(|| page.months.first().and_then(|m| Month::parse(m))) else { return Ok(page) };
+            page.month = month.to_string();
+            page.statistics = statistics_only(conn, month)?;
+            let Some(current) = calculations::current(conn, month)? else {
+                page.error = Some(format!("Det finns inga importerade vårdtillfällen för {month}."));
+                return Ok(page);
+            };
+            let visibility = Visibility::of(conn, &viewer)?;
+            page.invoiced = invoiced(conn, month, &current, &visibility, today)?;
+            match &current.results {
+                Err(e) => page.error = Some(e.clone()),
+                Ok(results) => {
+                    let previous = calculations::current(conn, previous(month))?.and_then(|c| c.results.ok()).unwrap_or_default();
+                    page.rows = results
+                        .iter()
+                        .filter(|r| visibility.sees(&r.key.unit))
                         .map(|result| {
                             let change = previous.iter().find(|p| p.key == result.key).map(|p| result.amount_sek - p.amount_sek);
-                            OverviewRow { link: unit_link(month, &result), change, result }
+                            OverviewRow { link: unit_link(month, result, None), change, result: result.clone() }
                         })
                         .collect();
-                    (rows, None)
                 }
-            };
-            let total = rows.iter().map(|r: &OverviewRow| r.result.amount_sek).sum();
-            let statistics = statistics_only(conn, month)?;
-            Ok(OverviewPage { ctx: viewer.page(), statistics, months, month: month.to_string(), rows, error, total, can_import: can_import(&viewer) })
+            }
+            page.total = page.rows.iter().map(|r| r.result.amount_sek).sum();
+            page.version = Some(current.version);
+            Ok(page)
         })
         .await?;
     Ok(ok_html(page.render()?))
@@ -134,6 +200,7 @@ pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web:
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct UnitQuery {
+    version: String,
     kommun: String,
     stadsdel: String,
     modell: String,
@@ -152,6 +219,7 @@ pub struct EpisodeLine {
 struct UnitPage {
     ctx: Page,
     month: String,
+    version: calculations::Version,
     result: UnitResult,
     name: String,
     lines: Vec<EpisodeLine>,
@@ -162,11 +230,13 @@ struct UnitPage {
 
 fn load_unit(conn: &mut DbConn, viewer: &CurrentUser, month: Month, query: &UnitQuery) -> Result<UnitPage, AppError> {
     let rules = settings::rules(conn)?;
-    let results = match calculations::current(conn, month)? {
-        Some(Ok(results)) => results,
-        Some(Err(e)) => return Err(AppError::Conflict(e)),
-        None => return Err(AppError::NotFound),
+    let asked = if query.version.is_empty() { None } else { Some(query.version.parse::<i32>().map_err(|_| AppError::NotFound)?) };
+    let calculation = match asked {
+        Some(number) => calculations::version(conn, month, number)?,
+        None => calculations::current(conn, month)?,
     };
+    let calculation = calculation.ok_or(AppError::NotFound)?;
+    let results = calculation.results.map_err(AppError::Conflict)?;
     let wanted = |r: &UnitResult| {
         r.key.unit.municipality.as_str() == query.kommun
             && r.key.unit.district.unwrap_or("") == query.stadsdel
@@ -174,7 +244,7 @@ fn load_unit(conn: &mut DbConn, viewer: &CurrentUser, month: Month, query: &Unit
             && r.key.care_provider.as_deref().unwrap_or("") == query.vardgivare
     };
     let result = visible_units(conn, viewer, results)?.into_iter().find(wanted).ok_or(AppError::NotFound)?;
-    let lines = episodes::unit_episodes(conn, month, result.key.unit.municipality)?
+    let lines = episodes::unit_episodes_of(conn, &calculation.version.import_id, month, result.key.unit.municipality)?
         .into_iter()
         .filter(|e| {
             e.paying_unit() == result.key.unit
@@ -189,9 +259,9 @@ fn load_unit(conn: &mut DbConn, viewer: &CurrentUser, month: Month, query: &Unit
         })
         .collect();
     let name = result.key.unit.name();
-    let download = unit_link(month, &result).replace("/enhet?", "/enhet.{format}?");
+    let download = unit_link(month, &result, asked).replace("/enhet?", "/enhet.{format}?");
     let statistics = statistics_only(conn, month)?;
-    Ok(UnitPage { ctx: viewer.page(), month: month.to_string(), result, name, lines, download, statistics })
+    Ok(UnitPage { ctx: viewer.page(), month: month.to_string(), version: calculation.version, result, name, lines, download, statistics })
 }
 
 pub async fn unit(
@@ -320,12 +390,6 @@ struct ImportsPage {
     errors: Vec<RowError>,
     error_total: usize,
     message: Option<String>,
-}
-
-impl ImportsPage {
-    fn when(&self, at: &chrono::NaiveDateTime) -> String {
-        local_time(*at)
-    }
 }
 
 fn require_importer(user: &CurrentUser) -> Result<(), AppError> {
@@ -460,11 +524,12 @@ async fn save_and_recalculate(
     change: impl FnOnce(&mut DbConn) -> Result<(), diesel::result::Error> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
     let actor = admin.actor();
+    let admin_id = admin.user.id.clone();
     state
         .write(move |conn| {
             change(conn)?;
-            let months = crate::import::recalculate_all(conn)?;
-            audit::record(conn, &actor, audit::Action::PaymentSettingsChanged, None, &format!("{detail}; {months} month(s) recalculated"))?;
+            let months = crate::import::recalculate_all(conn, Some(&admin_id))?;
+            audit::record(conn, &actor, audit::Action::PaymentSettingsChanged, None, &format!("{detail}; new version of {months} month(s)"))?;
             Ok(())
         })
         .await?;
@@ -546,14 +611,16 @@ pub async fn publish(state: web::Data<AppState>, user: CurrentUser, form: web::F
     let actor = user.actor();
     state
         .write(move |conn| {
-            let import = episodes::current_import(conn, month)?.ok_or(AppError::NotFound)?;
-            match calculations::for_import(conn, month, &import)? {
-                Some(Ok(_)) => {}
-                Some(Err(why)) => return Err(AppError::Conflict(why)),
-                None => return Err(AppError::NotFound),
+            let current = calculations::current(conn, month)?.ok_or(AppError::NotFound)?;
+            if let Err(why) = current.results {
+                return Err(AppError::Conflict(why));
             }
-            review::publish(conn, &month.to_string(), &import, invoice_date, &user_id)?;
-            audit::record(conn, &actor, audit::Action::ReviewBasisPublished, Some(&month.to_string()), &format!("invoice date {invoice_date}"))?;
+            if review::is_published(conn, &current.version.id)? {
+                return Err(AppError::Conflict(format!("Version {} av {month} är redan publicerad.", current.version.version)));
+            }
+            review::publish(conn, &month.to_string(), &current.version.id, invoice_date, &user_id)?;
+            let detail = format!("version {}, invoice date {invoice_date}", current.version.version);
+            audit::record(conn, &actor, audit::Action::ReviewBasisPublished, Some(&month.to_string()), &detail)?;
             Ok(())
         })
         .await?;
@@ -563,6 +630,8 @@ pub async fn publish(state: web::Data<AppState>, user: CurrentUser, form: web::F
 pub struct ReviewRow {
     pub basis_id: String,
     pub month: String,
+    pub version: i32,
+    pub invoiced: bool,
     pub unit_name: String,
     pub organisation_id: String,
     pub amount_sek: i64,
@@ -601,7 +670,8 @@ pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: w
             let mut rows = Vec::new();
             for basis in review::published(conn)? {
                 let Some(month) = Month::parse(&basis.month) else { continue };
-                let Some(Ok(results)) = calculations::for_import(conn, month, &basis.import_id)? else { continue };
+                let Some(calculation) = calculations::get(conn, &basis.calculation_id)? else { continue };
+                let Ok(results) = calculation.results else { continue };
                 for result in visible_units(conn, &viewer, results)? {
                     let organisation_id = unit_organisation(&result);
                     let response = review::response(conn, &basis.id, &organisation_id)?;
@@ -611,7 +681,9 @@ pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: w
                         basis_id: basis.id.clone(),
                         month: basis.month.clone(),
                         unit_name: result.key.unit.name(),
-                        link: unit_link(month, &result),
+                        link: unit_link(month, &result, Some(calculation.version.version)),
+                        version: calculation.version.version,
+                        invoiced: basis.invoiced(today),
                         amount_sek: result.amount_sek,
                         invoice_date: basis.invoice_date,
                         window_closes: basis.window_closes(),
@@ -660,8 +732,8 @@ pub async fn review_answer(
                 return Err(AppError::NotFound);
             }
             let basis = review::get(conn, &basis_id)?.ok_or(AppError::NotFound)?;
-            let month = Month::parse(&basis.month).ok_or(AppError::NotFound)?;
-            let Some(Ok(results)) = calculations::for_import(conn, month, &basis.import_id)? else { return Err(AppError::NotFound) };
+            let calculation = calculations::get(conn, &basis.calculation_id)?.ok_or(AppError::NotFound)?;
+            let results = calculation.results.map_err(AppError::Conflict)?;
             let result = results.into_iter().find(|r| unit_organisation(r) == form.organisation_id).ok_or(AppError::NotFound)?;
             if today > basis.window_closes() {
                 return Err(AppError::Conflict(format!("Granskningstiden gick ut {}.", basis.window_closes())));
@@ -683,6 +755,7 @@ pub async fn review_answer(
                 let mut query = url::form_urlencoded::Serializer::new(String::new());
                 query.append_pair("typ", "payment_dispute");
                 query.append_pair("manad", &basis.month);
+                query.append_pair("version", &calculation.version.version.to_string());
                 query.append_pair("enhet", &form.organisation_id);
                 query.append_pair("belopp", &result.amount_sek.to_string());
                 format!("/arenden/nytt?{}", query.finish())
@@ -690,4 +763,142 @@ pub async fn review_answer(
         })
         .await?;
     Ok(see_other(&redirect))
+}
+
+// ------------------------------------------------------------------ versions of a month
+
+pub struct VersionRow {
+    pub version: calculations::Version,
+    /// Over the units the viewer sees; None when the month could not be calculated.
+    pub total_sek: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "payment/versions.html")]
+struct VersionsPage {
+    ctx: Page,
+    month: String,
+    rows: Vec<VersionRow>,
+    invoiced: Option<Invoiced>,
+}
+
+fn visible_total(calculation: &Calculation, visibility: &Visibility) -> Option<i64> {
+    calculation.results.as_ref().ok().map(|results| results.iter().filter(|r| visibility.sees(&r.key.unit)).map(|r| r.amount_sek).sum())
+}
+
+/// Every version of a month's calculation, newest first, with why it was made.
+pub async fn versions(state: web::Data<AppState>, user: CurrentUser, month: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let month = Month::parse(&month).ok_or(AppError::NotFound)?;
+    let today = crate::store::today();
+    let page = state
+        .run(move |conn| {
+            let visibility = Visibility::of(conn, &user)?;
+            let mut rows = Vec::new();
+            for version in calculations::versions(conn, month)? {
+                let calculation = calculations::get(conn, &version.id)?.ok_or(AppError::NotFound)?;
+                rows.push(VersionRow { total_sek: visible_total(&calculation, &visibility), version });
+            }
+            let current = match rows.first() {
+                Some(row) => calculations::get(conn, &row.version.id)?.ok_or(AppError::NotFound)?,
+                None => return Err(AppError::NotFound),
+            };
+            let invoiced = invoiced(conn, month, &current, &visibility, today)?;
+            Ok(VersionsPage { ctx: user.page(), month: month.to_string(), rows, invoiced })
+        })
+        .await?;
+    Ok(ok_html(page.render()?))
+}
+
+/// An episode change as table cells: unit, day zero, days, counted or why not.
+pub struct ChangeRow {
+    pub episode_id: String,
+    pub before: [String; 4],
+    pub after: [String; 4],
+}
+
+impl ChangeRow {
+    fn of(change: &EpisodeChange) -> ChangeRow {
+        let cells = |counted: &Option<crate::domain::payment::versions::Counted>| match counted {
+            None => ["saknas".to_owned(), "–".to_owned(), "–".to_owned(), "–".to_owned()],
+            Some(c) => [
+                format!("{} ({})", c.unit.name(), c.month),
+                c.day_zero.map_or_else(|| "–".to_owned(), |d| d.to_string()),
+                c.days.map_or_else(|| "–".to_owned(), |d| d.to_string()),
+                c.exclusion.map_or("Ingår", |x| x.label()).to_owned(),
+            ],
+        };
+        ChangeRow { episode_id: change.episode_id.clone(), before: cells(&change.before), after: cells(&change.after) }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "payment/diff.html")]
+struct DiffPage {
+    ctx: Page,
+    month: String,
+    this: calculations::Version,
+    other: Option<calculations::Version>,
+    /// The compared version is the month's invoice basis: differences are credited or charged.
+    invoice_date: Option<chrono::NaiveDate>,
+    units: Vec<UnitChange>,
+    total_difference: i64,
+    episodes: Vec<ChangeRow>,
+    statistics: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DiffQuery {
+    mot: String,
+}
+
+/// One version against another (by default the one before): the units' amounts in kronor
+/// and every episode whose record changed. Against the invoiced version the differences
+/// are what is to be credited or charged.
+pub async fn version_diff(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, i32)>,
+    query: web::Query<DiffQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (month, number) = path.into_inner();
+    let month = Month::parse(&month).ok_or(AppError::NotFound)?;
+    let against = if query.mot.is_empty() { number - 1 } else { query.mot.parse::<i32>().map_err(|_| AppError::NotFound)? };
+    let today = crate::store::today();
+    let page = state
+        .run(move |conn| {
+            let visibility = Visibility::of(conn, &user)?;
+            let this = calculations::version(conn, month, number)?.ok_or(AppError::NotFound)?;
+            let other = if against >= 1 { Some(calculations::version(conn, month, against)?.ok_or(AppError::NotFound)?) } else { None };
+            let invoice_date = match (&other, review::invoiced(conn, &month.to_string(), today)?) {
+                (Some(o), Some(basis)) if basis.calculation_id == o.version.id => Some(basis.invoice_date),
+                _ => None,
+            };
+            let empty = Vec::new();
+            let after = this.results.as_ref().unwrap_or(&empty);
+            let before = other.as_ref().and_then(|o| o.results.as_ref().ok()).unwrap_or(&empty);
+            let units: Vec<UnitChange> = unit_changes(before, after).into_iter().filter(|u| visibility.sees(&u.key.unit)).collect();
+            let episodes = match &other {
+                Some(o) if o.version.import_id != this.version.import_id => {
+                    let before = episodes::month_episodes_of(conn, &o.version.import_id, month)?;
+                    let after = episodes::month_episodes_of(conn, &this.version.import_id, month)?;
+                    let seen = |c: &Option<crate::domain::payment::versions::Counted>| c.as_ref().is_some_and(|c| visibility.sees(&c.unit));
+                    episode_changes(&before, &after).iter().filter(|c| seen(&c.before) || seen(&c.after)).map(ChangeRow::of).collect()
+                }
+                _ => Vec::new(),
+            };
+            Ok(DiffPage {
+                ctx: user.page(),
+                month: month.to_string(),
+                total_difference: units.iter().map(UnitChange::difference_sek).sum(),
+                statistics: statistics_only(conn, month)?,
+                this: this.version,
+                other: other.map(|o| o.version),
+                invoice_date,
+                units,
+                episodes,
+            })
+        })
+        .await?;
+    Ok(ok_html(page.render()?))
 }

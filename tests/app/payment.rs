@@ -204,6 +204,28 @@ async fn the_unit_calculation_downloads_as_csv_and_xlsx_with_the_same_numbers() 
     assert_eq!(episodes.rows().count(), 4, "a heading and three episodes");
 }
 
+/// Files the payment dispute about March 2022's first version that a disputed review
+/// basis leads to; returns the case number.
+async fn file_dispute(app: &TestApp, form_page: &str, unit: &str, amount: &str) -> String {
+    let fields = [
+        ("kind", "payment_dispute"),
+        ("title", "Granskningsunderlag 2022-03"),
+        ("filed_by_org", unit),
+        ("counterpart", "hsf"),
+        ("payment_month", "2022-03"),
+        ("billing_unit_id", unit),
+        ("amount_sek", amount),
+        ("occurred_from", "2022-03-31"),
+        ("description", "Vårdtillfällen är fel i underlaget."),
+        ("calc_month", "2022-03"),
+        ("calc_version", "1"),
+        ("calc_unit", unit),
+    ];
+    let filed = app.submit(form_page, "/arenden/nytt", &fields).await;
+    assert_eq!(filed.status, 303, "{}", filed.body);
+    filed.location().trim_start_matches("/arenden/").split('?').next().unwrap().to_owned()
+}
+
 #[actix_web::test]
 async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_own() {
     let app = spawn_app().await;
@@ -244,7 +266,7 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     let disputed =
         app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0126"), ("response", "disputed")]).await;
     assert_eq!(disputed.status, 303);
-    assert!(disputed.location().starts_with("/arenden/nytt?typ=payment_dispute&manad=2022-03&enhet=kommun-0126"));
+    assert!(disputed.location().starts_with("/arenden/nytt?typ=payment_dispute&manad=2022-03&version=1&enhet=kommun-0126"));
     let form = app.get(&disputed.location()).await;
     assert!(form.body.contains("value=\"2022-03\""));
     assert!(form.body.contains("Granskningsunderlag 2022-03"));
@@ -252,27 +274,7 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     assert!(app.get("/granskning").await.body.contains("Ifrågasatt"));
 
     // The dispute refers to the calculation; hud-1 has D = 4 → A = 4.00; B = 2.70; 25 110 kr.
-    let filed = app
-        .submit(
-            &disputed.location(),
-            "/arenden/nytt",
-            &[
-                ("kind", "payment_dispute"),
-                ("title", "Granskningsunderlag 2022-03"),
-                ("filed_by_org", "kommun-0126"),
-                ("counterpart", "hsf"),
-                ("payment_month", "2022-03"),
-                ("billing_unit_id", "kommun-0126"),
-                ("amount_sek", "25110"),
-                ("occurred_from", "2022-03-31"),
-                ("description", "SIP kallades för sent."),
-                ("calc_month", "2022-03"),
-                ("calc_unit", "kommun-0126"),
-            ],
-        )
-        .await;
-    assert_eq!(filed.status, 303, "{}", filed.body);
-    let number = filed.location().trim_start_matches("/arenden/").split('?').next().unwrap().to_owned();
+    let number = file_dispute(&app, &disputed.location(), "kommun-0126", "25110").await;
     let page = app.get(&format!("/arenden/{number}")).await;
     assert!(page.body.contains("Belopp enligt underlaget</dt><dd>25110 kr"), "{}", page.body);
     let missing_value = app.act(&number, "contest", &[("episode_id", "hud-1"), ("reason", "wrong_municipality"), ("corrected", "")]).await;
@@ -291,4 +293,132 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     let hsf_view = app.get(&format!("/arenden/{number}")).await;
     assert!(hsf_view.body.contains("hud-1") && !hsf_view.body.contains("Ifrågasätt vårdtillfället"));
     assert_eq!(app.act(&number, "contest", &[("episode_id", "hud-1"), ("reason", "other")]).await.status, 403);
+}
+
+/// Moves a published review basis's invoice date to yesterday: the month is invoiced.
+fn invoice_yesterday(app: &TestApp, month: &str) {
+    use diesel::prelude::*;
+    use tvistetrappa::db::schema::review_bases;
+    use tvistetrappa::db_run;
+    let mut conn = app.db();
+    let yesterday = tvistetrappa::store::today() - chrono::Days::new(1);
+    let n = db_run!(conn, |c| diesel::update(review_bases::table.filter(review_bases::month.eq(month)))
+        .set(review_bases::invoice_date.eq(yesterday))
+        .execute(c))
+    .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[actix_web::test]
+async fn agreed_corrections_become_a_new_version_and_an_invoiced_month_shows_what_to_credit() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    assert_eq!(import(&app, FILE).await.status, 303);
+    let invoice = (tvistetrappa::store::today() + chrono::Days::new(30)).to_string();
+    let published = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice)]).await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let twice = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice)]).await;
+    assert_eq!(twice.status, 409, "a version is published once");
+
+    // Botkyrka disputes: b1 (D = 5) was noticed at 13:00, not 11:59; b2 (D = 1) declined.
+    app.login_as(BOTKYRKA).await;
+    let review = app.get("/granskning").await;
+    let basis = review.body.split("/granskning/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let disputed = app
+        .post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &review.csrf()), ("organisation_id", "kommun-0127"), ("response", "disputed")])
+        .await;
+    let number = file_dispute(&app, &disputed.location(), "kommun-0127", "31620").await;
+    let late = app.act(&number, "contest", &[("episode_id", "b1"), ("reason", "notice_after_noon"), ("corrected", "2022-03-10 13:00")]).await;
+    assert_eq!(late.status, 303, "{}", late.body);
+    assert_eq!(app.act(&number, "contest", &[("episode_id", "b2"), ("reason", "patient_declined")]).await.status, 303);
+    // What if both hold: only b1 with D = 4 → A = 4.00, B = (4.00 − 1.30) × 1 = 2.70 → 25 110 kr.
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Belopp om invändningarna stämmer</dt><dd><strong>25110 kr</strong> (skillnad -6510 kr)"), "{}", page.body);
+    assert_eq!(app.act(&number, "corrections", &[("agreed", "b1")]).await.status, 403, "the filer does not apply corrections");
+
+    // Open, HSF may not apply corrections yet; the parties settle and Botkyrka closes.
+    app.login_as(HSF).await;
+    assert!(!app.get(&format!("/arenden/{number}")).await.body.contains("Tillämpa rättelserna"));
+    assert_eq!(app.act(&number, "corrections", &[("agreed", "b1")]).await.status, 403);
+    app.login_as(BOTKYRKA).await;
+    assert_eq!(app.act(&number, "close", &[("text", "Överens: b1 rättas, b2 står kvar.")]).await.status, 303);
+
+    app.login_as(HSF).await;
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Tillämpa rättelserna"));
+    let nothing = app.act(&number, "corrections", &[]).await;
+    assert_eq!(nothing.status, 422);
+    assert!(nothing.body.contains("Markera de invändningar"));
+    let applied = app.act(&number, "corrections", &[("agreed", "b1")]).await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("version 2 av beräkningen för 2022-03"), "{}", page.body);
+    assert!(page.body.contains("Rättat") && page.body.contains("Inte rättat"));
+    assert!(page.body.contains("Rättelser tillämpade"));
+    assert_eq!(app.act(&number, "corrections", &[("agreed", "b2")]).await.status, 403, "corrections are applied once");
+
+    // Version 2: b1 D = 4, b2 D = 1 → A = 2.50, B = (2.50 − 1.30) × 2 = 2.40 → 22 320 kr.
+    let diff = app.get("/betalning/2022-03/versioner/2").await;
+    assert_eq!(diff.status, 200, "{}", diff.body);
+    assert!(diff.body.contains("Rättelse efter betalningstvist"));
+    let botkyrka = diff.body.split("<td>Botkyrka</td>").nth(1).expect("Botkyrka's row").split("</tr>").next().unwrap().to_owned();
+    assert!(botkyrka.contains(">31620<") && botkyrka.contains(">22320<") && botkyrka.contains(">-9300<"), "{botkyrka}");
+    let huddinge = diff.body.split("<td>Huddinge</td>").nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
+    assert!(huddinge.contains(">25110<") && huddinge.contains(">0<"), "other units are unchanged: {huddinge}");
+    let b1 = diff.body.split("<th scope=\"row\">b1</th>").nth(1).expect("b1 changed").split("</tr>").next().unwrap().to_owned();
+    assert!(b1.contains("2022-03-10</td><td>5</td>") && b1.contains("2022-03-11</td><td>4</td>"), "{b1}");
+    assert!(!diff.body.contains("<th scope=\"row\">b2</th>"), "b2 was not agreed");
+    let overview = app.get("/betalning?manad=2022-03").await;
+    assert!(overview.body.contains("Version 2 av beräkningen") && overview.body.contains("22320"));
+    assert!(!overview.body.contains("Fakturerat underlag"), "not invoiced yet");
+
+    // The invoice date passes: version 1 is the invoice basis; version 2 is credited.
+    invoice_yesterday(&app, "2022-03");
+    let overview = app.get("/betalning?manad=2022-03").await;
+    assert!(overview.body.contains("Fakturerat underlag: version 1"), "{}", overview.body);
+    assert!(overview.body.contains("Att kreditera 9300 kr"));
+    let against = app.get("/betalning/2022-03/versioner/2?mot=1").await;
+    assert!(against.body.contains("det fakturerade underlaget"));
+    assert!(against.body.contains("Att kreditera 9300 kr"));
+    let versions = app.get("/betalning/2022-03/versioner").await;
+    assert!(versions.body.contains("1 (fakturerad)"));
+    // The invoiced version itself is still there as it was invoiced.
+    let invoiced_unit = app.get("/betalning/2022-03/enhet?version=1&kommun=0127&modell=average").await;
+    assert!(invoiced_unit.body.contains("<strong>31620 kr</strong>"), "{}", invoiced_unit.body);
+
+    // Huddinge sees its own (unchanged) units only: nothing to credit.
+    app.login_as(HUDDINGE).await;
+    let own = app.get("/betalning/2022-03/versioner/2?mot=1").await;
+    assert!(!own.body.contains("Botkyrka") && !own.body.contains("<th scope=\"row\">b1</th>"), "{}", own.body);
+    assert!(app.get("/betalning?manad=2022-03").await.body.contains("Fakturerat underlag: version 1"));
+    assert!(!app.get("/betalning?manad=2022-03").await.body.contains("Att kreditera"));
+
+    // Stored versions cannot be changed, even from the database.
+    use diesel::prelude::*;
+    let mut conn = app.db();
+    let refused = tvistetrappa::db_run!(conn, |c| diesel::sql_query("UPDATE calculation_units SET amount_sek = 0").execute(c));
+    assert!(refused.is_err(), "calculation versions are append-only");
+}
+
+#[actix_web::test]
+async fn a_settings_change_that_moves_an_amount_makes_a_new_version() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    assert_eq!(import(&app, FILE).await.status, 303);
+    app.login_as(ADMIN).await;
+    let saved =
+        app.submit("/admin/betalning", "/admin/betalning/dagbelopp", &[("year", "2022"), ("amount", "9400"), ("source", "Rättat dagbelopp")]).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let versions = app.get("/betalning/2022-03/versioner").await;
+    assert!(versions.body.contains("Ändrade inställningar"), "{}", versions.body);
+    // Botkyrka: B = 3.40 → 3.40 × 9 400 = 31 960 kr (was 31 620 kr).
+    let diff = app.get("/betalning/2022-03/versioner/2").await;
+    let botkyrka = diff.body.split("<td>Botkyrka</td>").nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
+    assert!(botkyrka.contains(">31620<") && botkyrka.contains(">31960<") && botkyrka.contains(">340<"), "{botkyrka}");
+    assert!(diff.body.contains("Inga vårdtillfällen ändrades"));
+    // The same amount again changes no figure: no new version.
+    let again =
+        app.submit("/admin/betalning", "/admin/betalning/dagbelopp", &[("year", "2022"), ("amount", "9400"), ("source", "Samma belopp")]).await;
+    assert_eq!(again.status, 303);
+    assert_eq!(app.get("/betalning/2022-03/versioner/3").await.status, 404);
 }

@@ -13,7 +13,7 @@ fn municipality(code: &str) -> MunicipalityCode {
 }
 
 /// A somatic episode with every notice sent in time.
-fn episode(id: &str, code: &str, ready: &str, discharged: &str) -> Episode {
+pub(super) fn episode(id: &str, code: &str, ready: &str, discharged: &str) -> Episode {
     Episode {
         episode_id: id.into(),
         municipality: municipality(code),
