@@ -157,23 +157,30 @@ fn calculate(conn: &mut DbConn, month: Month, month_episodes: &[Episode], rules:
     Ok(results.unwrap_or(Ok(Vec::new())).map_err(|e| e.label()))
 }
 
-/// Calculates every month again under the rules as they are now (after an administrator
-/// changed a daily amount or a setting). A month whose figures change gets a new version;
-/// returns how many did.
-pub fn recalculate_all(conn: &mut DbConn, user_id: Option<&str>) -> QueryResult<usize> {
+/// Who or what asks for a recalculation, recorded on each new version.
+pub struct Recalculation<'a> {
+    pub cause: Cause,
+    pub case_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+}
+
+/// Calculates every month again under the rules and data as they are now (after an
+/// administrator changed a daily amount or a setting, or a correction changed October
+/// 2020, whose county average sets later thresholds). A month whose figures change gets a
+/// new version; returns those.
+pub fn recalculate_all(conn: &mut DbConn, by: &Recalculation) -> QueryResult<Vec<(Month, i32)>> {
     let rules = settings::rules(conn)?;
-    let mut changed = 0;
+    let mut made = Vec::new();
     for month in episodes::months(conn)?.iter().filter_map(|m| Month::parse(m)) {
         let Some(current) = calculations::current(conn, month)? else { continue };
         let month_episodes = episodes::month_episodes(conn, month)?;
         let results = calculate(conn, month, &month_episodes, &rules)?;
         if results != current.results {
-            let version = NewVersion { month, import_id: &current.version.import_id, cause: Cause::Settings, case_id: None, created_by: user_id };
-            calculations::save(conn, &version, results.as_deref().map_err(String::clone))?;
-            changed += 1;
+            let version = NewVersion { month, import_id: &current.version.import_id, cause: by.cause, case_id: by.case_id, created_by: by.user_id };
+            made.push((month, calculations::save(conn, &version, results.as_deref().map_err(String::clone))?));
         }
     }
-    Ok(changed)
+    Ok(made)
 }
 
 /// Applies the claims HSF agreed to in a resolved payment dispute: a new episode version
@@ -212,6 +219,9 @@ pub fn apply_corrections(conn: &mut DbConn, case: (&str, &str), month: Month, ag
         let results = calculate(conn, *m, list, &rules)?;
         let version = NewVersion { month: *m, import_id: &import_id, cause: Cause::Correction, case_id: Some(case_id), created_by: Some(user_id) };
         made.push((*m, calculations::save(conn, &version, results.as_deref().map_err(String::clone))?));
+    }
+    if by_month.contains_key(&OCTOBER_2020) {
+        made.extend(recalculate_all(conn, &Recalculation { cause: Cause::Correction, case_id: Some(case_id), user_id: Some(user_id) })?);
     }
     Ok(made)
 }

@@ -8,11 +8,11 @@ use super::page::{local_time, notice, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::Role;
 use crate::domain::episodes::RowError;
-use crate::domain::payment::versions::{episode_changes, unit_changes, EpisodeChange, Settlement, UnitChange};
+use crate::domain::payment::versions::{episode_changes, unit_changes, Cause, EpisodeChange, Settlement, UnitChange};
 use crate::domain::payment::{Episode, Fraction, Model, Month, PayingUnit, UnitResult};
 use crate::domain::registry::DISTRICTS;
 use crate::domain::text;
-use crate::import::{import_file, ImportFailure};
+use crate::import::{import_file, ImportFailure, Recalculation};
 use crate::store::audit;
 use crate::store::calculations::Calculation;
 use crate::store::{calculations, episodes, organisations, review, settings, DbConn};
@@ -528,7 +528,8 @@ async fn save_and_recalculate(
     state
         .write(move |conn| {
             change(conn)?;
-            let months = crate::import::recalculate_all(conn, Some(&admin_id))?;
+            let by = Recalculation { cause: Cause::Settings, case_id: None, user_id: Some(&admin_id) };
+            let months = crate::import::recalculate_all(conn, &by)?.len();
             audit::record(conn, &actor, audit::Action::PaymentSettingsChanged, None, &format!("{detail}; new version of {months} month(s)"))?;
             Ok(())
         })

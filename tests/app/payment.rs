@@ -401,6 +401,55 @@ async fn agreed_corrections_become_a_new_version_and_an_invoiced_month_shows_wha
 }
 
 #[actix_web::test]
+async fn a_correction_to_october_2020_moves_the_threshold_of_the_later_months() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    // October 2020, D = 1, 2, 2, 3, 1, 2, 2, 2 → 15/8 = 1.875 → threshold 1.88; December:
+    // D = 2, 3 → A = 2.50; B = (2.50 − 1.88) × 2 = 1.24 → 1.24 × 8 200 = 10 168 kr.
+    let mut file = String::from("episode_id,municipality_code,care_type,admission_notice_at,ready_notice_at,discharged_at\n");
+    for (i, days) in [1, 2, 2, 3, 1, 2, 2, 2].iter().enumerate() {
+        file.push_str(&format!("o{i},0127,somatic,2020-10-01 08:00,2020-10-10 09:00,2020-10-{:02} 10:00\n", 10 + days));
+    }
+    file.push_str("d1,0127,somatic,2020-12-01 08:00,2020-12-08 09:00,2020-12-10 10:00\n");
+    file.push_str("d2,0127,somatic,2020-12-01 08:00,2020-12-08 09:00,2020-12-11 10:00\n");
+    assert_eq!(import(&app, &file).await.status, 303);
+
+    app.login_as(BOTKYRKA).await;
+    let fields = [
+        ("kind", "payment_dispute"),
+        ("title", "Oktober 2020"),
+        ("filed_by_org", "kommun-0127"),
+        ("counterpart", "hsf"),
+        ("payment_month", "2020-10"),
+        ("billing_unit_id", "kommun-0127"),
+        ("amount_sek", "1000"),
+        ("occurred_from", "2020-10-31"),
+        ("description", "o3 avböjde."),
+        ("calc_month", "2020-10"),
+        ("calc_unit", "kommun-0127"),
+    ];
+    let filed = app.submit("/arenden/nytt?typ=payment_dispute", "/arenden/nytt", &fields).await;
+    assert_eq!(filed.status, 303, "{}", filed.body);
+    let number = filed.location().trim_start_matches("/arenden/").split('?').next().unwrap().to_owned();
+    assert_eq!(app.act(&number, "contest", &[("episode_id", "o3"), ("reason", "patient_declined")]).await.status, 303);
+    assert_eq!(app.act(&number, "close", &[("text", "Överens.")]).await.status, 303);
+    app.login_as(HSF).await;
+    assert_eq!(app.act(&number, "corrections", &[("agreed", "o3")]).await.status, 303);
+
+    // Without o3: 12/7 = 1.714… → 1.71; December B = (2.50 − 1.71) × 2 = 1.58 → 12 956 kr.
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(
+        page.body.contains("version 2 av beräkningen för 2020-10") && page.body.contains("version 2 av beräkningen för 2020-12"),
+        "{}",
+        page.body
+    );
+    let december = app.get("/betalning/2020-12/versioner/2").await;
+    let botkyrka = december.body.split("<td>Botkyrka</td>").nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
+    assert!(botkyrka.contains(">10168<") && botkyrka.contains(">12956<"), "{botkyrka}");
+    assert!(app.get("/betalning/2020-12/enhet?kommun=0127&modell=average").await.body.contains("T för 2020-12 = 1.71"));
+}
+
+#[actix_web::test]
 async fn a_settings_change_that_moves_an_amount_makes_a_new_version() {
     let app = spawn_app().await;
     app.login_as(HSF).await;

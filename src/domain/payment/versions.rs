@@ -162,8 +162,8 @@ impl Settlement {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{settle, ContestReason, Fraction, Model, Rules, Tally};
     use super::super::tests::episode;
+    use super::super::{settle, ContestReason, Fraction, Model, Rules, Tally};
     use super::*;
     use crate::domain::registry::MunicipalityCode;
 
