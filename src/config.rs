@@ -3,6 +3,7 @@
 
 use crate::db::{DbError, DbUrl};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 #[derive(Clone)]
 pub struct Config {
@@ -22,9 +23,18 @@ pub struct Config {
 
 #[derive(Clone, Debug)]
 pub struct MailConfig {
-    /// `smtp://user:pass@host:587` (STARTTLS) or `smtps://…` (TLS); none = `.eml` files.
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://…` (TLS) or
+    /// `smtp://host:25` (plain, inside a trusted network); none = `.eml` files.
     pub smtp_url: Option<String>,
     pub from: String,
+    /// How often the sender looks for due messages.
+    pub poll: Duration,
+    /// The first retry's wait; it doubles per failed attempt.
+    pub retry_base: Duration,
+    /// How often reminders and digests are looked for.
+    pub scan: Duration,
+    /// Remind the party that is due this many working days before a deadline.
+    pub reminder_working_days: u32,
 }
 
 /// The key that derives CSRF tokens. It is never printed or logged.
@@ -101,6 +111,7 @@ pub struct Settings {
     pub data_dir: Option<PathBuf>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    pub reminder_working_days: Option<u32>,
     pub session_idle_minutes: Option<i64>,
     pub pool_size: Option<u32>,
     pub workers: Option<usize>,
@@ -141,6 +152,10 @@ impl Config {
             mail: MailConfig {
                 smtp_url: settings.smtp_url.filter(|u| !u.trim().is_empty()),
                 from: settings.mail_from.unwrap_or_else(|| "Tvistetrappa <noreply@tvistetrappa.example>".to_owned()),
+                poll: Duration::from_secs(2),
+                retry_base: Duration::from_secs(30),
+                scan: Duration::from_secs(60),
+                reminder_working_days: settings.reminder_working_days.unwrap_or(5),
             },
             session_idle_minutes: idle,
             workers: settings.workers,

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod import;
 pub mod mail;
+pub mod notify;
 pub mod security;
 pub mod store;
 pub mod web;

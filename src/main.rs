@@ -142,6 +142,10 @@ fn run(cli: Cli) -> Result<(), String> {
         data_dir: s.data_dir,
         smtp_url: std::env::var("SMTP_URL").ok(),
         mail_from: std::env::var("MAIL_FROM").ok(),
+        reminder_working_days: match std::env::var("REMINDER_WORKING_DAYS") {
+            Ok(text) => Some(text.trim().parse().map_err(|_| format!("REMINDER_WORKING_DAYS must be a whole number of days, not {text:?}"))?),
+            Err(_) => None,
+        },
         session_idle_minutes: s.session_idle_minutes,
         pool_size: s.pool_size,
         workers: s.workers,
@@ -278,10 +282,9 @@ fn serve(config: Config, mut conn: db::DbConn) -> Result<(), String> {
         log::info!("{cases} demo case(s) filed, {episodes} demo care episode(s) imported");
     }
     drop(conn);
-    if config.mail.smtp_url.is_none() {
-        log::info!("no SMTP_URL set: e-mail is written as .eml files into {}", config.outbox_dir().display());
-    }
     let pool = config.database.pool(config.pool_size).map_err(|e| e.to_string())?;
+    // Stops, after its current round, when serve returns.
+    let _mail = tvistetrappa::mail::Worker::spawn(pool.clone(), config.clone(), tvistetrappa::mail::Clock::system())?;
     let listener = std::net::TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     log::info!("Tvistetrappa listens on http://{} ({}), database {}", config.bind, config.base_url, config.database.redacted());
     let state = actix_web::web::Data::new(web::AppState { config, pool });

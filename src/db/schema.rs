@@ -11,6 +11,7 @@ diesel::table! {
         valid_to -> Nullable<Date>,
         active -> Bool,
         created_at -> Timestamp,
+        contact_email -> Nullable<Text>,
     }
 }
 
@@ -36,6 +37,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        notify_preference -> Text,
     }
 }
 
@@ -195,7 +197,55 @@ diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_decisions -> cases (case_id));
 diesel::joinable!(case_attachments -> cases (case_id));
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        created_at -> Timestamp,
+        kind -> Text,
+        case_id -> Nullable<Text>,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        message_id -> Text,
+        thread_id -> Nullable<Text>,
+        list_unsubscribe -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    digest_items (id) {
+        id -> Text,
+        user_id -> Text,
+        case_id -> Text,
+        line -> Text,
+        created_at -> Timestamp,
+        digested_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reminders_sent (case_id, kind, level, deadline_on) {
+        case_id -> Text,
+        kind -> Text,
+        level -> Text,
+        deadline_on -> Date,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    outbox,
+    reminders_sent,
+    digest_items,
     organisations,
     commitments,
     users,

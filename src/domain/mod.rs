@@ -6,6 +6,7 @@ pub mod commitments;
 pub mod deadlines;
 pub mod episodes;
 pub mod ladder;
+pub mod notify;
 pub mod payment;
 pub mod personnummer;
 pub mod registry;

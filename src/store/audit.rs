@@ -25,9 +25,10 @@ pub enum Action {
     ReviewBasisPublished,
     ReviewBasisAnswered,
     CorrectionsApplied,
+    MailRetried,
 }
 
-pub const ALL_ACTIONS: [Action; 19] = [
+pub const ALL_ACTIONS: [Action; 20] = [
     Action::Login,
     Action::LoginFailed,
     Action::LoginThrottled,
@@ -47,6 +48,7 @@ pub const ALL_ACTIONS: [Action; 19] = [
     Action::ReviewBasisPublished,
     Action::ReviewBasisAnswered,
     Action::CorrectionsApplied,
+    Action::MailRetried,
 ];
 
 impl Action {
@@ -71,6 +73,7 @@ impl Action {
             Action::ReviewBasisPublished => "review_basis_published",
             Action::ReviewBasisAnswered => "review_basis_answered",
             Action::CorrectionsApplied => "corrections_applied",
+            Action::MailRetried => "mail_retried",
         }
     }
 }
@@ -95,6 +98,7 @@ pub fn action_label(action: &str) -> &'static str {
         "payment_settings_changed" => "Betalningsinställningar ändrade",
         "review_basis_published" => "Granskningsunderlag publicerat",
         "corrections_applied" => "Rättelser tillämpade",
+        "mail_retried" => "E-post skickas igen",
         "review_basis_answered" => "Granskningsunderlag besvarat",
         _ => "Händelse",
     }

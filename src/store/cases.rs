@@ -1,7 +1,9 @@
 //! Cases, their parties, history, decisions and attachments.
 
 use super::{new_id, now, DbConn, QueryResult};
-use crate::db::schema::{case_attachments, case_counters, case_decisions, case_events, case_parties, cases, level_deadlines, organisations, users};
+use crate::db::schema::{
+    case_attachments, case_counters, case_decisions, case_events, case_parties, cases, level_deadlines, organisations, reminders_sent, users,
+};
 use crate::db_run;
 use crate::domain::deadlines::{self, DayCount, DeadlineRule};
 use crate::domain::ladder::{CaseKind, CaseState, Level, Outcome, Proposal, Side, Status, WaitingFor};
@@ -254,6 +256,32 @@ pub fn create(conn: &mut DbConn, new: &NewCase, today: NaiveDate) -> QueryResult
 
 pub fn by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<CaseRow>> {
     db_run!(conn, |c| cases::table.filter(cases::number.eq(number)).select(CaseRow::as_select()).first(c).optional())
+}
+
+pub fn number_of(conn: &mut DbConn, case_id: &str) -> QueryResult<Option<String>> {
+    db_run!(conn, |c| cases::table.find(case_id).select(cases::number).first(c).optional())
+}
+
+/// Open cases waiting for someone, with a deadline from `from` (when given) up to `to` at
+/// their current level and no reminder of `kind` made about it yet; earliest first.
+pub fn due_for_reminder(conn: &mut DbConn, from: Option<NaiveDate>, to: NaiveDate, kind: &str, limit: i64) -> QueryResult<Vec<CaseRow>> {
+    db_run!(conn, |c| {
+        let reminded = reminders_sent::table
+            .filter(reminders_sent::case_id.eq(cases::id))
+            .filter(reminders_sent::kind.eq(kind))
+            .filter(reminders_sent::level.eq(cases::level))
+            .filter(reminders_sent::deadline_on.nullable().eq(cases::deadline_on));
+        let mut query = cases::table
+            .filter(cases::status.eq(Status::Open.as_str()))
+            .filter(cases::waiting_for.ne(WaitingFor::Nobody.as_str()))
+            .filter(cases::deadline_on.le(to))
+            .filter(diesel::dsl::not(diesel::dsl::exists(reminded)))
+            .into_boxed();
+        if let Some(from) = from {
+            query = query.filter(cases::deadline_on.ge(from));
+        }
+        query.order(cases::deadline_on).select(CaseRow::as_select()).limit(limit).load(c)
+    })
 }
 
 pub fn parties(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Party>> {

@@ -7,6 +7,7 @@ pub mod disputes;
 pub mod episodes;
 pub mod login_attempts;
 pub mod organisations;
+pub mod outbox;
 pub mod password_resets;
 pub mod review;
 pub mod sessions;

@@ -16,6 +16,8 @@ pub struct Organisation {
     pub valid_to: Option<NaiveDate>,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// A functional mailbox that receives what asks the organisation to act.
+    pub contact_email: Option<String>,
 }
 
 /// The kinds of organisation an administrator may add and edit.
@@ -179,4 +181,10 @@ pub fn possible_parents(conn: &mut DbConn) -> QueryResult<Vec<Organisation>> {
         .order((organisations::kind.desc(), organisations::name))
         .select(Organisation::as_select())
         .load(c))
+}
+
+/// Sets or removes the functional mailbox; false when there is no such organisation.
+pub fn set_contact_email(conn: &mut DbConn, id: &str, email: Option<&str>) -> QueryResult<bool> {
+    let n = db_run!(conn, |c| diesel::update(organisations::table.find(id)).set(organisations::contact_email.eq(email)).execute(c))?;
+    Ok(n == 1)
 }

@@ -16,15 +16,19 @@ pub struct ReviewBasis {
 }
 
 impl ReviewBasis {
-    /// The review window closes three weeks before the invoice date (domain.md §4).
     pub fn window_closes(&self) -> NaiveDate {
-        self.invoice_date - chrono::Days::new(21)
+        window_closes(self.invoice_date)
     }
 
     /// From the invoice date the published version is the invoice basis, and stays so.
     pub fn invoiced(&self, today: NaiveDate) -> bool {
         self.invoice_date <= today
     }
+}
+
+/// The review window closes three weeks before the invoice date (domain.md §4).
+pub fn window_closes(invoice_date: NaiveDate) -> NaiveDate {
+    invoice_date - chrono::Days::new(21)
 }
 
 pub fn publish(conn: &mut DbConn, month: &str, calculation_id: &str, invoice_date: NaiveDate, user_id: &str) -> QueryResult<String> {

@@ -2,6 +2,7 @@ use super::{now, DbConn, QueryResult};
 use crate::db::schema::{organisations, users};
 use crate::db_run;
 use crate::domain::access::Role;
+use crate::domain::notify::Preference;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -156,4 +157,56 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 
 pub fn count_inactive(conn: &mut DbConn) -> QueryResult<i64> {
     db_run!(conn, |c| users::table.filter(users::active.eq(false)).count().get_result(c))
+}
+
+/// Someone mail can go to: a user with their preference, or an organisation's functional
+/// mailbox (no user, and only for what is essential).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub user_id: Option<String>,
+    pub email: String,
+    pub preference: Preference,
+}
+
+fn recipient((id, email, preference): (String, String, String)) -> Recipient {
+    Recipient { user_id: Some(id), email, preference: Preference::parse(&preference).unwrap_or(Preference::Digest) }
+}
+
+/// The active users of the organisations, then the organisations' functional mailboxes.
+pub fn recipients_in(conn: &mut DbConn, organisation_ids: &[String]) -> QueryResult<Vec<Recipient>> {
+    let people: Vec<(String, String, String)> = db_run!(conn, |c| users::table
+        .filter(users::organisation_id.eq_any(organisation_ids))
+        .filter(users::active.eq(true))
+        .order(users::email)
+        .select((users::id, users::email, users::notify_preference))
+        .load(c))?;
+    let mailboxes: Vec<Option<String>> = db_run!(conn, |c| organisations::table
+        .filter(organisations::id.eq_any(organisation_ids))
+        .filter(organisations::contact_email.is_not_null())
+        .select(organisations::contact_email)
+        .load(c))?;
+    let mut all: Vec<Recipient> = people.into_iter().map(recipient).collect();
+    all.extend(mailboxes.into_iter().flatten().map(|email| Recipient { user_id: None, email, preference: Preference::Immediate }));
+    Ok(all)
+}
+
+/// The active users with a role (the reviewers, the steering group, the secretariat).
+pub fn recipients_with_role(conn: &mut DbConn, role: Role) -> QueryResult<Vec<Recipient>> {
+    let people: Vec<(String, String, String)> = db_run!(conn, |c| users::table
+        .filter(users::role.eq(role.as_str()))
+        .filter(users::active.eq(true))
+        .order(users::email)
+        .select((users::id, users::email, users::notify_preference))
+        .load(c))?;
+    Ok(people.into_iter().map(recipient).collect())
+}
+
+pub fn preference(conn: &mut DbConn, user_id: &str) -> QueryResult<Preference> {
+    let stored: String = db_run!(conn, |c| users::table.find(user_id).select(users::notify_preference).first(c))?;
+    Ok(Preference::parse(&stored).unwrap_or(Preference::Digest))
+}
+
+pub fn set_preference(conn: &mut DbConn, user_id: &str, preference: Preference) -> QueryResult<()> {
+    db_run!(conn, |c| diesel::update(users::table.find(user_id)).set(users::notify_preference.eq(preference.as_str())).execute(c))?;
+    Ok(())
 }

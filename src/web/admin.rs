@@ -4,7 +4,7 @@
 use super::error::AppError;
 use super::forms::{FieldErrors, FormData};
 use super::guard::CurrentUser;
-use super::page::{notice, Page};
+use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::{Role, ALL_ROLES};
 use crate::domain::deadlines::{self, DayCount, DeadlineRule};
@@ -20,12 +20,6 @@ use serde::Deserialize;
 /// How long the link in a welcome mail works.
 const WELCOME_VALID_HOURS: i64 = 72;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Notice {
-    klart: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 struct UsersPage {
@@ -33,7 +27,7 @@ struct UsersPage {
     users: Vec<users::UserListing>,
 }
 
-pub async fn users(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Notice>) -> Result<HttpResponse, AppError> {
+pub async fn users(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let users = state.read(|conn| Ok(users::list(conn)?)).await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(UsersPage { ctx, users }.render()?))
@@ -109,7 +103,7 @@ pub async fn create_user(state: web::Data<AppState>, admin: CurrentUser, form: w
     let form = form.into_inner();
     let submitted = form.clone();
     let actor = admin.actor();
-    let link_base = format!("{}/aterstall/", state.config.base_url);
+    let config = state.config.clone();
     let outcome = state
         .write(move |conn| {
             let mut errors = FieldErrors::default();
@@ -134,23 +128,19 @@ pub async fn create_user(state: web::Data<AppState>, admin: CurrentUser, form: w
             let token = password_resets::create(conn, &id, chrono::Duration::hours(WELCOME_VALID_HOURS))?;
             let detail = format!("{} ({}, {})", email, profile.role, profile.organisation_id);
             audit::record(conn, &actor, audit::Action::UserCreated, Some(&id), &detail)?;
-            Ok(Ok(crate::mail::Mail {
-                to: email.to_string(),
-                subject: "Välkommen till Tvistetrappa".into(),
-                text: format!(
-                    "Hej {}!\n\nDu har fått ett konto i Tvistetrappa, där avvikelser och betalningstvister enligt \
-                     överenskommelsen om utskrivning från sluten vård hanteras.\n\nVälj ditt lösenord via länken \
-                     nedan. Länken fungerar en gång och i {WELCOME_VALID_HOURS} timmar.\n\n{link_base}{token}\n",
-                    profile.name
-                ),
-            }))
+            let lines = [
+                format!("Hej {}!", profile.name),
+                "Du har fått ett konto i Tvistetrappa, där avvikelser och betalningstvister enligt överenskommelsen om utskrivning från sluten vård hanteras."
+                    .to_owned(),
+                format!("Välj ditt lösenord via länken. Den fungerar en gång och i {WELCOME_VALID_HOURS} timmar."),
+            ];
+            let link = format!("{}/aterstall/{token}", config.base_url);
+            crate::notify::account_mail(conn, &config, email.as_str(), "Välkommen till Tvistetrappa", &lines, &link, crate::store::now())?;
+            Ok(Ok(()))
         })
         .await?;
     match outcome {
-        Ok(mail) => {
-            state.send_mail(mail, "welcome mail").await?;
-            Ok(see_other("/admin/anvandare?klart=anvandare"))
-        }
+        Ok(()) => Ok(see_other("/admin/anvandare?klart=anvandare")),
         Err(errors) => render_user_form(&state, &admin, None, submitted, errors).await,
     }
 }
@@ -220,7 +210,7 @@ struct UnitsPage {
     units: Vec<Organisation>,
 }
 
-pub async fn units(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Notice>) -> Result<HttpResponse, AppError> {
+pub async fn units(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let units = state.read(|conn| Ok(organisations::all(conn)?.into_iter().filter(Organisation::is_editable).collect())).await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(UnitsPage { ctx, units }.render()?))
@@ -409,7 +399,7 @@ fn deadline_rows(rules: Vec<(Level, Option<DeadlineRule>)>) -> Vec<DeadlineRow> 
         .collect()
 }
 
-pub async fn deadlines(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Notice>) -> Result<HttpResponse, AppError> {
+pub async fn deadlines(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let rules = state.read(|conn| Ok(cases::level_rules(conn)?)).await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(DeadlinesPage { ctx, rows: deadline_rows(rules), errors: FieldErrors::default() }.render()?))

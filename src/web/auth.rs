@@ -220,31 +220,27 @@ pub async fn forgot(state: web::Data<AppState>, visitor: Visitor, form: web::For
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?));
     };
     let ip = visitor.ip.clone();
-    let link_base = format!("{}/aterstall/", state.config.base_url);
-    let mail = state
+    let config = state.config.clone();
+    state
         .write(move |conn| {
-            let Some(user) = users::by_email(conn, email.as_str())?.filter(|u| u.active) else { return Ok(None) };
+            let Some(user) = users::by_email(conn, email.as_str())?.filter(|u| u.active) else { return Ok(()) };
             if password_resets::created_within(conn, &user.id, chrono::Duration::hours(1))? >= RESETS_PER_HOUR {
-                return Ok(None);
+                return Ok(());
             }
             let token = password_resets::create(conn, &user.id, chrono::Duration::minutes(RESET_VALID_MINUTES))?;
             let actor = audit::Actor { user_id: Some(user.id.clone()), email: Some(user.email.clone()), ip: Some(ip) };
             audit::record(conn, &actor, audit::Action::PasswordResetRequested, Some(&user.id), "")?;
-            Ok(Some(crate::mail::Mail {
-                to: user.email,
-                subject: "Återställ ditt lösenord i Tvistetrappa".into(),
-                text: format!(
-                    "Hej {}!\n\nNågon, förhoppningsvis du, har bett om att få återställa lösenordet till Tvistetrappa.\n\
-                     Välj ett nytt lösenord via länken nedan. Länken fungerar en gång och i {RESET_VALID_MINUTES} minuter.\n\n\
-                     {link_base}{token}\n\nOm du inte bad om detta kan du bortse från meddelandet.\n",
-                    user.name
-                ),
-            }))
+            let lines = [
+                format!("Hej {}!", user.name),
+                "Någon, förhoppningsvis du, har bett om att få återställa lösenordet till Tvistetrappa.".to_owned(),
+                format!("Välj ett nytt lösenord via länken. Den fungerar en gång och i {RESET_VALID_MINUTES} minuter."),
+                "Om du inte bad om detta kan du bortse från meddelandet.".to_owned(),
+            ];
+            let link = format!("{}/aterstall/{token}", config.base_url);
+            crate::notify::account_mail(conn, &config, &user.email, "Återställ ditt lösenord i Tvistetrappa", &lines, &link, crate::store::now())?;
+            Ok(())
         })
         .await?;
-    if let Some(mail) = mail {
-        state.send_mail(mail, "reset mail").await?;
-    }
     // The same answer whether or not the address has an account, so nobody can probe for one.
     let page = ForgotPage { ctx: visitor.page(), email: String::new(), sent: true, errors: FieldErrors::default() };
     Ok(html(StatusCode::OK, page.render()?))

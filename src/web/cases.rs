@@ -4,7 +4,7 @@
 use super::error::AppError;
 use super::forms::{FieldErrors, FormData};
 use super::guard::CurrentUser;
-use super::page::{local_time, Page};
+use super::page::{local_time, Done, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::Role;
 use crate::domain::commitments::{self, Commitment, CATALOGUE};
@@ -391,6 +391,7 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
     let calculation = (kind == CaseKind::PaymentDispute && !form.get("calc_month").is_empty())
         .then(|| (form.get("calc_month").to_owned(), form.get("calc_version").to_owned(), form.get("calc_unit").to_owned()));
     let user_for_db = user.clone();
+    let config = state.config.clone();
     let outcome = state
         .write(move |conn| {
             let subtree = organisations::subtree(conn, &user_for_db.user.organisation_id)?;
@@ -453,6 +454,7 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
                 let case = cases::by_number(conn, &number)?.ok_or(AppError::NotFound)?;
                 disputes::link(conn, &case.id, &link)?;
             }
+            crate::notify::case_event(conn, &config, &number, "filed", &user_for_db.user.id, crate::store::now())?;
             Ok(Ok(number))
         })
         .await?;
@@ -751,17 +753,11 @@ fn build_show(
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ShowQuery {
-    klart: Option<String>,
-}
-
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
     number: web::Path<String>,
-    query: web::Query<ShowQuery>,
+    query: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
     let number = number.into_inner();
     let notice = case_notice(query.klart.as_deref());
@@ -790,13 +786,17 @@ pub async fn act(state: web::Data<AppState>, user: CurrentUser, number: web::Pat
     let action = form.get("action").to_owned();
     let redirect = format!("/arenden/{number}?klart=sparat");
     let today = today();
+    let config = state.config.clone();
     let outcome = state
         .run(move |conn| {
             let viewer = Viewer::load(conn, &user)?;
             let result: Result<(), Rollback> = conn.write(|conn| {
                 let (case, parties) = load_visible(conn, &viewer, &number)?;
                 match perform(conn, &viewer, &case, &parties, &form, today)? {
-                    Ok(()) => Ok(()),
+                    Ok(()) => {
+                        crate::notify::case_event(conn, &config, &number, form.get("action"), &viewer.user.user.id, crate::store::now())?;
+                        Ok(())
+                    }
                     // Nothing of a refused action may stay written.
                     Err(refused) => Err(Rollback(refused)),
                 }
@@ -1102,6 +1102,7 @@ pub async fn upload(
         }
     }
     let draft_error = |message: &str| Draft { action: "attachment".into(), error: Some(message.into()), ..Draft::default() };
+    let config = state.config.clone();
     let checked = match &file {
         None => Err("Välj en fil att bifoga."),
         Some((_, bytes)) if bytes.is_empty() => Err("Filen är tom."),
@@ -1141,6 +1142,7 @@ pub async fn upload(
                     },
                 )?;
                 cases::touch(conn, &case.id)?;
+                crate::notify::case_event(conn, &config, &number, "attachment", &viewer.user.user.id, crate::store::now())?;
                 Ok::<_, AppError>(())
             })?;
             Ok(Ok(number))

@@ -2,7 +2,7 @@
 
 use super::error::AppError;
 use super::guard::CurrentUser;
-use super::page::{notice, Page};
+use super::page::{notice, Done, Page};
 use super::{ok_html, AppState};
 use crate::domain::access::Role;
 use crate::domain::ladder::WaitingFor;
@@ -12,7 +12,6 @@ use crate::store::{audit, cases, login_attempts, organisations, today, users};
 const AWAITING_SHOWN: i64 = 50;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -33,13 +32,7 @@ struct AdminSummary {
     refused_access: i64,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct StartQuery {
-    klart: Option<String>,
-}
-
-pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Query<StartQuery>) -> Result<HttpResponse, AppError> {
+pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let admin = if user.user.role == Role::Admin {
         Some(
             state

@@ -7,6 +7,7 @@ pub mod error;
 pub mod forms;
 pub mod guard;
 pub mod home;
+pub mod notifications;
 pub mod organisations;
 pub mod page;
 pub mod payment;
@@ -64,12 +65,6 @@ impl AppState {
     {
         self.run(move |conn| conn.write(work)).await
     }
-
-    /// Sends one e-mail off the async workers; `what` names it in the error log.
-    pub async fn send_mail(&self, mail: crate::mail::Mail, what: &'static str) -> Result<(), AppError> {
-        let config = self.config.clone();
-        web::block(move || crate::mail::send(&config, mail)).await?.map_err(|e| AppError::Internal(format!("{what}: {e}")))
-    }
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -84,6 +79,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logga-ut", web::post().to(auth::logout))
         .route("/konto/losenord", web::get().to(auth::password_form))
         .route("/konto/losenord", web::post().to(auth::change_password))
+        .route("/konto/aviseringar", web::get().to(notifications::preferences_form))
+        .route("/konto/aviseringar", web::post().to(notifications::save_preferences))
         .route("/glomt-losenord", web::get().to(auth::forgot_form))
         .route("/glomt-losenord", web::post().to(auth::forgot))
         .route("/aterstall/{token}", web::get().to(auth::reset_form))
@@ -122,6 +119,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/betalning", web::get().to(payment::settings_page))
         .route("/admin/betalning/dagbelopp", web::post().to(payment::save_daily_rate))
         .route("/admin/betalning/installningar", web::post().to(payment::save_settings))
+        .route("/admin/organisationer/{id}/brevlada", web::post().to(notifications::save_mailbox))
+        .route("/admin/utkorg", web::get().to(notifications::outbox_page))
+        .route("/admin/utkorg/{id}/igen", web::post().to(notifications::retry))
         .route("/admin/logg", web::get().to(admin::audit_log));
 }
 

@@ -2,8 +2,9 @@
 //! below it; the county roles see everything.
 
 use super::error::AppError;
+use super::forms::FieldErrors;
 use super::guard::CurrentUser;
-use super::page::Page;
+use super::page::{notice, Done, Page};
 use super::{ok_html, AppState};
 use crate::domain::access::Scope;
 use crate::store::organisations::{self, Organisation};
@@ -53,10 +54,24 @@ struct ShowPage {
     parent: Option<Organisation>,
     children: Vec<Organisation>,
     contacts: Vec<users::User>,
+    /// The functional mailbox field as an administrator last typed it.
+    mailbox: String,
+    errors: FieldErrors,
 }
 
-pub async fn show(state: web::Data<AppState>, user: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+pub async fn show(state: web::Data<AppState>, user: CurrentUser, id: web::Path<String>, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
+    let body = render_show(&state, &user, id.into_inner(), None, notice(query.klart.as_deref())).await?;
+    Ok(ok_html(body))
+}
+
+/// The organisation's page; `typed` carries a refused mailbox and why.
+pub async fn render_show(
+    state: &AppState,
+    user: &CurrentUser,
+    id: String,
+    typed: Option<(String, FieldErrors)>,
+    notice: Option<&'static str>,
+) -> Result<String, AppError> {
     let viewer = user.clone();
     let page = state
         .read(move |conn| {
@@ -68,10 +83,11 @@ pub async fn show(state: web::Data<AppState>, user: CurrentUser, id: web::Path<S
             };
             let children = organisations::children(conn, &id)?;
             let contacts = users::in_organisations(conn, std::slice::from_ref(&id))?;
-            Ok(ShowPage { ctx: viewer.page(), organisation, parent, children, contacts })
+            let (mailbox, errors) = typed.unwrap_or_else(|| (organisation.contact_email.clone().unwrap_or_default(), FieldErrors::default()));
+            Ok(ShowPage { ctx: viewer.page().with_notice(notice), organisation, parent, children, contacts, mailbox, errors })
         })
         .await?;
-    Ok(ok_html(page.render()?))
+    Ok(page.render()?)
 }
 
 /// Whether the organisation exists and lies within the user's scope.

@@ -35,6 +35,13 @@ impl Page {
 
 /// Confirmations passed in the query string after a redirect (`?klart=losenord`); only these
 /// fixed texts can be shown, so the parameter cannot inject anything.
+/// The query of a page reached after a change: `?klart=` names what was done.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct Done {
+    pub klart: Option<String>,
+}
+
 pub fn notice(code: Option<&str>) -> Option<&'static str> {
     match code? {
         "losenord" => Some("Ditt lösenord är bytt. Andra inloggningar har loggats ut."),
@@ -47,6 +54,8 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "import" => Some("Filen är importerad. Den är nu gällande version för månaderna den innehåller."),
         "enhet" => Some("Enheten är sparad."),
         "frister" => Some("Svarsfristerna är sparade. De gäller ärenden som når en nivå från och med nu."),
+        "sparat" => Some("Ändringen är sparad."),
+        "igen" => Some("Meddelandet ligger i kön igen och skickas strax, med samma meddelande-id."),
         _ => None,
     }
 }

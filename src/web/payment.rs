@@ -4,7 +4,7 @@
 use super::error::AppError;
 use super::forms::{FieldErrors, FormData};
 use super::guard::CurrentUser;
-use super::page::{local_time, notice, Page};
+use super::page::{local_time, notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::Role;
 use crate::domain::episodes::RowError;
@@ -400,13 +400,7 @@ fn require_importer(user: &CurrentUser) -> Result<(), AppError> {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ImportsQuery {
-    klart: Option<String>,
-}
-
-pub async fn imports(state: web::Data<AppState>, user: CurrentUser, query: web::Query<ImportsQuery>) -> Result<HttpResponse, AppError> {
+pub async fn imports(state: web::Data<AppState>, user: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     require_importer(&user)?;
     let imports = state.read(|conn| Ok(episodes::imports(conn)?)).await?;
     let ctx = user.page().with_notice(notice(query.klart.as_deref()));
@@ -512,7 +506,7 @@ async fn render_settings(
     Ok(html(status, page.render()?))
 }
 
-pub async fn settings_page(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<ImportsQuery>) -> Result<HttpResponse, AppError> {
+pub async fn settings_page(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     render_settings(&state, &admin, None, FieldErrors::default(), query.klart.as_deref()).await
 }
 
@@ -603,25 +597,28 @@ pub async fn publish(state: web::Data<AppState>, user: CurrentUser, form: web::F
     let today = crate::store::today();
     let invoice_date = chrono::NaiveDate::parse_from_str(form.invoice_date.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::BadRequest("Ange fakturadatum som ÅÅÅÅ-MM-DD.".into()))?;
-    if invoice_date - chrono::Days::new(21) < today {
+    if review::window_closes(invoice_date) < today {
         return Err(AppError::Conflict(
             "Granskningsunderlaget ska nå kommunerna tre veckor före faktureringen: välj ett fakturadatum minst 21 dagar fram.".into(),
         ));
     }
     let user_id = user.user.id.clone();
     let actor = user.actor();
+    let config = state.config.clone();
     state
         .write(move |conn| {
             let current = calculations::current(conn, month)?.ok_or(AppError::NotFound)?;
-            if let Err(why) = current.results {
-                return Err(AppError::Conflict(why));
-            }
+            let units = current.results.map_err(AppError::Conflict)?;
             if review::is_published(conn, &current.version.id)? {
                 return Err(AppError::Conflict(format!("Version {} av {month} är redan publicerad.", current.version.version)));
             }
             review::publish(conn, &month.to_string(), &current.version.id, invoice_date, &user_id)?;
             let detail = format!("version {}, invoice date {invoice_date}", current.version.version);
             audit::record(conn, &actor, audit::Action::ReviewBasisPublished, Some(&month.to_string()), &detail)?;
+            let mut organisations: Vec<String> = units.iter().map(unit_organisation).collect();
+            organisations.dedup();
+            let closes = review::window_closes(invoice_date);
+            crate::notify::review_published(conn, &config, &month.to_string(), &organisations, closes, crate::store::now())?;
             Ok(())
         })
         .await?;
@@ -662,7 +659,7 @@ struct ReviewPage {
     rows: Vec<ReviewRow>,
 }
 
-pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: web::Query<ImportsQuery>) -> Result<HttpResponse, AppError> {
+pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let viewer = user.clone();
     let today = crate::store::today();
     let rows = state

@@ -6,8 +6,11 @@ use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::time::Duration;
 use tvistetrappa::config::{Config, Settings};
 use tvistetrappa::db::DbUrl;
+use tvistetrappa::mail::{Clock, Worker};
+use tvistetrappa::store::outbox;
 use tvistetrappa::web::{self, AppState};
 
 pub const DEMO_PASSWORD: &str = tvistetrappa::demo::DEMO_PASSWORD;
@@ -19,6 +22,9 @@ pub struct TestApp {
     pub address: String,
     pub config: Config,
     pub pool: tvistetrappa::db::Pool,
+    /// The mail worker's clock; fixed only when a test asks for it.
+    pub clock: Clock,
+    worker: std::cell::RefCell<Option<Worker>>,
     client: awc::Client,
     cookies: std::cell::RefCell<HashMap<String, String>>,
     _dir: tempfile::TempDir,
@@ -46,6 +52,19 @@ impl Response {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+/// What a test may change about the app it starts.
+#[derive(Default)]
+pub struct Options {
+    /// Send mail over SMTP here instead of into files.
+    pub smtp_url: Option<String>,
+    /// The mail worker's clock (reminders, digests); the system's when None.
+    pub clock: Option<Clock>,
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
         Some(admin_url) => {
@@ -64,10 +83,14 @@ pub async fn spawn_app() -> TestApp {
         data_dir: Some(dir.path().to_path_buf()),
         pool_size: Some(4),
         workers: Some(1),
+        smtp_url: options.smtp_url,
         ..Settings::default()
     })
     .expect("test config");
     config.fast_password_hashing = true;
+    config.mail.poll = Duration::from_millis(25);
+    config.mail.retry_base = Duration::from_millis(50);
+    config.mail.scan = Duration::from_millis(50);
     config.database.migrate().expect("migrations");
     let mut conn = config.database.connect().expect("connect");
     tvistetrappa::demo::load(&mut conn, true).expect("demo data");
@@ -76,8 +99,20 @@ pub async fn spawn_app() -> TestApp {
     let state = actix_web::web::Data::new(AppState { config: config.clone(), pool: pool.clone() });
     let server = web::serve(state, listener).expect("server");
     actix_web::rt::spawn(server);
+    let clock = options.clock.unwrap_or_default();
+    let worker = Worker::spawn(pool.clone(), config.clone(), clock.clone()).expect("mail worker");
     let client = awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(30)).finish();
-    TestApp { address, config, pool, client, cookies: Default::default(), _dir: dir, _postgres: postgres }
+    TestApp {
+        address,
+        config,
+        pool,
+        clock,
+        worker: std::cell::RefCell::new(Some(worker)),
+        client,
+        cookies: Default::default(),
+        _dir: dir,
+        _postgres: postgres,
+    }
 }
 
 impl TestApp {
@@ -175,12 +210,50 @@ impl TestApp {
         self.post_raw(path, &all).await
     }
 
-    /// The e-mails written to the outbox folder, oldest first.
+    /// Stops the mail worker, as stopping the app would; what is queued stays queued.
+    pub fn stop_mail(&self) {
+        drop(self.worker.borrow_mut().take());
+    }
+
+    /// Starts a mail worker again, as a restarted app would.
+    pub fn start_mail(&self) {
+        let worker = Worker::spawn(self.pool.clone(), self.config.clone(), self.clock.clone()).expect("mail worker");
+        *self.worker.borrow_mut() = Some(worker);
+    }
+
+    /// Messages in the outbox in a status.
+    pub fn outbox_count(&self, status: &str) -> i64 {
+        outbox::count(&mut self.db(), status).expect("outbox count")
+    }
+
+    /// Waits (up to ten seconds) until the worker has nothing left to send now.
+    pub fn wait_for_outbox(&self) {
+        use diesel::prelude::*;
+        use tvistetrappa::db::schema::outbox as table;
+        for _ in 0..500 {
+            let now = self.clock.now();
+            let due: i64 = tvistetrappa::db_run!(self.db(), |c| table::table
+                .filter(table::status.eq(outbox::PENDING))
+                .filter(table::next_attempt_at.le(now))
+                .count()
+                .get_result(c))
+            .expect("outbox");
+            if due == 0 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the outbox did not drain");
+    }
+
+    /// The e-mails the worker wrote to the outbox folder (no SMTP_URL), oldest first, as
+    /// headers and plain text.
     pub fn sent_mail(&self) -> Vec<String> {
+        self.wait_for_outbox();
         let dir: PathBuf = self.config.outbox_dir();
         let mut files: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
         files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
-        files.iter().filter(|p| p.extension().is_some_and(|e| e == "eml")).map(|p| decode_mail(&std::fs::read(p).unwrap())).collect()
+        files.iter().filter(|p| p.extension().is_some_and(|e| e == "eml")).map(|p| readable(&std::fs::read(p).unwrap())).collect()
     }
 
     /// The first link to `prefix` in the newest mail to `to`.
@@ -191,28 +264,27 @@ impl TestApp {
     }
 }
 
-/// The .eml files are stored by lettre, which may quoted-printable-encode the body.
-fn decode_mail(raw: &[u8]) -> String {
-    // lettre's FileTransport writes JSON-wrapped envelopes in some versions; plain text here.
-    let text = String::from_utf8_lossy(raw).replace("=\r\n", "").replace("=\n", "");
-    let mut out = String::with_capacity(text.len());
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut pending: Vec<u8> = Vec::new();
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit() {
-            pending.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
-            i += 3;
-            continue;
+/// A message's headers (decoded) and plain-text part.
+fn readable(raw: &[u8]) -> String {
+    let parsed = mailparse::parse_mail(raw).expect("a parseable message");
+    let headers: Vec<String> = parsed.headers.iter().map(|h| format!("{}: {}", h.get_key(), h.get_value())).collect();
+    format!("{}\n\n{}", headers.join("\n"), plain_text(raw))
+}
+
+/// The plain-text part of a message, decoded.
+pub fn plain_text(raw: &[u8]) -> String {
+    fn walk(part: &mailparse::ParsedMail, out: &mut String) {
+        if part.subparts.is_empty() {
+            if part.ctype.mimetype == "text/plain" {
+                out.push_str(&part.get_body().expect("a decodable body"));
+            }
+        } else {
+            part.subparts.iter().for_each(|p| walk(p, out));
         }
-        if !pending.is_empty() {
-            out.push_str(&String::from_utf8_lossy(&pending));
-            pending.clear();
-        }
-        out.push(bytes[i] as char);
-        i += 1;
     }
-    out.push_str(&String::from_utf8_lossy(&pending));
+    let parsed = mailparse::parse_mail(raw).expect("a parseable message");
+    let mut out = String::new();
+    walk(&parsed, &mut out);
     out
 }
 

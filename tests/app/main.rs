@@ -7,6 +7,8 @@ mod browser;
 mod cases;
 mod cli;
 mod helpers;
+mod notifications;
 mod pages;
 mod payment;
 mod registry;
+mod smtp;

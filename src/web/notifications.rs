@@ -1,0 +1,126 @@
+//! E-mail as users and administrators see it: each user's choice for what is not
+//! essential, an organisation's functional mailbox, and the outbox with retry.
+
+use super::error::AppError;
+use super::forms::{FieldErrors, FormData};
+use super::guard::CurrentUser;
+use super::organisations::render_show;
+use super::page::{local_time, notice, Done, Page};
+use super::{html, ok_html, see_other, AppState};
+use crate::domain::notify::{Preference, ALL_PREFERENCES};
+use crate::domain::text::Email;
+use crate::store::outbox::{self, Listed};
+use crate::store::{audit, organisations, users};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "account/notifications.html")]
+struct PreferencesPage {
+    ctx: Page,
+    current: Preference,
+    choices: [Preference; 3],
+}
+
+pub async fn preferences_form(state: web::Data<AppState>, user: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
+    let id = user.user.id.clone();
+    let current = state.read(move |conn| Ok(users::preference(conn, &id)?)).await?;
+    let ctx = user.page().with_notice(notice(query.klart.as_deref()));
+    Ok(ok_html(PreferencesPage { ctx, current, choices: ALL_PREFERENCES }.render()?))
+}
+
+pub async fn save_preferences(state: web::Data<AppState>, user: CurrentUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let form = FormData::parse(&body);
+    let preference = Preference::parse(form.get("preference")).ok_or_else(|| AppError::BadRequest("Välj hur du vill få e-post.".into()))?;
+    let id = user.user.id.clone();
+    state.write(move |conn| Ok(users::set_preference(conn, &id, preference)?)).await?;
+    Ok(see_other("/konto/aviseringar?klart=sparat"))
+}
+
+/// An administrator sets (or, left empty, removes) an organisation's functional mailbox.
+pub async fn save_mailbox(state: web::Data<AppState>, admin: CurrentUser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let form = FormData::parse(&body);
+    let text = form.get("contact_email").trim().to_owned();
+    let parsed = if text.is_empty() { Ok(None) } else { Email::parse(&text).map(Some) };
+    let mailbox = match parsed {
+        Ok(mailbox) => mailbox,
+        Err(e) => {
+            let mut errors = FieldErrors::default();
+            errors.add("contact_email", e.0);
+            let page = render_show(&state, &admin, id, Some((text, errors)), None).await?;
+            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page));
+        }
+    };
+    let actor = admin.actor();
+    let target = id.clone();
+    state
+        .write(move |conn| {
+            if !organisations::set_contact_email(conn, &target, mailbox.as_ref().map(Email::as_str))? {
+                return Err(AppError::NotFound);
+            }
+            let detail = format!("functional mailbox {}", mailbox.as_ref().map_or("removed", Email::as_str));
+            audit::record(conn, &actor, audit::Action::UnitUpdated, Some(&target), &detail)?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(&format!("/organisationer/{id}?klart=sparat")))
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+struct OutboxPage {
+    ctx: Page,
+    status: String,
+    counts: Vec<(&'static str, &'static str, i64)>,
+    messages: Vec<Listed>,
+}
+
+impl OutboxPage {
+    fn when(&self, at: &chrono::NaiveDateTime) -> String {
+        local_time(at)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OutboxQuery {
+    status: String,
+    klart: Option<String>,
+}
+
+const STATUSES: [(&str, &str); 3] = [(outbox::PENDING, "Väntar"), (outbox::FAILED, "Misslyckade"), (outbox::SENT, "Skickade")];
+
+pub async fn outbox_page(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<OutboxQuery>) -> Result<HttpResponse, AppError> {
+    let status = STATUSES.iter().map(|(s, _)| *s).find(|s| *s == query.status).unwrap_or(outbox::PENDING).to_owned();
+    let wanted = status.clone();
+    let (counts, messages) = state
+        .read(move |conn| {
+            let mut counts = Vec::new();
+            for (status, label) in STATUSES {
+                counts.push((status, label, outbox::count(conn, status)?));
+            }
+            Ok((counts, outbox::list(conn, &wanted, 200)?))
+        })
+        .await?;
+    let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
+    Ok(ok_html(OutboxPage { ctx, status, counts, messages }.render()?))
+}
+
+/// Puts a failed message back in the queue; it keeps its Message-ID.
+pub async fn retry(state: web::Data<AppState>, admin: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let actor = admin.actor();
+    state
+        .write(move |conn| {
+            if !outbox::retry(conn, &id, crate::store::now())? {
+                return Err(AppError::Conflict("Meddelandet har inte misslyckats, eller skickas redan igen.".into()));
+            }
+            audit::record(conn, &actor, audit::Action::MailRetried, Some(&id), "")?;
+            Ok(())
+        })
+        .await?;
+    Ok(see_other("/admin/utkorg?status=failed&klart=igen"))
+}
