@@ -10,4 +10,5 @@ pub mod notify;
 pub mod payment;
 pub mod personnummer;
 pub mod registry;
+pub mod reports;
 pub mod text;

@@ -9,6 +9,7 @@ pub mod login_attempts;
 pub mod organisations;
 pub mod outbox;
 pub mod password_resets;
+pub mod reports;
 pub mod review;
 pub mod sessions;
 pub mod settings;

@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod auth;
 pub mod cases;
+pub mod charts;
 pub mod error;
+pub mod export;
 pub mod forms;
 pub mod guard;
 pub mod home;
@@ -11,6 +13,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod page;
 pub mod payment;
+pub mod reports;
 
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
@@ -102,6 +105,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/betalning/{month}/versioner/{version}", web::get().to(payment::version_diff))
         .route("/betalning/{month}/enhet", web::get().to(payment::unit))
         .route("/betalning/{month}/enhet.{format}", web::get().to(payment::unit_download))
+        .route("/rapporter", web::get().to(reports::cases_report))
+        .route("/rapporter/arenden", web::get().to(reports::cases_report))
+        .route("/rapporter/arenden.{format}", web::get().to(reports::cases_download))
+        .route("/rapporter/betalning", web::get().to(reports::payment_report))
+        .route("/rapporter/betalning.{format}", web::get().to(reports::payment_download))
         .route("/organisationer", web::get().to(organisations::list))
         .route("/organisationer/{id}", web::get().to(organisations::show))
         .route("/admin/anvandare", web::get().to(admin::users))

@@ -1,0 +1,239 @@
+//! The follow-up reports (domain.md §3, §6): what happened to the cases of a period, and
+//! the payment figures per month and unit. Pure arithmetic over facts the store hands in.
+
+use super::ladder::{CaseKind, Level, Status, ALL_KINDS, ALL_LEVELS};
+use chrono::{Datelike, NaiveDate};
+use std::collections::BTreeMap;
+
+/// A report's period, both days included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// `from` must not come after `to`.
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Option<Period> {
+        (from <= to).then_some(Period { from, to })
+    }
+
+    /// The calendar year of `day`.
+    pub fn year_of(day: NaiveDate) -> Period {
+        let from = NaiveDate::from_ymd_opt(day.year(), 1, 1).expect("1 January exists");
+        let to = NaiveDate::from_ymd_opt(day.year(), 12, 31).expect("31 December exists");
+        Period { from, to }
+    }
+
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.from <= day && day <= self.to
+    }
+
+    /// The months the period touches, as "YYYY-MM".
+    pub fn months(&self) -> Vec<String> {
+        let mut months = Vec::new();
+        let mut day = self.from.with_day(1).expect("day 1 exists");
+        while day <= self.to {
+            months.push(day.format("%Y-%m").to_string());
+            day = day.checked_add_months(chrono::Months::new(1)).expect("a later month exists");
+        }
+        months
+    }
+}
+
+/// The nearest-rank percentile of sorted values: the smallest value with at least `p` per
+/// cent of the values at or below it. Always one of the values, so easy to check by hand.
+pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (u64::from(p) * sorted.len() as u64).div_ceil(100).max(1) as usize;
+    Some(sorted[rank.min(sorted.len()) - 1])
+}
+
+/// One case filed in the period, as the report counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiledCase {
+    pub kind: CaseKind,
+    pub commitment: Option<String>,
+    /// Levels only go up, so the current level is the highest the case has reached.
+    pub level: Level,
+    pub status: Status,
+    /// Open with its deadline passed.
+    pub overdue: bool,
+    pub party_organisations: Vec<String>,
+}
+
+/// A case closed in the period: the level it was resolved at and the days it took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClosedCase {
+    pub level: Level,
+    pub days: i64,
+}
+
+/// Time to resolution at one level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub level: Level,
+    pub cases: usize,
+    pub median_days: i64,
+    pub p90_days: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CaseFigures {
+    pub opened: usize,
+    pub closed: usize,
+    pub overdue: usize,
+    pub to_steering: usize,
+    pub to_vis: usize,
+    pub by_kind: Vec<(CaseKind, usize)>,
+    /// By commitment id; cases without one (payment disputes, some questions) under None.
+    pub by_commitment: Vec<(Option<String>, usize)>,
+    pub by_level: Vec<(Level, usize)>,
+    pub by_status: Vec<(Status, usize)>,
+    /// By party organisation id: a case counts once for each organisation that is a party.
+    pub by_organisation: Vec<(String, usize)>,
+    pub resolution: Vec<Resolution>,
+}
+
+/// The figures of the deviation report: what was filed in the period, what was closed in it,
+/// and the escalations made in it (their target levels).
+pub fn case_figures(filed: &[FiledCase], closed: &[ClosedCase], escalated_to: &[Level]) -> CaseFigures {
+    let count = |keep: &dyn Fn(&FiledCase) -> bool| filed.iter().filter(|c| keep(c)).count();
+    let by_kind = ALL_KINDS.iter().map(|k| (*k, count(&|c| c.kind == *k))).filter(|(_, n)| *n > 0).collect();
+    let by_level = ALL_LEVELS.iter().map(|l| (*l, count(&|c| c.level == *l))).filter(|(_, n)| *n > 0).collect();
+    let by_status = [Status::Open, Status::AwaitingJudgment, Status::Closed]
+        .iter()
+        .map(|s| (*s, count(&|c| c.status == *s)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let mut commitments: BTreeMap<Option<String>, usize> = BTreeMap::new();
+    let mut organisations: BTreeMap<String, usize> = BTreeMap::new();
+    for case in filed {
+        *commitments.entry(case.commitment.clone()).or_default() += 1;
+        let mut parties = case.party_organisations.clone();
+        parties.sort();
+        parties.dedup();
+        for org in parties {
+            *organisations.entry(org).or_default() += 1;
+        }
+    }
+    let mut by_commitment: Vec<(Option<String>, usize)> = commitments.into_iter().collect();
+    by_commitment.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut by_organisation: Vec<(String, usize)> = organisations.into_iter().collect();
+    by_organisation.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let resolution = ALL_LEVELS
+        .iter()
+        .filter_map(|level| {
+            let mut days: Vec<i64> = closed.iter().filter(|c| c.level == *level).map(|c| c.days).collect();
+            days.sort_unstable();
+            Some(Resolution { level: *level, cases: days.len(), median_days: percentile(&days, 50)?, p90_days: percentile(&days, 90)? })
+        })
+        .collect();
+    CaseFigures {
+        opened: filed.len(),
+        closed: closed.len(),
+        overdue: count(&|c| c.overdue),
+        to_steering: escalated_to.iter().filter(|l| **l == Level::Steering).count(),
+        to_vis: escalated_to.iter().filter(|l| **l == Level::Vis).count(),
+        by_kind,
+        by_commitment,
+        by_level,
+        by_status,
+        by_organisation,
+        resolution,
+    }
+}
+
+/// A structural deviation, reported to VIS: principled, or lifted past Storsthlm/HSF.
+pub fn is_structural(kind: CaseKind, principled: bool, level: Level) -> bool {
+    kind != CaseKind::PaymentDispute && (principled || matches!(level, Level::Steering | Level::Vis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn filed(kind: CaseKind, commitment: Option<&str>, level: Level, status: Status, parties: &[&str]) -> FiledCase {
+        FiledCase {
+            kind,
+            commitment: commitment.map(str::to_owned),
+            level,
+            status,
+            overdue: false,
+            party_organisations: parties.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_period_knows_its_months_and_days() {
+        let p = Period::new(day("2026-11-15"), day("2027-02-01")).unwrap();
+        assert_eq!(p.months(), ["2026-11", "2026-12", "2027-01", "2027-02"]);
+        assert!(p.contains(day("2026-11-15")) && p.contains(day("2027-02-01")) && !p.contains(day("2027-02-02")));
+        assert_eq!(Period::new(day("2026-02-01"), day("2026-01-31")), None);
+        assert_eq!(Period::year_of(day("2026-06-30")), Period { from: day("2026-01-01"), to: day("2026-12-31") });
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let ten: Vec<i64> = (1..=10).collect();
+        assert_eq!(percentile(&ten, 50), Some(5));
+        assert_eq!(percentile(&ten, 90), Some(9));
+        assert_eq!(percentile(&[7], 50), Some(7));
+        assert_eq!(percentile(&[3, 8], 50), Some(3));
+        assert_eq!(percentile(&[3, 8], 90), Some(8));
+        assert_eq!(percentile(&[2, 4, 9, 30], 90), Some(30));
+        assert_eq!(percentile(&[], 50), None);
+    }
+
+    #[test]
+    fn the_figures_count_each_case_once_and_each_party_once_per_case() {
+        use CaseKind::*;
+        let cases = [
+            filed(Deviation, Some("process.sip-called"), Level::Local, Status::Open, &["kommun-0127", "kommun-0126"]),
+            filed(Deviation, Some("process.sip-called"), Level::Steering, Status::Open, &["kommun-0127", "hsf"]),
+            filed(Deviation, Some("info.ready-notice"), Level::Review, Status::Closed, &["kommun-0127", "kommun-0127", "hsf"]),
+            filed(PaymentDispute, None, Level::NearestManagers, Status::Open, &["kommun-0126", "hsf"]),
+        ];
+        let mut overdue = cases.clone();
+        overdue[0].overdue = true;
+        let closed = [
+            ClosedCase { level: Level::Local, days: 10 },
+            ClosedCase { level: Level::Local, days: 30 },
+            ClosedCase { level: Level::Local, days: 20 },
+            ClosedCase { level: Level::Review, days: 45 },
+        ];
+        let f = case_figures(&overdue, &closed, &[Level::Review, Level::Steering, Level::Steering, Level::Vis]);
+        assert_eq!((f.opened, f.closed, f.overdue, f.to_steering, f.to_vis), (4, 4, 1, 2, 1));
+        assert_eq!(f.by_kind, [(Deviation, 3), (PaymentDispute, 1)]);
+        assert_eq!(
+            f.by_commitment,
+            [(Some("process.sip-called".to_owned()), 2), (None, 1), (Some("info.ready-notice".to_owned()), 1)]
+        );
+        assert_eq!(f.by_level, [(Level::Local, 1), (Level::Review, 1), (Level::Steering, 1), (Level::NearestManagers, 1)]);
+        assert_eq!(f.by_status, [(Status::Open, 3), (Status::Closed, 1)]);
+        assert_eq!(f.by_organisation, [("hsf".to_owned(), 3), ("kommun-0127".to_owned(), 3), ("kommun-0126".to_owned(), 2)]);
+        // Local: 10, 20, 30 → median 20, 90th percentile 30; Review: 45.
+        assert_eq!(
+            f.resolution,
+            [
+                Resolution { level: Level::Local, cases: 3, median_days: 20, p90_days: 30 },
+                Resolution { level: Level::Review, cases: 1, median_days: 45, p90_days: 45 },
+            ]
+        );
+    }
+
+    #[test]
+    fn structural_means_principled_or_past_level_two() {
+        assert!(is_structural(CaseKind::Deviation, true, Level::Review));
+        assert!(is_structural(CaseKind::Interpretation, false, Level::Steering));
+        assert!(is_structural(CaseKind::Deviation, false, Level::Vis));
+        assert!(!is_structural(CaseKind::Deviation, false, Level::Review));
+        assert!(!is_structural(CaseKind::PaymentDispute, false, Level::Directors));
+    }
+}

@@ -1,0 +1,164 @@
+//! What the follow-up reports read: the cases of a period (filed, closed, escalated in it),
+//! the decisions of structural deviations, and the payment disputes per month and unit.
+//! Each query is one pass over an index range, however many cases the period holds.
+
+use super::{DbConn, QueryResult};
+use crate::db::schema::{calculations, case_calculations, case_decisions, case_events, case_parties, cases};
+use crate::db_run;
+use crate::domain::reports::Period;
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use diesel::prelude::*;
+
+/// The UTC instants that bound a period of Stockholm dates: [first midnight, midnight after).
+fn utc_bounds(period: Period) -> (NaiveDateTime, NaiveDateTime) {
+    let midnight = |day: NaiveDate| {
+        let local = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+        // Midnight is never skipped or repeated by Swedish daylight saving (it changes at 02–03).
+        chrono_tz::Europe::Stockholm.from_local_datetime(&local).earliest().map_or(local, |t| t.naive_utc())
+    };
+    (midnight(period.from), midnight(period.to.succ_opt().unwrap_or(period.to)))
+}
+
+/// A case filed in the period.
+#[derive(Debug, Clone, Queryable)]
+pub struct Filed {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub kind: String,
+    pub commitment_id: Option<String>,
+    pub level: String,
+    pub status: String,
+    pub principled: bool,
+    pub deadline_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+// Only cases one of whose parties is in `visible` (None: the county).
+macro_rules! visible_cases {
+    ($query:expr, $visible:expr) => {{
+        let mut query = $query.into_boxed();
+        if let Some(orgs) = $visible {
+            let parties = case_parties::table.filter(case_parties::organisation_id.eq_any(orgs.to_vec())).select(case_parties::case_id);
+            query = query.filter(cases::id.eq_any(parties));
+        }
+        query
+    }};
+}
+
+pub fn filed(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<Filed>> {
+    let (from, until) = utc_bounds(period);
+    db_run!(conn, |c| visible_cases!(cases::table.filter(cases::created_at.ge(from)).filter(cases::created_at.lt(until)), visible)
+        .order(cases::created_at)
+        .select((
+            cases::id,
+            cases::number,
+            cases::title,
+            cases::kind,
+            cases::commitment_id,
+            cases::level,
+            cases::status,
+            cases::principled,
+            cases::deadline_on,
+            cases::created_at,
+        ))
+        .load(c))
+}
+
+/// The party organisations of the cases filed in the period, as (case id, organisation id).
+pub fn parties_of_filed(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<(String, String)>> {
+    let (from, until) = utc_bounds(period);
+    db_run!(conn, |c| {
+        let mut query = case_parties::table
+            .inner_join(cases::table.on(cases::id.eq(case_parties::case_id)))
+            .filter(cases::created_at.ge(from))
+            .filter(cases::created_at.lt(until))
+            .into_boxed();
+        if let Some(orgs) = visible {
+            let seen = diesel::alias!(case_parties as seen);
+            let parties = seen.filter(seen.field(case_parties::organisation_id).eq_any(orgs.to_vec())).select(seen.field(case_parties::case_id));
+            query = query.filter(cases::id.eq_any(parties));
+        }
+        query.select((case_parties::case_id, case_parties::organisation_id)).load(c)
+    })
+}
+
+/// Cases closed in the period: the level they were closed at, filed and closed when.
+pub fn closed(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<(String, NaiveDateTime, NaiveDateTime)>> {
+    let (from, until) = utc_bounds(period);
+    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> =
+        db_run!(conn, |c| visible_cases!(cases::table.filter(cases::closed_at.ge(from)).filter(cases::closed_at.lt(until)), visible)
+            .select((cases::level, cases::created_at, cases::closed_at))
+            .load(c))?;
+    Ok(rows.into_iter().filter_map(|(level, filed, closed)| Some((level, filed, closed?))).collect())
+}
+
+/// The levels cases were lifted to in the period (one entry per escalation).
+pub fn escalations(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<String>> {
+    let (from, until) = utc_bounds(period);
+    let rows: Vec<Option<String>> = db_run!(conn, |c| {
+        let mut query = case_events::table
+            .filter(case_events::action.eq("escalate"))
+            .filter(case_events::at.ge(from))
+            .filter(case_events::at.lt(until))
+            .into_boxed();
+        if let Some(orgs) = visible {
+            let parties = case_parties::table.filter(case_parties::organisation_id.eq_any(orgs.to_vec())).select(case_parties::case_id);
+            query = query.filter(case_events::case_id.eq_any(parties));
+        }
+        query.select(case_events::to_level).load(c)
+    })?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
+/// A decision as the report lists it: (case id, level, decided on, reference, outcome).
+pub type DecisionLine = (String, String, NaiveDate, String, String);
+
+/// The decisions of the given cases, oldest first.
+pub fn decisions_of(conn: &mut DbConn, case_ids: &[String]) -> QueryResult<Vec<DecisionLine>> {
+    let mut all = Vec::new();
+    for chunk in case_ids.chunks(500) {
+        let rows: Vec<DecisionLine> = db_run!(conn, |c| case_decisions::table
+            .filter(case_decisions::case_id.eq_any(chunk.to_vec()))
+            .order(case_decisions::recorded_at)
+            .select((case_decisions::case_id, case_decisions::level, case_decisions::decided_on, case_decisions::reference, case_decisions::outcome))
+            .load(c))?;
+        all.extend(rows);
+    }
+    Ok(all)
+}
+
+/// A payment dispute about a month's calculation: month, the disputing unit's organisation,
+/// case number, disputed amount, status, and the outcome of its latest decision if any.
+#[derive(Debug, Clone)]
+pub struct MonthDispute {
+    pub month: String,
+    pub organisation_id: String,
+    pub number: String,
+    pub amount_sek: i64,
+    pub status: String,
+    pub outcome: Option<String>,
+}
+
+pub fn disputes_in(conn: &mut DbConn, months: &[String]) -> QueryResult<Vec<MonthDispute>> {
+    let rows: Vec<(String, String, String, String, Option<i64>, String)> = db_run!(conn, |c| case_calculations::table
+        .inner_join(calculations::table.on(calculations::id.eq(case_calculations::calculation_id)))
+        .inner_join(cases::table.on(cases::id.eq(case_calculations::case_id)))
+        .filter(calculations::month.eq_any(months.to_vec()))
+        .order(cases::number)
+        .select((calculations::month, case_calculations::organisation_id, cases::id, cases::number, cases::amount_sek, cases::status))
+        .load(c))?;
+    let ids: Vec<String> = rows.iter().map(|r| r.2.clone()).collect();
+    let decisions = decisions_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|(month, organisation_id, id, number, amount, status)| MonthDispute {
+            outcome: decisions.iter().rev().find(|d| d.0 == id).map(|d| d.4.clone()),
+            month,
+            organisation_id,
+            number,
+            amount_sek: amount.unwrap_or(0),
+            status,
+        })
+        .collect())
+}

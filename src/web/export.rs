@@ -1,0 +1,134 @@
+//! Report tables, shown as HTML and downloaded as CSV (semicolons, decimal commas, a
+//! byte-order mark: what Swedish Excel opens as is) or as one XLSX workbook with a sheet
+//! per table, figures as numbers.
+
+use super::error::AppError;
+
+/// One cell: text, a whole number, or a figure with two decimals (kept as its text, so the
+/// page shows exactly what was computed; the workbook gets the number).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Decimal(String),
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    /// As the page shows it.
+    pub fn shown(&self) -> String {
+        match self {
+            Cell::Text(s) | Cell::Decimal(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+        }
+    }
+
+    pub fn is_number(&self) -> bool {
+        !matches!(self, Cell::Text(_))
+    }
+}
+
+/// A report table: a key for its download address, a title (the caption and sheet name),
+/// column headings and rows.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub key: &'static str,
+    pub title: String,
+    pub headings: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+pub fn csv(table: &Table) -> Result<Vec<u8>, AppError> {
+    let failed = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(b"\xEF\xBB\xBF".to_vec());
+    writer.write_record(&table.headings).map_err(failed)?;
+    for row in &table.rows {
+        writer
+            .write_record(row.iter().map(|cell| match cell {
+                Cell::Decimal(s) => s.replace('.', ","),
+                other => other.shown(),
+            }))
+            .map_err(failed)?;
+    }
+    writer.into_inner().map_err(|e| AppError::Internal(format!("csv: {e}")))
+}
+
+/// Excel refuses these in sheet names, and more than 31 characters.
+fn sheet_name(title: &str) -> String {
+    title.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).take(31).collect()
+}
+
+/// One workbook: a first sheet with the report's title and period, then a sheet per table.
+pub fn xlsx(heading: &[(&str, String)], tables: &[Table]) -> Result<Vec<u8>, AppError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let failed = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let cover = workbook.add_worksheet().set_name("Rapport").map_err(failed)?;
+    for (row, (label, value)) in heading.iter().enumerate() {
+        cover.write_string_with_format(row as u32, 0, *label, &bold).map_err(failed)?;
+        cover.write_string(row as u32, 1, value).map_err(failed)?;
+    }
+    cover.set_column_width(0, 24).map_err(failed)?;
+    cover.set_column_width(1, 40).map_err(failed)?;
+    for table in tables {
+        let sheet = workbook.add_worksheet().set_name(sheet_name(&table.title)).map_err(failed)?;
+        for (col, heading) in table.headings.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, *heading, &bold).map_err(failed)?;
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (col, cell) in row.iter().enumerate() {
+                let col = col as u16;
+                match cell {
+                    Cell::Text(s) => sheet.write_string(r, col, s),
+                    Cell::Int(n) => sheet.write_number(r, col, *n as f64),
+                    Cell::Decimal(s) => match s.parse::<f64>() {
+                        Ok(number) => sheet.write_number(r, col, number),
+                        Err(_) => sheet.write_string(r, col, s),
+                    },
+                }
+                .map_err(failed)?;
+            }
+        }
+        sheet.set_column_width(0, 30).map_err(failed)?;
+    }
+    workbook.save_to_buffer().map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        Table {
+            key: "prov",
+            title: "Prov: tabell [1]".into(),
+            headings: vec!["Enhet", "Antal", "Genomsnitt"],
+            rows: vec![vec![Cell::text("Botkyrka; syd"), Cell::Int(3), Cell::Decimal("2.50".into())]],
+        }
+    }
+
+    #[test]
+    fn csv_uses_semicolons_and_decimal_commas_after_a_bom() {
+        let bytes = csv(&table()).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        assert_eq!(text, "Enhet;Antal;Genomsnitt\n\"Botkyrka; syd\";3;2,50\n");
+    }
+
+    #[test]
+    fn sheet_names_lose_what_excel_refuses() {
+        assert_eq!(sheet_name("Prov: tabell [1]"), "Prov tabell 1");
+        assert_eq!(sheet_name(&"x".repeat(40)).len(), 31);
+    }
+
+    #[test]
+    fn the_workbook_is_a_zip() {
+        let bytes = xlsx(&[("Rapport", "Prov".into())], &[table()]).unwrap();
+        assert!(bytes.starts_with(b"PK"));
+    }
+}

@@ -1,0 +1,579 @@
+//! Follow-up reports for Storsthlm, HSF, the steering group and the VIS secretariat (the
+//! county), and for a `local` user about their own organisation: the cases of a period and
+//! the payment figures per month and unit, with charts, CSV and XLSX of every table, and a
+//! print stylesheet for A4.
+
+use super::charts::{self, Bar};
+use super::error::AppError;
+use super::export::{self, Cell, Table};
+use super::forms::FieldErrors;
+use super::guard::CurrentUser;
+use super::page::Page;
+use super::payment::paying_organisation;
+use super::AppState;
+use crate::domain::commitments;
+use crate::domain::ladder::{CaseKind, Level, Outcome, Status};
+use crate::domain::payment::{Model, Month, UnitResult};
+use crate::domain::reports::{self, case_figures, ClosedCase, FiledCase, Period};
+use crate::store::{calculations, episodes, organisations, reports as queries, DbConn};
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ReportQuery {
+    fran: String,
+    till: String,
+    tabell: String,
+}
+
+/// The organisations whose reports a user sees: None for the county.
+fn visible(conn: &mut DbConn, user: &CurrentUser) -> Result<Option<Vec<String>>, AppError> {
+    Ok(if user.user.role.sees_county() { None } else { Some(organisations::subtree(conn, &user.user.organisation_id)?) })
+}
+
+/// A rendered chart: its caption and SVG, made here from escaped labels and numbers only.
+pub struct Chart {
+    pub title: &'static str,
+    pub svg: String,
+}
+
+impl Chart {
+    fn columns(id: &str, title: &'static str, unit: &str, bars: &[Bar]) -> Chart {
+        Chart { title, svg: charts::columns(id, title, unit, bars) }
+    }
+
+    fn bars(id: &str, title: &'static str, unit: &str, bars: &[Bar]) -> Chart {
+        Chart { title, svg: charts::bars(id, title, unit, bars) }
+    }
+}
+
+/// What every report page shows around its tables.
+pub struct Report {
+    pub title: &'static str,
+    /// The period as the user reads it.
+    pub period: String,
+    pub scope: String,
+    pub printed: String,
+    pub charts: Vec<Chart>,
+    pub tables: Vec<Table>,
+    /// The download address without the format, with the period's query.
+    pub download: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports/report.html")]
+struct ReportPage {
+    ctx: Page,
+    report: Option<Report>,
+    /// Where the period form posts and which kind of date it asks for.
+    action: &'static str,
+    month_fields: bool,
+    fran: String,
+    till: String,
+    errors: FieldErrors,
+}
+
+fn scope_text(conn: &mut DbConn, user: &CurrentUser) -> Result<String, AppError> {
+    if user.user.role.sees_county() {
+        return Ok("Hela länet".to_owned());
+    }
+    let name = organisations::get(conn, &user.user.organisation_id)?.map(|o| o.name).unwrap_or_default();
+    Ok(format!("{name} med underordnade enheter"))
+}
+
+// ------------------------------------------------------------------ the case report
+
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+/// The period asked for, the current year when nothing is asked, or what is wrong.
+fn case_period(query: &ReportQuery, today: NaiveDate) -> Result<Period, FieldErrors> {
+    let year = Period::year_of(today);
+    let mut errors = FieldErrors::default();
+    let mut day = |field: &'static str, text: &str, default: NaiveDate| {
+        if text.trim().is_empty() {
+            return Some(default);
+        }
+        let parsed = parse_day(text);
+        if parsed.is_none() {
+            errors.add(field, "Ange datumet som ÅÅÅÅ-MM-DD.");
+        }
+        parsed
+    };
+    let from = day("fran", &query.fran, year.from);
+    let to = day("till", &query.till, year.to);
+    match (from, to) {
+        (Some(from), Some(to)) => Period::new(from, to).ok_or_else(|| {
+            errors.add("till", "Slutdatumet kan inte ligga före startdatumet.");
+            errors
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn level_of(text: &str) -> Level {
+    Level::parse(text).unwrap_or(Level::Local)
+}
+
+fn decision_text(decisions: &[queries::DecisionLine], case_id: &str) -> String {
+    let lines: Vec<String> = decisions
+        .iter()
+        .filter(|d| d.0 == case_id)
+        .map(|d| format!("{} {} ({}): {}", d.2, d.3, level_of(&d.1).label(), Outcome::parse(&d.4).map_or("", |o| o.label())))
+        .collect();
+    if lines.is_empty() {
+        "Inget beslut ännu".to_owned()
+    } else {
+        lines.join("; ")
+    }
+}
+
+fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, today: NaiveDate) -> Result<Report, AppError> {
+    let visible = visible(conn, user)?;
+    let visible = visible.as_deref();
+    let filed = queries::filed(conn, period, visible)?;
+    let mut parties: HashMap<String, Vec<String>> = HashMap::new();
+    for (case_id, organisation_id) in queries::parties_of_filed(conn, period, visible)? {
+        parties.entry(case_id).or_default().push(organisation_id);
+    }
+    let facts: Vec<FiledCase> = filed
+        .iter()
+        .map(|c| {
+            let status = Status::parse(&c.status).unwrap_or(Status::Open);
+            FiledCase {
+                kind: CaseKind::parse(&c.kind).unwrap_or(CaseKind::Deviation),
+                commitment: c.commitment_id.clone(),
+                level: level_of(&c.level),
+                status,
+                overdue: status != Status::Closed && c.deadline_on.is_some_and(|d| d < today),
+                party_organisations: parties.remove(&c.id).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let closed_rows = queries::closed(conn, period, visible)?;
+    let closed: Vec<ClosedCase> =
+        closed_rows.iter().map(|(level, filed, closed)| ClosedCase { level: level_of(level), days: (*closed - *filed).num_days() }).collect();
+    let escalated: Vec<Level> = queries::escalations(conn, period, visible)?.iter().map(|l| level_of(l)).collect();
+    let figures = case_figures(&facts, &closed, &escalated);
+
+    let names: HashMap<String, String> = organisations::choices(conn)?.into_iter().map(|c| (c.id, c.name)).collect();
+    let commitment_name = |id: &Option<String>| match id {
+        Some(id) => commitments::find(id).map_or_else(|| id.clone(), |c| format!("{} ({})", c.title, c.reference)),
+        None => "Inget åtagande (tolkningsfråga eller betalningstvist)".to_owned(),
+    };
+    let count = |n: usize| Cell::Int(n as i64);
+
+    let months = period.months();
+    let mut opened_per_month: Vec<Bar> = months.iter().map(|m| Bar { label: m.clone(), value: 0 }).collect();
+    for case in &filed {
+        let month = super::page::local_time(&case.created_at)[..7].to_owned();
+        if let Some(bar) = opened_per_month.iter_mut().find(|b| b.label == month) {
+            bar.value += 1;
+        }
+    }
+    let mut closed_per_month: HashMap<String, i64> = HashMap::new();
+    for (_, _, closed_at) in &closed_rows {
+        *closed_per_month.entry(super::page::local_time(closed_at)[..7].to_owned()).or_default() += 1;
+    }
+
+    let structural: Vec<&queries::Filed> =
+        filed.iter().filter(|c| reports::is_structural(CaseKind::parse(&c.kind).unwrap_or(CaseKind::Deviation), c.principled, level_of(&c.level))).collect();
+    let decisions = queries::decisions_of(conn, &structural.iter().map(|c| c.id.clone()).collect::<Vec<_>>())?;
+
+    let tables = vec![
+        Table {
+            key: "oversikt",
+            title: "Översikt".into(),
+            headings: vec!["Mått", "Antal"],
+            rows: vec![
+                vec![Cell::text("Anmälda ärenden"), count(figures.opened)],
+                vec![Cell::text("Avslutade ärenden"), count(figures.closed)],
+                vec![Cell::text("Öppna ärenden med passerad svarsfrist"), count(figures.overdue)],
+                vec![Cell::text("Lyfta till styrgruppen"), count(figures.to_steering)],
+                vec![Cell::text("Lyfta till VIS"), count(figures.to_vis)],
+            ],
+        },
+        Table {
+            key: "manader",
+            title: "Anmälda och avslutade per månad".into(),
+            headings: vec!["Månad", "Anmälda", "Avslutade"],
+            rows: opened_per_month
+                .iter()
+                .map(|b| vec![Cell::text(&b.label), Cell::Int(b.value), Cell::Int(closed_per_month.get(&b.label).copied().unwrap_or(0))])
+                .collect(),
+        },
+        Table {
+            key: "typ",
+            title: "Anmälda per typ".into(),
+            headings: vec!["Typ", "Anmälda"],
+            rows: figures.by_kind.iter().map(|(k, n)| vec![Cell::text(k.label()), count(*n)]).collect(),
+        },
+        Table {
+            key: "atagande",
+            title: "Anmälda per åtagande".into(),
+            headings: vec!["Åtagande", "Anmälda"],
+            rows: figures.by_commitment.iter().map(|(c, n)| vec![Cell::text(commitment_name(c)), count(*n)]).collect(),
+        },
+        Table {
+            key: "niva",
+            title: "Anmälda per högsta nivå".into(),
+            headings: vec!["Högsta nivå som nåtts", "Ärenden"],
+            rows: figures.by_level.iter().map(|(l, n)| vec![Cell::text(l.label()), count(*n)]).collect(),
+        },
+        Table {
+            key: "status",
+            title: "Anmälda per status".into(),
+            headings: vec!["Status", "Ärenden"],
+            rows: figures.by_status.iter().map(|(s, n)| vec![Cell::text(s.label()), count(*n)]).collect(),
+        },
+        Table {
+            key: "organisation",
+            title: "Anmälda per part".into(),
+            headings: vec!["Organisation", "Ärenden där den är part"],
+            rows: figures
+                .by_organisation
+                .iter()
+                .map(|(o, n)| vec![Cell::text(names.get(o).cloned().unwrap_or_else(|| o.clone())), count(*n)])
+                .collect(),
+        },
+        Table {
+            key: "losningstid",
+            title: "Tid till avslut per nivå".into(),
+            headings: vec!["Nivå där ärendet avslutades", "Avslutade", "Median (dagar)", "90:e percentilen (dagar)"],
+            rows: figures
+                .resolution
+                .iter()
+                .map(|r| vec![Cell::text(r.level.label()), count(r.cases), Cell::Int(r.median_days), Cell::Int(r.p90_days)])
+                .collect(),
+        },
+        Table {
+            key: "strukturella",
+            title: "Strukturella avvikelser".into(),
+            headings: vec!["Ärende", "Typ", "Rubrik", "Högsta nivå", "Principiellt", "Beslut"],
+            rows: structural
+                .iter()
+                .map(|c| {
+                    vec![
+                        Cell::text(&c.number),
+                        Cell::text(CaseKind::parse(&c.kind).map_or("", |k| k.label())),
+                        Cell::text(&c.title),
+                        Cell::text(level_of(&c.level).label()),
+                        Cell::text(if c.principled { "Ja" } else { "Nej" }),
+                        Cell::text(decision_text(&decisions, &c.id)),
+                    ]
+                })
+                .collect(),
+        },
+    ];
+    let by_commitment: Vec<Bar> = figures
+        .by_commitment
+        .iter()
+        .map(|(c, n)| Bar { label: c.as_deref().and_then(commitments::find).map_or("Inget åtagande", |c| c.title).to_owned(), value: *n as i64 })
+        .collect();
+    let by_level: Vec<Bar> = figures.by_level.iter().map(|(l, n)| Bar { label: l.label().to_owned(), value: *n as i64 }).collect();
+    let charts = vec![
+        Chart::columns("per-manad", "Anmälda ärenden per månad", "ärenden", &opened_per_month),
+        Chart::bars("per-atagande", "Anmälda ärenden per åtagande", "ärenden", &by_commitment),
+        Chart::bars("per-niva", "Ärenden per högsta nivå", "ärenden", &by_level),
+    ];
+    Ok(Report {
+        title: "Uppföljning av avvikelser och tvister",
+        period: format!("{} – {}", period.from, period.to),
+        scope: scope_text(conn, user)?,
+        printed: today.to_string(),
+        charts,
+        tables,
+        download: format!("/rapporter/arenden.{{format}}?fran={}&till={}", period.from, period.to),
+    })
+}
+
+pub async fn cases_report(state: web::Data<AppState>, user: CurrentUser, query: web::Query<ReportQuery>) -> Result<HttpResponse, AppError> {
+    let today = crate::store::today();
+    let query = query.into_inner();
+    let period = case_period(&query, today);
+    let viewer = user.clone();
+    let report = match period {
+        Ok(period) => Ok(state.read(move |conn| build_case_report(conn, &viewer, period, today)).await?),
+        Err(errors) => Err(errors),
+    };
+    render(user, report, "/rapporter/arenden", false, query)
+}
+
+fn render(user: CurrentUser, report: Result<Report, FieldErrors>, action: &'static str, month_fields: bool, query: ReportQuery) -> Result<HttpResponse, AppError> {
+    let (report, errors, status) = match report {
+        Ok(report) => (Some(report), FieldErrors::default(), actix_web::http::StatusCode::OK),
+        Err(errors) => (None, errors, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let (fran, till) = match &report {
+        Some(_) if query.fran.is_empty() && query.till.is_empty() => (String::new(), String::new()),
+        _ => (query.fran, query.till),
+    };
+    let page = ReportPage { ctx: user.page(), report, action, month_fields, fran, till, errors };
+    Ok(super::html(status, page.render()?))
+}
+
+/// A report's tables as CSV (one table, `?tabell=`) or XLSX (all of them).
+fn download(report: Report, format: &str, table: &str, name: &str) -> Result<HttpResponse, AppError> {
+    let (bytes, content_type, extension) = match format {
+        "xlsx" => {
+            let heading =
+                [("Rapport", report.title.to_owned()), ("Period", report.period.clone()), ("Omfattning", report.scope.clone()), ("Utskriven", report.printed.clone())];
+            (export::xlsx(&heading, &report.tables)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+        }
+        "csv" => {
+            let table = report.tables.iter().find(|t| t.key == table).ok_or(AppError::NotFound)?;
+            (export::csv(table)?, "text/csv; charset=utf-8", "csv")
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let suffix = if extension == "csv" { format!("-{table}") } else { String::new() };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}{suffix}.{extension}\"")))
+        .body(bytes))
+}
+
+pub async fn cases_download(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    format: web::Path<String>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let today = crate::store::today();
+    let query = query.into_inner();
+    let period = case_period(&query, today).map_err(|_| AppError::BadRequest("Ange perioden som ÅÅÅÅ-MM-DD.".into()))?;
+    let report = state.read(move |conn| build_case_report(conn, &user, period, today)).await?;
+    download(report, &format, &query.tabell, &format!("arenden-{}-{}", period.from, period.to))
+}
+
+// ------------------------------------------------------------------ the payment report
+
+/// The months asked for; without them, the year of the newest imported month.
+fn payment_period(query: &ReportQuery, newest: Option<Month>, today: NaiveDate) -> Result<(Month, Month), FieldErrors> {
+    let year = newest.map_or(chrono::Datelike::year(&today), |m| m.year);
+    let mut errors = FieldErrors::default();
+    let mut month = |field: &'static str, text: &str, default: Month| {
+        if text.trim().is_empty() {
+            return Some(default);
+        }
+        let parsed = Month::parse(text.trim());
+        if parsed.is_none() {
+            errors.add(field, "Ange månaden som ÅÅÅÅ-MM.");
+        }
+        parsed
+    };
+    let from = month("fran", &query.fran, Month { year, month: 1 });
+    let to = month("till", &query.till, Month { year, month: 12 });
+    match (from, to) {
+        (Some(from), Some(to)) if from <= to => Ok((from, to)),
+        (Some(_), Some(_)) => {
+            errors.add("till", "Slutmånaden kan inte ligga före startmånaden.");
+            Err(errors)
+        }
+        _ => Err(errors),
+    }
+}
+
+fn months_between(from: Month, to: Month) -> Vec<Month> {
+    let mut months = Vec::new();
+    let mut m = from;
+    while m <= to && months.len() < 240 {
+        months.push(m);
+        m = if m.month == 12 { Month { year: m.year + 1, month: 1 } } else { Month { year: m.year, month: m.month + 1 } };
+    }
+    months
+}
+
+fn two(h: i128) -> String {
+    crate::domain::payment::Fraction::hundredths(h).two_decimals()
+}
+
+fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: Month, today: NaiveDate) -> Result<Report, AppError> {
+    let visible = visible(conn, user)?;
+    let sees = |r: &UnitResult| visible.as_ref().is_none_or(|v| v.contains(&paying_organisation(&r.key.unit)));
+    let months = months_between(from, to);
+    let month_names: Vec<String> = months.iter().map(|m| m.to_string()).collect();
+    let disputes: Vec<queries::MonthDispute> = queries::disputes_in(conn, &month_names)?
+        .into_iter()
+        .filter(|d| visible.as_ref().is_none_or(|v| v.contains(&d.organisation_id)))
+        .collect();
+    let mut unit_rows = Vec::new();
+    let mut month_rows = Vec::new();
+    let mut amounts = Vec::new();
+    let mut days = Vec::new();
+    for month in &months {
+        let Some(calculation) = calculations::current(conn, *month)? else { continue };
+        let Ok(results) = calculation.results else { continue };
+        let (mut total, mut included, mut day_sum, mut billable, mut amount, mut disputed) = (0, 0, 0, 0i128, 0, 0);
+        let mut counted = std::collections::HashSet::new();
+        for r in results.iter().filter(|r| sees(r)) {
+            let organisation = paying_organisation(&r.key.unit);
+            // A unit's disputes show on its first row (a unit can have an average and an individual row).
+            let here: Vec<&queries::MonthDispute> = if counted.insert(organisation.clone()) {
+                disputes.iter().filter(|d| d.month == month.to_string() && d.organisation_id == organisation).collect()
+            } else {
+                Vec::new()
+            };
+            let disputed_here: i64 = here.iter().map(|d| d.amount_sek).sum();
+            let outcomes: Vec<String> = here.iter().map(|d| format!("{}: {}", d.number, dispute_state(d))).collect();
+            unit_rows.push(vec![
+                Cell::text(month.to_string()),
+                Cell::text(r.key.unit.name()),
+                Cell::text(match (&r.key.model, &r.key.care_provider) {
+                    (Model::Average, _) => "Genomsnitt".to_owned(),
+                    (Model::Individual, Some(p)) => format!("Individuell (psykiatri), {p}"),
+                    (Model::Individual, None) => "Individuell (psykiatri)".to_owned(),
+                }),
+                Cell::Int(r.tally.episodes_total),
+                Cell::Int(r.tally.episodes_included),
+                Cell::Int(r.tally.total_days),
+                Cell::Decimal(r.average_days.map(|a| a.two_decimals()).unwrap_or_default()),
+                Cell::Decimal(r.threshold_days.map(|t| t.two_decimals()).unwrap_or_default()),
+                Cell::Decimal(r.billable_days.two_decimals()),
+                Cell::Int(r.amount_sek),
+                Cell::Int(disputed_here),
+                Cell::text(outcomes.join("; ")),
+            ]);
+            total += r.tally.episodes_total;
+            included += r.tally.episodes_included;
+            day_sum += r.tally.total_days;
+            billable += r.billable_days.round_to_hundredths();
+            amount += r.amount_sek;
+            disputed += disputed_here;
+        }
+        let average = if included > 0 { crate::domain::payment::Fraction::new(day_sum as i128, included as i128).two_decimals() } else { String::new() };
+        month_rows.push(vec![
+            Cell::text(month.to_string()),
+            Cell::Int(total),
+            Cell::Int(included),
+            Cell::Int(day_sum),
+            Cell::Decimal(average),
+            Cell::Decimal(two(billable)),
+            Cell::Int(amount),
+            Cell::Int(disputed),
+        ]);
+        amounts.push(Bar { label: month.to_string(), value: amount });
+        days.push(Bar { label: month.to_string(), value: day_sum });
+    }
+    let dispute_rows = disputes
+        .iter()
+        .map(|d| {
+            vec![
+                Cell::text(&d.month),
+                Cell::text(organisations::get(conn, &d.organisation_id).ok().flatten().map_or_else(|| d.organisation_id.clone(), |o| o.name)),
+                Cell::text(&d.number),
+                Cell::Int(d.amount_sek),
+                Cell::text(dispute_state(d)),
+            ]
+        })
+        .collect();
+    let tables = vec![
+        Table {
+            key: "manader",
+            title: "Per månad".into(),
+            headings: vec![
+                "Månad",
+                "Vårdtillfällen",
+                "Ingår",
+                "Utskrivningsklara dagar från dag noll",
+                "Genomsnitt",
+                "Dagar med betalningsansvar",
+                "Belopp (kr)",
+                "Ifrågasatt (kr)",
+            ],
+            rows: month_rows,
+        },
+        Table {
+            key: "enheter",
+            title: "Per månad och enhet".into(),
+            headings: vec![
+                "Månad",
+                "Enhet",
+                "Modell",
+                "Vårdtillfällen",
+                "Ingår",
+                "Utskrivningsklara dagar från dag noll",
+                "Genomsnitt A",
+                "Tröskel T",
+                "Dagar med betalningsansvar B",
+                "Belopp (kr)",
+                "Ifrågasatt (kr)",
+                "Tvister",
+            ],
+            rows: unit_rows,
+        },
+        Table {
+            key: "tvister",
+            title: "Betalningstvister".into(),
+            headings: vec!["Månad", "Enhet", "Ärende", "Ifrågasatt belopp (kr)", "Läge"],
+            rows: dispute_rows,
+        },
+    ];
+    let charts = vec![
+        Chart::columns("belopp", "Belopp per månad (kr)", "kr", &amounts),
+        Chart::columns("dagar", "Utskrivningsklara dagar per månad", "dagar", &days),
+    ];
+    Ok(Report {
+        title: "Betalningsansvar per månad och enhet",
+        period: format!("{from} – {to}"),
+        scope: scope_text(conn, user)?,
+        printed: today.to_string(),
+        charts,
+        tables,
+        download: format!("/rapporter/betalning.{{format}}?fran={from}&till={to}"),
+    })
+}
+
+fn dispute_state(d: &queries::MonthDispute) -> String {
+    let status = Status::parse(&d.status).map_or("", |s| s.label());
+    match d.outcome.as_deref().and_then(Outcome::parse) {
+        Some(outcome) => format!("{status}, {}", outcome.label()),
+        None => status.to_owned(),
+    }
+}
+
+fn newest_month(conn: &mut DbConn) -> Result<Option<Month>, AppError> {
+    Ok(episodes::months(conn)?.first().and_then(|m| Month::parse(m)))
+}
+
+pub async fn payment_report(state: web::Data<AppState>, user: CurrentUser, query: web::Query<ReportQuery>) -> Result<HttpResponse, AppError> {
+    let today = crate::store::today();
+    let query = query.into_inner();
+    let asked = query.clone();
+    let viewer = user.clone();
+    let report = state
+        .read(move |conn| {
+            let newest = newest_month(conn)?;
+            Ok(match payment_period(&asked, newest, today) {
+                Ok((from, to)) => Ok(build_payment_report(conn, &viewer, from, to, today)?),
+                Err(errors) => Err(errors),
+            })
+        })
+        .await?;
+    render(user, report, "/rapporter/betalning", true, query)
+}
+
+pub async fn payment_download(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    format: web::Path<String>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let today = crate::store::today();
+    let query = query.into_inner();
+    let asked = query.clone();
+    let (report, name) = state
+        .read(move |conn| {
+            let newest = newest_month(conn)?;
+            let (from, to) = payment_period(&asked, newest, today).map_err(|_| AppError::BadRequest("Ange perioden som ÅÅÅÅ-MM.".into()))?;
+            Ok((build_payment_report(conn, &user, from, to, today)?, format!("betalning-{from}-{to}")))
+        })
+        .await?;
+    download(report, &format, &query.tabell, &name)
+}
