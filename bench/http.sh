@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
+THREADS=$(( CONNECTIONS < 2 ? CONNECTIONS : 2 ))
 BENCH_PATH="${BENCH_PATH:-/}"
 # One or more users, separated by spaces; each is measured against the same database.
 BENCH_USERS="${BENCH_USERS:-anna.berg@botkyrka.example}"
@@ -51,7 +52,7 @@ run() {
         [ -n "$session" ] || { echo "could not sign in as $user on $name" >&2; exit 1; }
         status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: tvs_session=$session" "http://127.0.0.1:$PORT$BENCH_PATH")
         [ "$status" = 200 ] || { echo "$BENCH_PATH answers $status on $name" >&2; exit 1; }
-        wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: tvs_session=$session" "http://127.0.0.1:$PORT$BENCH_PATH" > "$WORK/$name.wrk"
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: tvs_session=$session" "http://127.0.0.1:$PORT$BENCH_PATH" > "$WORK/$name.wrk"
         rps=$(awk '/Requests\/sec/ { print $2 }' "$WORK/$name.wrk")
         p50=$(awk '$1 == "50%" { print $2 }' "$WORK/$name.wrk")
         p99=$(awk '$1 == "99%" { print $2 }' "$WORK/$name.wrk")

@@ -233,9 +233,12 @@ pub fn create(conn: &mut DbConn, new: &NewCase, today: NaiveDate) -> QueryResult
         .execute(c))?;
     for counterpart in &new.counterparts {
         db_run!(conn, |c| diesel::insert_into(case_parties::table)
-            .values(
-                (case_parties::case_id.eq(&id), case_parties::organisation_id.eq(counterpart), case_parties::side.eq(Side::Counterpart.as_str()),)
-            )
+            .values((
+                case_parties::case_id.eq(&id),
+                case_parties::organisation_id.eq(counterpart),
+                case_parties::side.eq(Side::Counterpart.as_str()),
+                case_parties::case_created_at.eq(at),
+            ))
             .execute(c))?;
     }
     add_event(

@@ -36,3 +36,11 @@ pub fn new_id() -> String {
 pub fn today() -> chrono::NaiveDate {
     Utc::now().with_timezone(&chrono_tz::Europe::Stockholm).date_naive()
 }
+
+/// The UTC instant of midnight in Stockholm at the start of `day` (Swedish daylight saving
+/// changes at 02–03, so midnight is never skipped or repeated).
+pub fn stockholm_midnight(day: chrono::NaiveDate) -> NaiveDateTime {
+    use chrono::TimeZone;
+    let local = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+    chrono_tz::Europe::Stockholm.from_local_datetime(&local).earliest().map_or(local, |t| t.naive_utc())
+}

@@ -6,32 +6,12 @@ use super::{DbConn, QueryResult};
 use crate::db::schema::{calculations, case_calculations, case_decisions, case_events, case_parties, cases};
 use crate::db_run;
 use crate::domain::reports::Period;
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 /// The UTC instants that bound a period of Stockholm dates: [first midnight, midnight after).
 fn utc_bounds(period: Period) -> (NaiveDateTime, NaiveDateTime) {
-    let midnight = |day: NaiveDate| {
-        let local = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-        // Midnight is never skipped or repeated by Swedish daylight saving (it changes at 02–03).
-        chrono_tz::Europe::Stockholm.from_local_datetime(&local).earliest().map_or(local, |t| t.naive_utc())
-    };
-    (midnight(period.from), midnight(period.to.succ_opt().unwrap_or(period.to)))
-}
-
-/// A case filed in the period.
-#[derive(Debug, Clone, Queryable)]
-pub struct Filed {
-    pub id: String,
-    pub number: String,
-    pub title: String,
-    pub kind: String,
-    pub commitment_id: Option<String>,
-    pub level: String,
-    pub status: String,
-    pub principled: bool,
-    pub deadline_on: Option<NaiveDate>,
-    pub created_at: NaiveDateTime,
+    (super::stockholm_midnight(period.from), super::stockholm_midnight(period.to.succ_opt().unwrap_or(period.to)))
 }
 
 // Only cases one of whose parties is in `visible` (None: the county).
@@ -46,41 +26,91 @@ macro_rules! visible_cases {
     }};
 }
 
-pub fn filed(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<Filed>> {
-    let (from, until) = utc_bounds(period);
-    db_run!(conn, |c| visible_cases!(cases::table.filter(cases::created_at.ge(from)).filter(cases::created_at.lt(until)), visible)
-        .order(cases::created_at)
-        .select((
-            cases::id,
-            cases::number,
-            cases::title,
-            cases::kind,
-            cases::commitment_id,
-            cases::level,
-            cases::status,
-            cases::principled,
-            cases::deadline_on,
-            cases::created_at,
-        ))
-        .load(c))
+// The cases filed in the period that the user sees.
+macro_rules! filed_in {
+    ($period:expr, $visible:expr) => {{
+        let (from, until) = utc_bounds($period);
+        visible_cases!(cases::table.filter(cases::created_at.ge(from)).filter(cases::created_at.lt(until)), $visible)
+    }};
 }
 
-/// The party organisations of the cases filed in the period, as (case id, organisation id).
-pub fn parties_of_filed(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<(String, String)>> {
+/// Kind, commitment, level, status, and how many cases share them.
+pub type FiledCount = (String, Option<String>, String, String, i64);
+
+/// The cases filed in the period, counted per kind, commitment, level and status. (Diesel
+/// groups only unboxed queries, hence the two branches.)
+pub fn filed_groups(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<FiledCount>> {
+    let (from, until) = utc_bounds(period);
+    let columns = (cases::kind, cases::commitment_id, cases::level, cases::status);
+    db_run!(conn, |c| {
+        let filed = cases::table.filter(cases::created_at.ge(from)).filter(cases::created_at.lt(until));
+        match visible {
+            None => filed.group_by(columns).select((columns.0, columns.1, columns.2, columns.3, diesel::dsl::count_star())).load(c),
+            Some(orgs) => {
+                let parties = case_parties::table.filter(case_parties::organisation_id.eq_any(orgs.to_vec())).select(case_parties::case_id);
+                filed
+                    .filter(cases::id.eq_any(parties))
+                    .group_by(columns)
+                    .select((columns.0, columns.1, columns.2, columns.3, diesel::dsl::count_star()))
+                    .load(c)
+            }
+        }
+    })
+}
+
+/// How many of the cases filed in the period are open with their deadline passed.
+pub fn overdue(conn: &mut DbConn, period: Period, visible: Option<&[String]>, today: NaiveDate) -> QueryResult<i64> {
+    db_run!(conn, |c| filed_in!(period, visible)
+        .filter(cases::status.ne(crate::domain::ladder::Status::Closed.as_str()))
+        .filter(cases::deadline_on.lt(today))
+        .count()
+        .get_result(c))
+}
+
+/// When each case of the period was filed (to count them per month).
+pub fn filing_times(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<NaiveDateTime>> {
+    db_run!(conn, |c| filed_in!(period, visible).select(cases::created_at).load(c))
+}
+
+/// Per party organisation, the cases filed in the period it is a party to (an organisation
+/// is a party to a case once). Party rows carry their case's filing time, so this reads them
+/// without a join.
+pub fn by_party(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<(String, i64)>> {
     let (from, until) = utc_bounds(period);
     db_run!(conn, |c| {
-        let mut query = case_parties::table
-            .inner_join(cases::table.on(cases::id.eq(case_parties::case_id)))
-            .filter(cases::created_at.ge(from))
-            .filter(cases::created_at.lt(until))
-            .into_boxed();
-        if let Some(orgs) = visible {
-            let seen = diesel::alias!(case_parties as seen);
-            let parties = seen.filter(seen.field(case_parties::organisation_id).eq_any(orgs.to_vec())).select(seen.field(case_parties::case_id));
-            query = query.filter(cases::id.eq_any(parties));
+        let rows = case_parties::table.filter(case_parties::case_created_at.ge(from)).filter(case_parties::case_created_at.lt(until));
+        let counted = (case_parties::organisation_id, diesel::dsl::count_star());
+        match visible {
+            None => rows.group_by(case_parties::organisation_id).select(counted).load(c),
+            Some(orgs) => {
+                let seen = diesel::alias!(case_parties as seen);
+                let parties = seen.filter(seen.field(case_parties::organisation_id).eq_any(orgs.to_vec())).select(seen.field(case_parties::case_id));
+                rows.filter(case_parties::case_id.eq_any(parties)).group_by(case_parties::organisation_id).select(counted).load(c)
+            }
         }
-        query.select((case_parties::case_id, case_parties::organisation_id)).load(c)
     })
+}
+
+/// A structural deviation filed in the period: principled, or lifted past Storsthlm/HSF
+/// (`domain::reports::is_structural`, here as a filter).
+#[derive(Debug, Clone, Queryable)]
+pub struct Structural {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub kind: String,
+    pub level: String,
+    pub principled: bool,
+}
+
+pub fn structural(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<Structural>> {
+    use crate::domain::ladder::{CaseKind, Level};
+    db_run!(conn, |c| filed_in!(period, visible)
+        .filter(cases::kind.ne(CaseKind::PaymentDispute.as_str()))
+        .filter(cases::principled.eq(true).or(cases::level.eq_any([Level::Steering.as_str(), Level::Vis.as_str()])))
+        .order(cases::created_at)
+        .select((cases::id, cases::number, cases::title, cases::kind, cases::level, cases::principled))
+        .load(c))
 }
 
 /// Cases closed in the period: the level they were closed at, filed and closed when.

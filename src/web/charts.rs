@@ -109,7 +109,11 @@ mod tests {
     use super::*;
 
     fn sample() -> Vec<Bar> {
-        vec![Bar { label: "SIP <i tid>".into(), value: 4 }, Bar { label: "Fast vårdkontakt".into(), value: 2 }, Bar { label: "Noll".into(), value: 0 }]
+        vec![
+            Bar { label: "SIP <i tid>".into(), value: 4 },
+            Bar { label: "Fast vårdkontakt".into(), value: 2 },
+            Bar { label: "Noll".into(), value: 0 },
+        ]
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
+impl Table {
+    /// Whether a column holds figures (judged by its first row), to align its heading.
+    pub fn numeric(&self, column: &usize) -> bool {
+        self.rows.first().and_then(|row| row.get(*column)).is_some_and(Cell::is_number)
+    }
+}
+
 pub fn csv(table: &Table) -> Result<Vec<u8>, AppError> {
     let failed = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
     let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(b"\xEF\xBB\xBF".to_vec());

@@ -14,7 +14,7 @@ use super::AppState;
 use crate::domain::commitments;
 use crate::domain::ladder::{CaseKind, Level, Outcome, Status};
 use crate::domain::payment::{Model, Month, UnitResult};
-use crate::domain::reports::{self, case_figures, ClosedCase, FiledCase, Period};
+use crate::domain::reports::{self, case_figures, ClosedCase, FiledGroup, Period};
 use crate::store::{calculations, episodes, organisations, reports as queries, DbConn};
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -137,30 +137,25 @@ fn decision_text(decisions: &[queries::DecisionLine], case_id: &str) -> String {
 fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, today: NaiveDate) -> Result<Report, AppError> {
     let visible = visible(conn, user)?;
     let visible = visible.as_deref();
-    let filed = queries::filed(conn, period, visible)?;
-    let mut parties: HashMap<String, Vec<String>> = HashMap::new();
-    for (case_id, organisation_id) in queries::parties_of_filed(conn, period, visible)? {
-        parties.entry(case_id).or_default().push(organisation_id);
-    }
-    let facts: Vec<FiledCase> = filed
-        .iter()
-        .map(|c| {
-            let status = Status::parse(&c.status).unwrap_or(Status::Open);
-            FiledCase {
-                kind: CaseKind::parse(&c.kind).unwrap_or(CaseKind::Deviation),
-                commitment: c.commitment_id.clone(),
-                level: level_of(&c.level),
-                status,
-                overdue: status != Status::Closed && c.deadline_on.is_some_and(|d| d < today),
-                party_organisations: parties.remove(&c.id).unwrap_or_default(),
-            }
-        })
-        .collect();
+    let filed = reports::Filed {
+        groups: queries::filed_groups(conn, period, visible)?
+            .into_iter()
+            .map(|(kind, commitment, level, status, cases)| FiledGroup {
+                kind: CaseKind::parse(&kind).unwrap_or(CaseKind::Deviation),
+                commitment,
+                level: level_of(&level),
+                status: Status::parse(&status).unwrap_or(Status::Open),
+                cases: cases as usize,
+            })
+            .collect(),
+        overdue: queries::overdue(conn, period, visible, today)? as usize,
+        by_party: queries::by_party(conn, period, visible)?.into_iter().map(|(o, n)| (o, n as usize)).collect(),
+    };
     let closed_rows = queries::closed(conn, period, visible)?;
     let closed: Vec<ClosedCase> =
         closed_rows.iter().map(|(level, filed, closed)| ClosedCase { level: level_of(level), days: (*closed - *filed).num_days() }).collect();
     let escalated: Vec<Level> = queries::escalations(conn, period, visible)?.iter().map(|l| level_of(l)).collect();
-    let figures = case_figures(&facts, &closed, &escalated);
+    let figures = case_figures(&filed, &closed, &escalated);
 
     let names: HashMap<String, String> = organisations::choices(conn)?.into_iter().map(|c| (c.id, c.name)).collect();
     let commitment_name = |id: &Option<String>| match id {
@@ -169,21 +164,33 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
     };
     let count = |n: usize| Cell::Int(n as i64);
 
-    let months = period.months();
-    let mut opened_per_month: Vec<Bar> = months.iter().map(|m| Bar { label: m.clone(), value: 0 }).collect();
-    for case in &filed {
-        let month = super::page::local_time(&case.created_at)[..7].to_owned();
-        if let Some(bar) = opened_per_month.iter_mut().find(|b| b.label == month) {
-            bar.value += 1;
+    // Each month's first instant in UTC, to bucket filing and closing times by Stockholm month.
+    let starts: Vec<(String, chrono::NaiveDateTime)> = period
+        .months()
+        .into_iter()
+        .map(|m| {
+            let first = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").expect("a month's first day");
+            (m, crate::store::stockholm_midnight(first))
+        })
+        .collect();
+    let month_of = |at: &chrono::NaiveDateTime| starts.partition_point(|(_, start)| start <= at).checked_sub(1);
+    let mut opened_per_month: Vec<Bar> = starts.iter().map(|(m, _)| Bar { label: m.clone(), value: 0 }).collect();
+    let mut closed_per_month = vec![0; starts.len()];
+    for filed_at in queries::filing_times(conn, period, visible)? {
+        if let Some(i) = month_of(&filed_at) {
+            opened_per_month[i].value += 1;
         }
     }
-    let mut closed_per_month: HashMap<String, i64> = HashMap::new();
     for (_, _, closed_at) in &closed_rows {
-        *closed_per_month.entry(super::page::local_time(closed_at)[..7].to_owned()).or_default() += 1;
+        if let Some(i) = month_of(closed_at) {
+            closed_per_month[i] += 1;
+        }
     }
 
-    let structural: Vec<&queries::Filed> =
-        filed.iter().filter(|c| reports::is_structural(CaseKind::parse(&c.kind).unwrap_or(CaseKind::Deviation), c.principled, level_of(&c.level))).collect();
+    let structural: Vec<queries::Structural> = queries::structural(conn, period, visible)?
+        .into_iter()
+        .filter(|c| reports::is_structural(CaseKind::parse(&c.kind).unwrap_or(CaseKind::Deviation), c.principled, level_of(&c.level)))
+        .collect();
     let decisions = queries::decisions_of(conn, &structural.iter().map(|c| c.id.clone()).collect::<Vec<_>>())?;
 
     let tables = vec![
@@ -205,7 +212,8 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
             headings: vec!["Månad", "Anmälda", "Avslutade"],
             rows: opened_per_month
                 .iter()
-                .map(|b| vec![Cell::text(&b.label), Cell::Int(b.value), Cell::Int(closed_per_month.get(&b.label).copied().unwrap_or(0))])
+                .zip(&closed_per_month)
+                .map(|(b, closed)| vec![Cell::text(&b.label), Cell::Int(b.value), Cell::Int(*closed)])
                 .collect(),
         },
         Table {
@@ -305,7 +313,13 @@ pub async fn cases_report(state: web::Data<AppState>, user: CurrentUser, query: 
     render(user, report, "/rapporter/arenden", false, query)
 }
 
-fn render(user: CurrentUser, report: Result<Report, FieldErrors>, action: &'static str, month_fields: bool, query: ReportQuery) -> Result<HttpResponse, AppError> {
+fn render(
+    user: CurrentUser,
+    report: Result<Report, FieldErrors>,
+    action: &'static str,
+    month_fields: bool,
+    query: ReportQuery,
+) -> Result<HttpResponse, AppError> {
     let (report, errors, status) = match report {
         Ok(report) => (Some(report), FieldErrors::default(), actix_web::http::StatusCode::OK),
         Err(errors) => (None, errors, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY),
@@ -322,8 +336,12 @@ fn render(user: CurrentUser, report: Result<Report, FieldErrors>, action: &'stat
 fn download(report: Report, format: &str, table: &str, name: &str) -> Result<HttpResponse, AppError> {
     let (bytes, content_type, extension) = match format {
         "xlsx" => {
-            let heading =
-                [("Rapport", report.title.to_owned()), ("Period", report.period.clone()), ("Omfattning", report.scope.clone()), ("Utskriven", report.printed.clone())];
+            let heading = [
+                ("Rapport", report.title.to_owned()),
+                ("Period", report.period.clone()),
+                ("Omfattning", report.scope.clone()),
+                ("Utskriven", report.printed.clone()),
+            ];
             (export::xlsx(&heading, &report.tables)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
         }
         "csv" => {
@@ -399,10 +417,8 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
     let sees = |r: &UnitResult| visible.as_ref().is_none_or(|v| v.contains(&paying_organisation(&r.key.unit)));
     let months = months_between(from, to);
     let month_names: Vec<String> = months.iter().map(|m| m.to_string()).collect();
-    let disputes: Vec<queries::MonthDispute> = queries::disputes_in(conn, &month_names)?
-        .into_iter()
-        .filter(|d| visible.as_ref().is_none_or(|v| v.contains(&d.organisation_id)))
-        .collect();
+    let disputes: Vec<queries::MonthDispute> =
+        queries::disputes_in(conn, &month_names)?.into_iter().filter(|d| visible.as_ref().is_none_or(|v| v.contains(&d.organisation_id))).collect();
     let mut unit_rows = Vec::new();
     let mut month_rows = Vec::new();
     let mut amounts = Vec::new();
@@ -447,7 +463,8 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
             amount += r.amount_sek;
             disputed += disputed_here;
         }
-        let average = if included > 0 { crate::domain::payment::Fraction::new(day_sum as i128, included as i128).two_decimals() } else { String::new() };
+        let average =
+            if included > 0 { crate::domain::payment::Fraction::new(day_sum as i128, included as i128).two_decimals() } else { String::new() };
         month_rows.push(vec![
             Cell::text(month.to_string()),
             Cell::Int(total),

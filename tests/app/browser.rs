@@ -105,8 +105,8 @@ impl Browser {
         self.call("POST", &format!("/element/{id}/click"), json!({})).await;
     }
 
-    async fn script(&self, script: &str) {
-        self.call("POST", "/execute/sync", json!({"script": script, "args": []})).await;
+    async fn script(&self, script: &str) -> Value {
+        self.call("POST", "/execute/sync", json!({"script": script, "args": []})).await
     }
 
     async fn url(&self) -> String {
@@ -198,4 +198,48 @@ async fn a_local_manager_files_finds_and_escalates_a_deviation_in_a_real_browser
     assert!(page.contains("Lyftes till nästa nivå"), "{page}");
     assert!(page.contains("Nivå</dt><dd>Storsthlm och HSF"));
     browser.screenshot("escalated-deviation").await;
+}
+
+#[actix_web::test]
+async fn the_report_page_renders_its_charts_in_a_real_browser() {
+    let app = spawn_app().await;
+    let Some(browser) = Browser::start().await else { return };
+    app.login_as(BOTKYRKA).await;
+    for title in ["Hemtjänsten nåddes inte", "SIP kallades för sent"] {
+        app.file_case(
+            "deviation",
+            &[
+                ("title", title),
+                ("filed_by_org", "kommun-0127"),
+                ("counterpart", "kommun-0126"),
+                ("commitment_id", "process.sip-called"),
+                ("occurred_from", "2026-11-02"),
+                ("description", "Beskrivning."),
+            ],
+        )
+        .await;
+    }
+    let base = &app.address;
+    browser.goto(&format!("{base}/logga-in")).await;
+    browser.type_into("#email", "lars.ek@storsthlm.example").await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser.click("form[action='/logga-in'] button").await;
+    browser.wait_for_url(|url| !url.contains("/logga-in")).await;
+    browser.goto(&format!("{base}/rapporter/arenden")).await;
+    // Each chart is laid out with a real size and carries its text alternative.
+    let charts = browser
+        .script(
+            "return Array.from(document.querySelectorAll('svg.diagram')).map(s => { const r = s.getBoundingClientRect(); \
+             return [Math.round(r.width), Math.round(r.height), s.getAttribute('role'), s.querySelector('title').textContent, s.querySelectorAll('rect').length]; });",
+        )
+        .await;
+    let charts = charts.as_array().expect("a list of charts");
+    assert_eq!(charts.len(), 3, "{charts:?}");
+    for chart in charts {
+        assert!(chart[0].as_i64().unwrap() > 200 && chart[1].as_i64().unwrap() >= 20, "a chart of real size: {chart}");
+        assert_eq!(chart[2], "img");
+    }
+    assert_eq!(charts[1][3], "Anmälda ärenden per åtagande");
+    assert_eq!(charts[1][4], 1, "one commitment, one bar");
+    browser.screenshot("report-with-charts").await;
 }

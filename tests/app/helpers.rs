@@ -18,6 +18,18 @@ pub const BOTKYRKA: &str = "anna.berg@botkyrka.example";
 pub const HUDDINGE: &str = "erik.holm@huddinge.example";
 pub const ADMIN: &str = "admin@tvistetrappa.example";
 
+/// A small episode file with hand-computed results (see tests/app/payment.rs): March 2022
+/// Botkyrka 31 620 kr, Huddinge 25 110 kr, Stockholm Södermalm 15 810 kr; February 0 kr.
+pub const FILE: &str = "\
+episode_id,municipality_code,district,care_type,admission_notice_at,ready_notice_at,discharged_at,needs_sip,sip_called_at
+b1,0127,,somatic,2022-03-01 08:00,2022-03-10 11:59,2022-03-15 10:00,,
+b2,0127,,somatic,2022-03-01 08:00,2022-03-10 12:00,2022-03-12 10:00,,
+b3,0127,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-20 10:00,ja,2022-03-14 10:00
+hud-1,0126,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-14 10:00,,
+s1,0180,Södermalm,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-13 10:00,,
+f1,0127,,somatic,2022-02-01 08:00,2022-02-10 09:00,2022-02-11 10:00,,
+";
+
 pub struct TestApp {
     pub address: String,
     pub config: Config,

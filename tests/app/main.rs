@@ -11,4 +11,5 @@ mod notifications;
 mod pages;
 mod payment;
 mod registry;
+mod reports;
 mod smtp;

@@ -1,0 +1,2 @@
+-- Nothing to undo: the filing times are correct data.
+SELECT 1;
