@@ -48,17 +48,23 @@ impl Table {
     }
 }
 
-pub fn csv(table: &Table) -> Result<Vec<u8>, AppError> {
+/// One file with the tables one after the other, a blank line between them.
+pub fn csv(tables: &[&Table]) -> Result<Vec<u8>, AppError> {
     let failed = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(&table.headings).map_err(failed)?;
-    for row in &table.rows {
-        writer
-            .write_record(row.iter().map(|cell| match cell {
-                Cell::Decimal(s) => s.replace('.', ","),
-                other => other.shown(),
-            }))
-            .map_err(failed)?;
+    let mut writer = csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(b"\xEF\xBB\xBF".to_vec());
+    for (i, table) in tables.iter().enumerate() {
+        if i > 0 {
+            writer.write_record([""]).map_err(failed)?;
+        }
+        writer.write_record(&table.headings).map_err(failed)?;
+        for row in &table.rows {
+            writer
+                .write_record(row.iter().map(|cell| match cell {
+                    Cell::Decimal(s) => s.replace('.', ","),
+                    other => other.shown(),
+                }))
+                .map_err(failed)?;
+        }
     }
     writer.into_inner().map_err(|e| AppError::Internal(format!("csv: {e}")))
 }
@@ -68,19 +74,22 @@ fn sheet_name(title: &str) -> String {
     title.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).take(31).collect()
 }
 
-/// One workbook: a first sheet with the report's title and period, then a sheet per table.
+/// One workbook: a first sheet with the report's title and period (when `heading` has
+/// any), then a sheet per table.
 pub fn xlsx(heading: &[(&str, String)], tables: &[Table]) -> Result<Vec<u8>, AppError> {
     use rust_xlsxwriter::{Format, Workbook};
     let failed = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
-    let cover = workbook.add_worksheet().set_name("Rapport").map_err(failed)?;
-    for (row, (label, value)) in heading.iter().enumerate() {
-        cover.write_string_with_format(row as u32, 0, *label, &bold).map_err(failed)?;
-        cover.write_string(row as u32, 1, value).map_err(failed)?;
+    if !heading.is_empty() {
+        let cover = workbook.add_worksheet().set_name("Rapport").map_err(failed)?;
+        for (row, (label, value)) in heading.iter().enumerate() {
+            cover.write_string_with_format(row as u32, 0, *label, &bold).map_err(failed)?;
+            cover.write_string(row as u32, 1, value).map_err(failed)?;
+        }
+        cover.set_column_width(0, 24).map_err(failed)?;
+        cover.set_column_width(1, 40).map_err(failed)?;
     }
-    cover.set_column_width(0, 24).map_err(failed)?;
-    cover.set_column_width(1, 40).map_err(failed)?;
     for table in tables {
         let sheet = workbook.add_worksheet().set_name(sheet_name(&table.title)).map_err(failed)?;
         for (col, heading) in table.headings.iter().enumerate() {
@@ -121,10 +130,12 @@ mod tests {
 
     #[test]
     fn csv_uses_semicolons_and_decimal_commas_after_a_bom() {
-        let bytes = csv(&table()).unwrap();
+        let bytes = csv(&[&table()]).unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
         assert_eq!(text, "Enhet;Antal;Genomsnitt\n\"Botkyrka; syd\";3;2,50\n");
+        let two = String::from_utf8(csv(&[&table(), &table()]).unwrap()[3..].to_vec()).unwrap();
+        assert_eq!(two.lines().nth(2), Some(""), "a blank line between tables");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! all units, and a page per unit and month that explains its calculation.
 
 use super::error::AppError;
+use super::export::{self, Cell, Table};
 use super::forms::{FieldErrors, FormData};
 use super::guard::CurrentUser;
 use super::page::{local_time, notice, Done, Page};
@@ -275,89 +276,58 @@ pub async fn unit(
     Ok(ok_html(page.render()?))
 }
 
-/// The summary of a unit's calculation as label and value, for the downloads.
-fn summary(page: &UnitPage) -> Vec<(&'static str, String)> {
+/// A unit's calculation as two tables, for the downloads: the summary (label and value)
+/// and its episodes.
+fn unit_tables(page: &UnitPage) -> [Table; 2] {
     let r = &page.result;
+    let text = |label: &'static str, value: String| vec![Cell::text(label), Cell::Text(value)];
+    let int = |label: &'static str, value: i64| vec![Cell::text(label), Cell::Int(value)];
+    let decimal = |label: &'static str, value: Fraction| vec![Cell::text(label), Cell::Decimal(value.two_decimals())];
     let mut rows = vec![
-        ("Månad", page.month.clone()),
-        ("Enhet", page.name.clone()),
-        ("Modell", if r.key.model == Model::Average { "genomsnitt".into() } else { "individuell (psykiatri)".into() }),
-        ("Vårdgivare", r.key.care_provider.clone().unwrap_or_default()),
-        ("Vårdtillfällen", r.tally.episodes_total.to_string()),
-        ("Ingår", r.tally.episodes_included.to_string()),
-        ("Utskrivningsklara dagar", r.tally.total_days.to_string()),
-        ("Vårdtillfällen med minst en dag", r.tally.episodes_with_days.to_string()),
+        text("Månad", page.month.clone()),
+        text("Enhet", page.name.clone()),
+        text("Modell", if r.key.model == Model::Average { "genomsnitt".into() } else { "individuell (psykiatri)".into() }),
+        text("Vårdgivare", r.key.care_provider.clone().unwrap_or_default()),
+        int("Version", i64::from(page.version.version)),
+        int("Vårdtillfällen", r.tally.episodes_total),
+        int("Ingår", r.tally.episodes_included),
+        int("Utskrivningsklara dagar", r.tally.total_days),
+        int("Vårdtillfällen med minst en dag", r.tally.episodes_with_days),
     ];
     if let (Some(a), Some(t)) = (r.average_days, r.threshold_days) {
-        rows.push(("Genomsnitt A", a.two_decimals()));
-        rows.push(("Tröskel T", t.two_decimals()));
+        rows.push(decimal("Genomsnitt A", a));
+        rows.push(decimal("Tröskel T", t));
     }
-    rows.push(("Debiterbara dagar B", r.billable_days.two_decimals()));
-    rows.push(("Dagbelopp (kr)", r.daily_rate_sek.to_string()));
-    rows.push(("Belopp (kr)", r.amount_sek.to_string()));
+    rows.push(decimal("Debiterbara dagar B", r.billable_days));
+    rows.push(int("Dagbelopp (kr)", r.daily_rate_sek));
+    rows.push(int("Belopp (kr)", r.amount_sek));
     if page.statistics {
-        rows.push(("Status", "Endast statistik: betalningsansvaret är inte aktiverat".into()));
+        rows.push(text("Status", "Endast statistik: betalningsansvaret är inte aktiverat".into()));
     }
-    rows
-}
-
-fn episode_row(line: &EpisodeLine) -> [String; 6] {
-    let e = &line.episode;
+    let episodes = page
+        .lines
+        .iter()
+        .map(|line| {
+            let e = &line.episode;
+            vec![
+                Cell::text(&e.episode_id),
+                Cell::Text(e.ready_notice_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()),
+                Cell::text(&line.day_zero),
+                Cell::Text(e.discharged_at.format("%Y-%m-%d %H:%M").to_string()),
+                e.ready_days().map_or_else(|| Cell::text("–"), Cell::Int),
+                Cell::Text(line.reason.map_or_else(|| "Ja".to_owned(), |r| format!("Nej: {r}"))),
+            ]
+        })
+        .collect();
     [
-        e.episode_id.clone(),
-        e.ready_notice_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
-        line.day_zero.clone(),
-        e.discharged_at.format("%Y-%m-%d %H:%M").to_string(),
-        line.days.clone(),
-        line.reason.map_or_else(|| "Ja".to_owned(), |r| format!("Nej: {r}")),
+        Table { key: "berakning", title: "Beräkning".into(), headings: vec!["Uppgift", "Värde"], rows },
+        Table {
+            key: "vardtillfallen",
+            title: "Vårdtillfällen".into(),
+            headings: vec!["Vårdtillfälle", "Utskrivningsklar", "Dag noll", "Utskriven", "Dagar", "Ingår"],
+            rows: episodes,
+        },
     ]
-}
-
-const EPISODE_HEADINGS: [&str; 6] = ["Vårdtillfälle", "Utskrivningsklar", "Dag noll", "Utskriven", "Dagar", "Ingår"];
-
-/// Semicolons and decimal commas, with a byte-order mark: what Swedish Excel opens as is.
-fn unit_csv(page: &UnitPage) -> Result<Vec<u8>, AppError> {
-    let mut writer = csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(b"\xEF\xBB\xBF".to_vec());
-    let failed = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    for (label, value) in summary(page) {
-        writer.write_record([label, &value.replace('.', ",")]).map_err(failed)?;
-    }
-    writer.write_record([""]).map_err(failed)?;
-    writer.write_record(EPISODE_HEADINGS).map_err(failed)?;
-    for line in &page.lines {
-        writer.write_record(episode_row(line)).map_err(failed)?;
-    }
-    writer.into_inner().map_err(|e| AppError::Internal(format!("csv: {e}")))
-}
-
-fn unit_xlsx(page: &UnitPage) -> Result<Vec<u8>, AppError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let failed = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
-    let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold();
-    let sheet = workbook.add_worksheet().set_name("Beräkning").map_err(failed)?;
-    for (row, (label, value)) in summary(page).into_iter().enumerate() {
-        sheet.write_string(row as u32, 0, label).map_err(failed)?;
-        // Figures go in as numbers, so the sheet can compute with them.
-        match value.parse::<f64>() {
-            Ok(number) if label != "Månad" => sheet.write_number(row as u32, 1, number).map_err(failed)?,
-            _ => sheet.write_string(row as u32, 1, &value).map_err(failed)?,
-        };
-    }
-    sheet.set_column_width(0, 34).map_err(failed)?;
-    let sheet = workbook.add_worksheet().set_name("Vårdtillfällen").map_err(failed)?;
-    for (col, heading) in EPISODE_HEADINGS.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *heading, &bold).map_err(failed)?;
-    }
-    for (row, line) in page.lines.iter().enumerate() {
-        for (col, value) in episode_row(line).iter().enumerate() {
-            match (col, value.parse::<f64>()) {
-                (4, Ok(days)) => sheet.write_number(row as u32 + 1, col as u16, days).map_err(failed)?,
-                _ => sheet.write_string(row as u32 + 1, col as u16, value).map_err(failed)?,
-            };
-        }
-    }
-    workbook.save_to_buffer().map_err(failed)
 }
 
 pub async fn unit_download(
@@ -370,8 +340,8 @@ pub async fn unit_download(
     let month = Month::parse(&month).ok_or(AppError::NotFound)?;
     let page = state.run(move |conn| load_unit(conn, &user, month, &query)).await?;
     let (body, content_type) = match format.as_str() {
-        "csv" => (unit_csv(&page)?, "text/csv; charset=utf-8"),
-        "xlsx" => (unit_xlsx(&page)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "csv" => (export::csv(&unit_tables(&page).each_ref())?, "text/csv; charset=utf-8"),
+        "xlsx" => (export::xlsx(&[], &unit_tables(&page))?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         _ => return Err(AppError::NotFound),
     };
     let name: String = page.name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();

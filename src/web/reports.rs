@@ -346,7 +346,7 @@ fn download(report: Report, format: &str, table: &str, name: &str) -> Result<Htt
         }
         "csv" => {
             let table = report.tables.iter().find(|t| t.key == table).ok_or(AppError::NotFound)?;
-            (export::csv(table)?, "text/csv; charset=utf-8", "csv")
+            (export::csv(&[table])?, "text/csv; charset=utf-8", "csv")
         }
         _ => return Err(AppError::NotFound),
     };

@@ -2,7 +2,6 @@ use crate::helpers::*;
 
 const HSF: &str = "maria.sund@hsf.example";
 
-
 async fn import(app: &TestApp, content: &str) -> Response {
     let page = app.get("/betalning/importer").await;
     assert_eq!(page.status, 200, "{}", page.body);

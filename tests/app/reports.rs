@@ -206,7 +206,6 @@ async fn a_wrong_period_is_explained_next_to_its_field() {
     assert!(months.body.contains("id=\"fran-fel\">Ange månaden som ÅÅÅÅ-MM."));
 }
 
-
 #[actix_web::test]
 async fn the_payment_report_adds_up_months_units_and_disputes() {
     let app = spawn_app().await;
