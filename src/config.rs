@@ -17,6 +17,8 @@ pub struct Config {
     pub mail: MailConfig,
     pub session_idle_minutes: i64,
     pub workers: Option<usize>,
+    /// Load balancers whose X-Forwarded-For is believed (TRUSTED_PROXIES).
+    pub trusted_proxies: Vec<crate::proxies::Network>,
     /// Cheap password hashing; only the test suite turns this on.
     pub fast_password_hashing: bool,
 }
@@ -112,6 +114,7 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub reminder_working_days: Option<u32>,
+    pub trusted_proxies: Option<String>,
     pub session_idle_minutes: Option<i64>,
     pub pool_size: Option<u32>,
     pub workers: Option<usize>,
@@ -159,6 +162,8 @@ impl Config {
             },
             session_idle_minutes: idle,
             workers: settings.workers,
+            trusted_proxies: crate::proxies::parse_list(settings.trusted_proxies.as_deref().unwrap_or(""))
+                .map_err(|entry| ConfigError(format!("TRUSTED_PROXIES: {entry:?} is not an IP address or network (like 10.0.0.0/8)")))?,
             fast_password_hashing: false,
         })
     }

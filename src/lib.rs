@@ -10,6 +10,7 @@ pub mod domain;
 pub mod import;
 pub mod mail;
 pub mod notify;
+pub mod proxies;
 pub mod security;
 pub mod store;
 pub mod web;

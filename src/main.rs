@@ -146,6 +146,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(text) => Some(text.trim().parse().map_err(|_| format!("REMINDER_WORKING_DAYS must be a whole number of days, not {text:?}"))?),
             Err(_) => None,
         },
+        trusted_proxies: std::env::var("TRUSTED_PROXIES").ok(),
         session_idle_minutes: s.session_idle_minutes,
         pool_size: s.pool_size,
         workers: s.workers,

@@ -103,8 +103,11 @@ impl FromRequest for Visitor {
     }
 }
 
-pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+/// The client's address: the TCP peer, or behind a trusted proxy what it forwarded.
+pub fn client_ip(req: &HttpRequest, trusted: &[crate::proxies::Network]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else { return String::new() };
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    crate::proxies::client(peer, forwarded, trusted).to_string()
 }
 
 pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
@@ -128,7 +131,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     if req.uri().to_string().to_ascii_lowercase().contains("%00") {
         return Ok(req.into_response(AppError::BadRequest(NUL_REFUSED.into()).error_response()));
     }
-    let ip = client_ip(req.request());
+    let ip = client_ip(req.request(), &state.config.trusted_proxies);
     let secret = state.config.secret_key.bytes().to_vec();
 
     let session_token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|t| t.len() == 64);

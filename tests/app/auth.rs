@@ -198,3 +198,30 @@ async fn the_page_after_login_is_the_one_asked_for_but_never_another_site() {
     let evil = app.submit("/logga-in", "/logga-in", &[("email", BOTKYRKA), ("password", DEMO_PASSWORD), ("next", "//evil.example")]).await;
     assert_eq!(evil.location(), "/");
 }
+
+/// The address the audit log recorded for the newest failed login.
+fn failed_login_ip(app: &TestApp) -> Option<String> {
+    use diesel::prelude::*;
+    use tvistetrappa::db::schema::audit_log;
+    tvistetrappa::db_run!(app.db(), |c| audit_log::table
+        .filter(audit_log::action.eq("login_failed"))
+        .order(audit_log::at.desc())
+        .select(audit_log::ip)
+        .first::<Option<String>>(c))
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
+    let wrong =
+        |token: String| vec![("csrf".to_owned(), token), ("email".to_owned(), BOTKYRKA.to_owned()), ("password".to_owned(), "fel".to_owned())];
+    let forwarded = [("x-forwarded-for", "198.51.100.7, 203.0.113.5")];
+    for (trusted, expected) in [(None, "127.0.0.1"), (Some("127.0.0.1".to_owned()), "203.0.113.5")] {
+        let app = spawn_app_with(Options { trusted_proxies: trusted, ..Options::default() }).await;
+        let token = app.get("/logga-in").await.csrf();
+        let fields = wrong(token);
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(app.post_with_headers("/logga-in", &fields, &forwarded).await.status, 401, "a wrong password");
+        assert_eq!(failed_login_ip(&app).as_deref(), Some(expected));
+    }
+}

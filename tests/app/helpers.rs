@@ -74,6 +74,8 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// The mail worker's clock (reminders, digests); the system's when None.
     pub clock: Option<Clock>,
+    /// TRUSTED_PROXIES.
+    pub trusted_proxies: Option<String>,
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
@@ -96,6 +98,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         pool_size: Some(4),
         workers: Some(1),
         smtp_url: options.smtp_url,
+        trusted_proxies: options.trusted_proxies,
         ..Settings::default()
     })
     .expect("test config");
@@ -183,7 +186,15 @@ impl TestApp {
 
     /// Posts an urlencoded form exactly as given (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let request = self.client.post(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header()));
+        self.post_with_headers(path, fields, &[]).await
+    }
+
+    /// Posts a form with extra request headers (as a load balancer would add them).
+    pub async fn post_with_headers(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Response {
+        let mut request = self.client.post(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header()));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
         let response = request.send_form(&fields).await.expect("POST");
         self.finish(response).await
     }

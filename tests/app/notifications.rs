@@ -198,7 +198,7 @@ async fn a_deadline_reminder_goes_out_once_on_a_working_day_within_office_hours(
     let smtp = SmtpServer::start(false);
     // The worker's time starts a minute ahead, so the mail the handlers queue now is due.
     let clock = Clock::fixed(tvistetrappa::store::now() + chrono::Duration::minutes(1));
-    let app = spawn_app_with(Options { smtp_url: Some(smtp.url.clone()), clock: Some(clock.clone()) }).await;
+    let app = spawn_app_with(Options { smtp_url: Some(smtp.url.clone()), clock: Some(clock.clone()), ..Options::default() }).await;
     let number = file_against_huddinge(&app).await;
     smtp.wait_for(1);
     let deadline = cases::by_number(&mut app.db(), &number).unwrap().unwrap().deadline_on.expect("a deadline at the local level");
@@ -243,7 +243,7 @@ async fn what_is_not_essential_comes_in_one_daily_digest_with_list_unsubscribe()
     let monday = calendar::next_working_day(tvistetrappa::store::today() + chrono::Days::new(7));
     let tuesday = calendar::next_working_day(monday + chrono::Days::new(1));
     let clock = Clock::fixed(stockholm(monday, 7, 0));
-    let app = spawn_app_with(Options { smtp_url: Some(smtp.url.clone()), clock: Some(clock.clone()) }).await;
+    let app = spawn_app_with(Options { smtp_url: Some(smtp.url.clone()), clock: Some(clock.clone()), ..Options::default() }).await;
     let number = file_against_huddinge(&app).await;
     app.login_as(HUDDINGE).await;
     assert_eq!(app.act(&number, "answer", &[("text", "Vi har kallat till SIP nu.")]).await.status, 303);
