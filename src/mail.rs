@@ -121,6 +121,9 @@ const LEASE: Duration = Duration::from_secs(300);
 /// Sends what is due now; returns how many were sent.
 pub fn deliver_due(pool: &Pool, config: &Config, transport: &Transport, owner: &str, now: NaiveDateTime) -> Result<usize, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
+    if !outbox::any_due(&mut conn, now).map_err(|e| e.to_string())? {
+        return Ok(0);
+    }
     let lease_until = now + LEASE;
     let claimed = conn.write(|c| outbox::claim(c, owner, now, lease_until, BATCH)).map_err(|e| e.to_string())?;
     let mut sent = 0;

@@ -83,6 +83,17 @@ macro_rules! message_columns {
     };
 }
 
+/// Whether any message is due at `now` (a read, so an idle sender takes no write lock).
+pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
+    let due: Option<String> = db_run!(conn, |c| outbox::table
+        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::next_attempt_at.le(now))
+        .select(outbox::id)
+        .first(c)
+        .optional())?;
+    Ok(due.is_some())
+}
+
 /// Claims up to `limit` due messages for `owner` until `lease_until`. Each row is taken by
 /// a conditional UPDATE, so two senders never hold the same message.
 pub fn claim(conn: &mut DbConn, owner: &str, now: NaiveDateTime, lease_until: NaiveDateTime, limit: i64) -> QueryResult<Vec<Message>> {
