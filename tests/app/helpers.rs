@@ -320,9 +320,15 @@ struct PgDatabase {
 
 const TEMPLATE: &str = "tvs_test_template";
 
+/// The URL of database `name` on the test server, without TLS: the connections go to the
+/// same machine, and connections that live until the process ends (an HTTP worker that
+/// outlives its test) must not be inside OpenSSL while its exit handlers tear it down.
 fn with_database(url: &str, name: &str) -> String {
     let mut parsed = url::Url::parse(url).expect("TEST_DATABASE_URL");
     parsed.set_path(&format!("/{name}"));
+    if !parsed.query_pairs().any(|(key, _)| key == "sslmode") {
+        parsed.query_pairs_mut().append_pair("sslmode", "disable");
+    }
     parsed.to_string()
 }
 
