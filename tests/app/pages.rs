@@ -38,7 +38,18 @@ async fn pages_are_accessible_in_structure() {
     assert!(login.body.contains("<label for=\"password\">"));
     assert!(!login.body.contains("<script"));
     app.login_as(ADMIN).await;
-    for path in ["/", "/organisationer", "/admin/anvandare", "/admin/enheter", "/admin/logg", "/konto/losenord"] {
+    for path in [
+        "/",
+        "/organisationer",
+        "/admin/anvandare",
+        "/admin/enheter",
+        "/admin/logg",
+        "/admin/utkorg",
+        "/konto/losenord",
+        "/konto/aviseringar",
+        "/rapporter/arenden",
+        "/rapporter/betalning",
+    ] {
         let page = app.get(path).await;
         assert_eq!(page.status, 200, "{path}");
         assert_eq!(page.body.matches("<h1>").count(), 1, "{path}: one main heading");
