@@ -37,6 +37,8 @@ pub struct TestApp {
     /// The mail worker's clock; fixed only when a test asks for it.
     pub clock: Clock,
     worker: std::cell::RefCell<Option<Worker>>,
+    server: actix_web::dev::ServerHandle,
+    server_thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
     client: awc::Client,
     cookies: std::cell::RefCell<HashMap<String, String>>,
     _dir: tempfile::TempDir,
@@ -112,8 +114,17 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     drop(conn);
     let pool = config.database.pool(config.pool_size).expect("pool");
     let state = actix_web::web::Data::new(AppState { config: config.clone(), pool: pool.clone() });
-    let server = web::serve(state, listener).expect("server");
-    actix_web::rt::spawn(server);
+    // The server runs in a thread of its own, so that dropping the TestApp can stop it and
+    // wait for it: its workers and their database pool end with the test.
+    let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+    let server_thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = web::serve(state, listener).expect("server");
+            handle_tx.send(server.handle()).expect("the test waits for the handle");
+            server.await
+        })
+    });
+    let server = handle_rx.recv().expect("server started");
     let clock = options.clock.unwrap_or_default();
     let worker = Worker::spawn(pool.clone(), config.clone(), clock.clone()).expect("mail worker");
     let client = awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(30)).finish();
@@ -123,10 +134,24 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         pool,
         clock,
         worker: std::cell::RefCell::new(Some(worker)),
+        server,
+        server_thread: Some(server_thread),
         client,
         cookies: Default::default(),
         _dir: dir,
         _postgres: postgres,
+    }
+}
+
+impl Drop for TestApp {
+    /// Stops the HTTP server and the mail worker and waits for both, before the test's
+    /// database is dropped: their threads and database connections end with the test.
+    fn drop(&mut self) {
+        drop(self.server.stop(false));
+        if let Some(thread) = self.server_thread.take() {
+            let _ = thread.join();
+        }
+        self.stop_mail();
     }
 }
 
@@ -320,9 +345,10 @@ struct PgDatabase {
 
 const TEMPLATE: &str = "tvs_test_template";
 
-/// The URL of database `name` on the test server, without TLS: the connections go to the
-/// same machine, and connections that live until the process ends (an HTTP worker that
-/// outlives its test) must not be inside OpenSSL while its exit handlers tear it down.
+/// The URL of database `name` on the test server, without TLS: the connections stay on this
+/// machine, and a libpq connection closed while OpenSSL's exit handlers run can abort the
+/// test process after every test has passed (seen once, when test servers still outlived
+/// their tests).
 fn with_database(url: &str, name: &str) -> String {
     let mut parsed = url::Url::parse(url).expect("TEST_DATABASE_URL");
     parsed.set_path(&format!("/{name}"));
