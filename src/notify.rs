@@ -108,17 +108,52 @@ fn case_facts(case: &CaseRow) -> Vec<String> {
     lines
 }
 
-fn party_ids(parties: &[Party], side: Option<Side>) -> Vec<String> {
-    parties.iter().filter(|p| side.is_none_or(|s| p.side == s)).map(|p| p.organisation_id.clone()).collect()
+/// The people and functional mailboxes of the party organisations (of one side, or all).
+fn party_recipients(conn: &mut DbConn, parties: &[Party], side: Option<Side>) -> QueryResult<Vec<Recipient>> {
+    let ids: Vec<String> = parties.iter().filter(|p| side.is_none_or(|s| p.side == s)).map(|p| p.organisation_id.clone()).collect();
+    users::recipients_in(conn, &ids)
 }
 
-fn role_for(waiting: WaitingFor) -> Option<Role> {
-    match waiting {
-        WaitingFor::Reviewers => Some(Role::Reviewer),
-        WaitingFor::SteeringGroup => Some(Role::Steering),
-        WaitingFor::Vis => Some(Role::Secretariat),
-        _ => None,
-    }
+/// The people who handle what a case waits for at the county (reviewers, the steering
+/// group, the secretariat); nobody for the parties' own levels or the court.
+fn handlers(conn: &mut DbConn, waiting: WaitingFor) -> QueryResult<Vec<Recipient>> {
+    let role = match waiting {
+        WaitingFor::Reviewers => Role::Reviewer,
+        WaitingFor::SteeringGroup => Role::Steering,
+        WaitingFor::Vis => Role::Secretariat,
+        _ => return Ok(Vec::new()),
+    };
+    users::recipients_with_role(conn, role)
+}
+
+fn case_subject(case: &CaseRow, headline: &str) -> String {
+    format!("{}: {headline}", case.number)
+}
+
+/// Queues one message about a case to each recipient, threaded on the case, with its facts
+/// and a link to it.
+fn queue_case_mail(
+    conn: &mut DbConn,
+    config: &Config,
+    case: &CaseRow,
+    kind: &str,
+    headline: &str,
+    recipients: Vec<Recipient>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let subject = case_subject(case, headline);
+    let thread = thread_id(case, config);
+    let link = case_link(config, case);
+    let lines = case_facts(case);
+    let mail = Queued {
+        kind,
+        case_id: Some(&case.id),
+        subject: &subject,
+        body: Body { headline, lines: &lines, link: Some(("Öppna ärendet", &link)), items: &[], footer: FOOTER },
+        thread_id: Some(&thread),
+        list_unsubscribe: None,
+    };
+    queue(conn, config, &mail, &unique_emails(recipients), None, now)
 }
 
 /// Queues what a case event means for mail: essential notices at once to everyone in the
@@ -130,24 +165,21 @@ pub fn case_event(conn: &mut DbConn, config: &Config, number: &str, action: &str
     let Some(notice) = notify::case_notice(action, level) else { return Ok(()) };
     let parties = cases::parties(conn, &case.id)?;
     let mut recipients = match notice.audience {
-        Audience::Counterparts => users::recipients_in(conn, &party_ids(&parties, Some(Side::Counterpart)))?,
-        Audience::Parties => users::recipients_in(conn, &party_ids(&parties, None))?,
+        Audience::Counterparts => party_recipients(conn, &parties, Some(Side::Counterpart))?,
+        Audience::Parties => party_recipients(conn, &parties, None)?,
         Audience::PartiesAndLevel(level) => {
-            let mut all = users::recipients_in(conn, &party_ids(&parties, None))?;
-            if let Some(role) = notify::handles_level(level).and_then(role_for) {
-                all.extend(users::recipients_with_role(conn, role)?);
+            let mut all = party_recipients(conn, &parties, None)?;
+            if let Some(waiting) = notify::handles_level(level) {
+                all.extend(handlers(conn, waiting)?);
             }
             all
         }
     };
     recipients.retain(|r| r.user_id.as_deref() != Some(actor_id));
-    let subject = format!("{}: {}", case.number, notice.headline);
-    let thread = thread_id(&case, config);
-    let link = case_link(config, &case);
-    let lines = case_facts(&case);
     let immediate: Vec<Recipient> = if notice.essential {
         recipients
     } else {
+        let subject = case_subject(&case, notice.headline);
         let mut now_list = Vec::new();
         for r in recipients {
             match (r.preference, &r.user_id) {
@@ -159,15 +191,7 @@ pub fn case_event(conn: &mut DbConn, config: &Config, number: &str, action: &str
         }
         now_list
     };
-    let mail = Queued {
-        kind: "case",
-        case_id: Some(&case.id),
-        subject: &subject,
-        body: Body { headline: notice.headline, lines: &lines, link: Some(("Öppna ärendet", &link)), items: &[], footer: FOOTER },
-        thread_id: Some(&thread),
-        list_unsubscribe: None,
-    };
-    queue(conn, config, &mail, &unique_emails(immediate), None, now)?;
+    queue_case_mail(conn, config, &case, "case", notice.headline, immediate, now)?;
     Ok(())
 }
 
@@ -227,12 +251,6 @@ pub fn account_mail(
     Ok(())
 }
 
-/// Local (Stockholm) wall-clock time of a UTC instant.
-fn stockholm(now_utc: NaiveDateTime) -> NaiveDateTime {
-    use chrono::TimeZone;
-    chrono_tz::Europe::Stockholm.from_utc_datetime(&now_utc).naive_local()
-}
-
 /// Cases per reminder run at most, so that a backlog is worked off gradually.
 const REMINDER_BATCH: i64 = 500;
 
@@ -240,7 +258,7 @@ const REMINDER_BATCH: i64 = 500;
 /// case, level and deadline; only within office hours of a working day. Returns the cases
 /// reminded.
 pub fn remind(conn: &mut DbConn, config: &Config, now_utc: NaiveDateTime, lead: u32) -> QueryResult<usize> {
-    let local = stockholm(now_utc);
+    let local = crate::store::stockholm_time(&now_utc);
     if !notify::in_office_hours(local) {
         return Ok(0);
     }
@@ -258,26 +276,11 @@ pub fn remind(conn: &mut DbConn, config: &Config, now_utc: NaiveDateTime, lead: 
             }
             let parties = cases::parties(conn, &case.id)?;
             let recipients = match case.waiting_for() {
-                WaitingFor::Counterpart => users::recipients_in(conn, &party_ids(&parties, Some(Side::Counterpart)))?,
-                WaitingFor::Filer => users::recipients_in(conn, &party_ids(&parties, Some(Side::Filer)))?,
-                waiting => match role_for(waiting) {
-                    Some(role) => users::recipients_with_role(conn, role)?,
-                    None => Vec::new(),
-                },
+                WaitingFor::Counterpart => party_recipients(conn, &parties, Some(Side::Counterpart))?,
+                WaitingFor::Filer => party_recipients(conn, &parties, Some(Side::Filer))?,
+                waiting => handlers(conn, waiting)?,
             };
-            let subject = format!("{}: {}", case.number, kind.headline());
-            let thread = thread_id(&case, config);
-            let link = case_link(config, &case);
-            let lines = case_facts(&case);
-            let mail = Queued {
-                kind: "reminder",
-                case_id: Some(&case.id),
-                subject: &subject,
-                body: Body { headline: kind.headline(), lines: &lines, link: Some(("Öppna ärendet", &link)), items: &[], footer: FOOTER },
-                thread_id: Some(&thread),
-                list_unsubscribe: None,
-            };
-            queue(conn, config, &mail, &unique_emails(recipients), None, now_utc)?;
+            queue_case_mail(conn, config, &case, "reminder", kind.headline(), recipients, now_utc)?;
             reminded += 1;
         }
     }
@@ -287,7 +290,7 @@ pub fn remind(conn: &mut DbConn, config: &Config, now_utc: NaiveDateTime, lead: 
 /// Sends each user with waiting lines one digest per working day, within office hours.
 /// Returns the digests queued.
 pub fn digests(conn: &mut DbConn, config: &Config, now_utc: NaiveDateTime) -> QueryResult<usize> {
-    let local = stockholm(now_utc);
+    let local = crate::store::stockholm_time(&now_utc);
     if !notify::in_office_hours(local) {
         return Ok(0);
     }

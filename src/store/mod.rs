@@ -37,6 +37,12 @@ pub fn today() -> chrono::NaiveDate {
     Utc::now().with_timezone(&chrono_tz::Europe::Stockholm).date_naive()
 }
 
+/// Stockholm wall-clock time of a stored UTC time.
+pub fn stockholm_time(utc: &NaiveDateTime) -> NaiveDateTime {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Stockholm.from_utc_datetime(utc).naive_local()
+}
+
 /// The UTC instant of midnight in Stockholm at the start of `day` (Swedish daylight saving
 /// changes at 02–03, so midnight is never skipped or repeated).
 pub fn stockholm_midnight(day: chrono::NaiveDate) -> NaiveDateTime {

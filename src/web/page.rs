@@ -62,6 +62,5 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
 
 /// A stored UTC time as Stockholm wall-clock time, the way users read it.
 pub fn local_time(utc: &chrono::NaiveDateTime) -> String {
-    use chrono::TimeZone;
-    chrono_tz::Europe::Stockholm.from_utc_datetime(utc).format("%Y-%m-%d %H:%M").to_string()
+    crate::store::stockholm_time(utc).format("%Y-%m-%d %H:%M").to_string()
 }
