@@ -29,6 +29,31 @@ impl Month {
     pub fn of(day: NaiveDate) -> Month {
         Month { year: day.year(), month: day.month() }
     }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("a month parsed or built here is valid")
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month { year: self.year + 1, month: 1 }
+        } else {
+            Month { year: self.year, month: self.month + 1 }
+        }
+    }
+
+    pub fn previous(self) -> Month {
+        if self.month == 1 {
+            Month { year: self.year - 1, month: 12 }
+        } else {
+            Month { year: self.year, month: self.month - 1 }
+        }
+    }
+
+    /// This month and each one after it up to `last`, in order.
+    pub fn through(self, last: Month) -> impl Iterator<Item = Month> {
+        std::iter::successors(Some(self), |m| Some(m.next())).take_while(move |m| *m <= last)
+    }
 }
 
 impl fmt::Display for Month {

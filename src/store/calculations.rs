@@ -156,7 +156,8 @@ pub fn current(conn: &mut DbConn, month: Month) -> QueryResult<Option<Calculatio
 
 type UnitRow = (String, Option<String>, String, Option<String>, (i64, i64, i64, i64, i64), i64, i64);
 
-fn with_units(conn: &mut DbConn, version: Version) -> QueryResult<Calculation> {
+/// A version with its units (or its error).
+pub fn with_units(conn: &mut DbConn, version: Version) -> QueryResult<Calculation> {
     if let Some(error) = &version.error {
         return Ok(Calculation { results: Err(error.clone()), version });
     }

@@ -25,8 +25,7 @@ use serde::Deserialize;
 /// Whether the month's figures are statistics only: payment responsibility is activated
 /// from a date an administrator sets, once the data is reliable (seed 004), not before.
 fn statistics_only(conn: &mut DbConn, month: Month) -> Result<bool, AppError> {
-    let first_day = chrono::NaiveDate::from_ymd_opt(month.year, month.month, 1).ok_or(AppError::NotFound)?;
-    Ok(settings::settings(conn)?.payment_responsibility_from.is_none_or(|from| first_day < from))
+    Ok(settings::settings(conn)?.payment_responsibility_from.is_none_or(|from| month.first_day() < from))
 }
 
 /// The organisation a paying unit is (a municipality, or a Stockholm district).
@@ -60,15 +59,6 @@ impl Visibility {
 fn visible_units(conn: &mut DbConn, user: &CurrentUser, results: Vec<UnitResult>) -> Result<Vec<UnitResult>, AppError> {
     let visibility = Visibility::of(conn, user)?;
     Ok(results.into_iter().filter(|r| visibility.sees(&r.key.unit)).collect())
-}
-
-/// The month before.
-fn previous(month: Month) -> Month {
-    if month.month == 1 {
-        Month { year: month.year - 1, month: 12 }
-    } else {
-        Month { year: month.year, month: month.month - 1 }
-    }
 }
 
 pub struct OverviewRow {
@@ -179,7 +169,7 @@ pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web:
             match &current.results {
                 Err(e) => page.error = Some(e.clone()),
                 Ok(results) => {
-                    let previous = calculations::current(conn, previous(month))?.and_then(|c| c.results.ok()).unwrap_or_default();
+                    let previous = calculations::current(conn, month.previous())?.and_then(|c| c.results.ok()).unwrap_or_default();
                     page.rows = results
                         .iter()
                         .filter(|r| visibility.sees(&r.key.unit))
@@ -761,16 +751,13 @@ pub async fn versions(state: web::Data<AppState>, user: CurrentUser, month: web:
     let page = state
         .run(move |conn| {
             let visibility = Visibility::of(conn, &user)?;
-            let mut rows = Vec::new();
+            let mut all = Vec::new();
             for version in calculations::versions(conn, month)? {
-                let calculation = calculations::get(conn, &version.id)?.ok_or(AppError::NotFound)?;
-                rows.push(VersionRow { total_sek: visible_total(&calculation, &visibility), version });
+                all.push(calculations::with_units(conn, version)?);
             }
-            let current = match rows.first() {
-                Some(row) => calculations::get(conn, &row.version.id)?.ok_or(AppError::NotFound)?,
-                None => return Err(AppError::NotFound),
-            };
-            let invoiced = invoiced(conn, month, &current, &visibility, today)?;
+            let current = all.first().ok_or(AppError::NotFound)?;
+            let invoiced = invoiced(conn, month, current, &visibility, today)?;
+            let rows = all.into_iter().map(|c| VersionRow { total_sek: visible_total(&c, &visibility), version: c.version }).collect();
             Ok(VersionsPage { ctx: user.page(), month: month.to_string(), rows, invoiced })
         })
         .await?;

@@ -78,6 +78,20 @@ struct ReportPage {
     errors: FieldErrors,
 }
 
+/// Organisation names by id, read once per report.
+struct OrganisationNames(HashMap<String, String>);
+
+impl OrganisationNames {
+    fn load(conn: &mut DbConn) -> Result<OrganisationNames, AppError> {
+        Ok(OrganisationNames(organisations::choices(conn)?.into_iter().map(|c| (c.id, c.name)).collect()))
+    }
+
+    /// The name, or the id of an organisation no longer in the registry.
+    fn of(&self, id: &str) -> String {
+        self.0.get(id).cloned().unwrap_or_else(|| id.to_owned())
+    }
+}
+
 fn scope_text(conn: &mut DbConn, user: &CurrentUser) -> Result<String, AppError> {
     if user.user.role.sees_county() {
         return Ok("Hela länet".to_owned());
@@ -134,6 +148,16 @@ fn decision_text(decisions: &[queries::DecisionLine], case_id: &str) -> String {
     }
 }
 
+/// A two-column table: a label and how many.
+fn counts(key: &'static str, title: &str, headings: [&'static str; 2], rows: impl IntoIterator<Item = (String, usize)>) -> Table {
+    Table {
+        key,
+        title: title.into(),
+        headings: headings.to_vec(),
+        rows: rows.into_iter().map(|(label, n)| vec![Cell::Text(label), Cell::Int(n as i64)]).collect(),
+    }
+}
+
 fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, today: NaiveDate) -> Result<Report, AppError> {
     let visible = visible(conn, user)?;
     let visible = visible.as_deref();
@@ -157,7 +181,7 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
     let escalated: Vec<Level> = queries::escalations(conn, period, visible)?.iter().map(|l| level_of(l)).collect();
     let figures = case_figures(&filed, &closed, &escalated);
 
-    let names: HashMap<String, String> = organisations::choices(conn)?.into_iter().map(|c| (c.id, c.name)).collect();
+    let names = OrganisationNames::load(conn)?;
     let commitment_name = |id: &Option<String>| match id {
         Some(id) => commitments::find(id).map_or_else(|| id.clone(), |c| format!("{} ({})", c.title, c.reference)),
         None => "Inget åtagande (tolkningsfråga eller betalningstvist)".to_owned(),
@@ -165,14 +189,8 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
     let count = |n: usize| Cell::Int(n as i64);
 
     // Each month's first instant in UTC, to bucket filing and closing times by Stockholm month.
-    let starts: Vec<(String, chrono::NaiveDateTime)> = period
-        .months()
-        .into_iter()
-        .map(|m| {
-            let first = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").expect("a month's first day");
-            (m, crate::store::stockholm_midnight(first))
-        })
-        .collect();
+    let starts: Vec<(String, chrono::NaiveDateTime)> =
+        period.months().into_iter().map(|m| (m.to_string(), crate::store::stockholm_midnight(m.first_day()))).collect();
     let month_of = |at: &chrono::NaiveDateTime| starts.partition_point(|(_, start)| start <= at).checked_sub(1);
     let mut opened_per_month: Vec<Bar> = starts.iter().map(|(m, _)| Bar { label: m.clone(), value: 0 }).collect();
     let mut closed_per_month = vec![0; starts.len()];
@@ -194,18 +212,19 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
     let decisions = queries::decisions_of(conn, &structural.iter().map(|c| c.id.clone()).collect::<Vec<_>>())?;
 
     let tables = vec![
-        Table {
-            key: "oversikt",
-            title: "Översikt".into(),
-            headings: vec!["Mått", "Antal"],
-            rows: vec![
-                vec![Cell::text("Anmälda ärenden"), count(figures.opened)],
-                vec![Cell::text("Avslutade ärenden"), count(figures.closed)],
-                vec![Cell::text("Öppna ärenden med passerad svarsfrist"), count(figures.overdue)],
-                vec![Cell::text("Lyfta till styrgruppen"), count(figures.to_steering)],
-                vec![Cell::text("Lyfta till VIS"), count(figures.to_vis)],
-            ],
-        },
+        counts(
+            "oversikt",
+            "Översikt",
+            ["Mått", "Antal"],
+            [
+                ("Anmälda ärenden", figures.opened),
+                ("Avslutade ärenden", figures.closed),
+                ("Öppna ärenden med passerad svarsfrist", figures.overdue),
+                ("Lyfta till styrgruppen", figures.to_steering),
+                ("Lyfta till VIS", figures.to_vis),
+            ]
+            .map(|(label, n)| (label.to_owned(), n)),
+        ),
         Table {
             key: "manader",
             title: "Anmälda och avslutade per månad".into(),
@@ -216,40 +235,21 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
                 .map(|(b, closed)| vec![Cell::text(&b.label), Cell::Int(b.value), Cell::Int(*closed)])
                 .collect(),
         },
-        Table {
-            key: "typ",
-            title: "Anmälda per typ".into(),
-            headings: vec!["Typ", "Anmälda"],
-            rows: figures.by_kind.iter().map(|(k, n)| vec![Cell::text(k.label()), count(*n)]).collect(),
-        },
-        Table {
-            key: "atagande",
-            title: "Anmälda per åtagande".into(),
-            headings: vec!["Åtagande", "Anmälda"],
-            rows: figures.by_commitment.iter().map(|(c, n)| vec![Cell::text(commitment_name(c)), count(*n)]).collect(),
-        },
-        Table {
-            key: "niva",
-            title: "Anmälda per högsta nivå".into(),
-            headings: vec!["Högsta nivå som nåtts", "Ärenden"],
-            rows: figures.by_level.iter().map(|(l, n)| vec![Cell::text(l.label()), count(*n)]).collect(),
-        },
-        Table {
-            key: "status",
-            title: "Anmälda per status".into(),
-            headings: vec!["Status", "Ärenden"],
-            rows: figures.by_status.iter().map(|(s, n)| vec![Cell::text(s.label()), count(*n)]).collect(),
-        },
-        Table {
-            key: "organisation",
-            title: "Anmälda per part".into(),
-            headings: vec!["Organisation", "Ärenden där den är part"],
-            rows: figures
-                .by_organisation
-                .iter()
-                .map(|(o, n)| vec![Cell::text(names.get(o).cloned().unwrap_or_else(|| o.clone())), count(*n)])
-                .collect(),
-        },
+        counts("typ", "Anmälda per typ", ["Typ", "Anmälda"], figures.by_kind.iter().map(|(k, n)| (k.label().to_owned(), *n))),
+        counts("atagande", "Anmälda per åtagande", ["Åtagande", "Anmälda"], figures.by_commitment.iter().map(|(c, n)| (commitment_name(c), *n))),
+        counts(
+            "niva",
+            "Anmälda per högsta nivå",
+            ["Högsta nivå som nåtts", "Ärenden"],
+            figures.by_level.iter().map(|(l, n)| (l.label().to_owned(), *n)),
+        ),
+        counts("status", "Anmälda per status", ["Status", "Ärenden"], figures.by_status.iter().map(|(s, n)| (s.label().to_owned(), *n))),
+        counts(
+            "organisation",
+            "Anmälda per part",
+            ["Organisation", "Ärenden där den är part"],
+            figures.by_organisation.iter().map(|(o, n)| (names.of(o), *n)),
+        ),
         Table {
             key: "losningstid",
             title: "Tid till avslut per nivå".into(),
@@ -398,16 +398,6 @@ fn payment_period(query: &ReportQuery, newest: Option<Month>, today: NaiveDate) 
     }
 }
 
-fn months_between(from: Month, to: Month) -> Vec<Month> {
-    let mut months = Vec::new();
-    let mut m = from;
-    while m <= to && months.len() < 240 {
-        months.push(m);
-        m = if m.month == 12 { Month { year: m.year + 1, month: 1 } } else { Month { year: m.year, month: m.month + 1 } };
-    }
-    months
-}
-
 fn two(h: i128) -> String {
     crate::domain::payment::Fraction::hundredths(h).two_decimals()
 }
@@ -415,7 +405,8 @@ fn two(h: i128) -> String {
 fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: Month, today: NaiveDate) -> Result<Report, AppError> {
     let visible = visible(conn, user)?;
     let sees = |r: &UnitResult| visible.as_ref().is_none_or(|v| v.contains(&paying_organisation(&r.key.unit)));
-    let months = months_between(from, to);
+    // At most twenty years: each month is a calculation to read.
+    let months: Vec<Month> = from.through(to).take(240).collect();
     let month_names: Vec<String> = months.iter().map(|m| m.to_string()).collect();
     let disputes: Vec<queries::MonthDispute> =
         queries::disputes_in(conn, &month_names)?.into_iter().filter(|d| visible.as_ref().is_none_or(|v| v.contains(&d.organisation_id))).collect();
@@ -478,12 +469,13 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
         amounts.push(Bar { label: month.to_string(), value: amount });
         days.push(Bar { label: month.to_string(), value: day_sum });
     }
+    let names = OrganisationNames::load(conn)?;
     let dispute_rows = disputes
         .iter()
         .map(|d| {
             vec![
                 Cell::text(&d.month),
-                Cell::text(organisations::get(conn, &d.organisation_id).ok().flatten().map_or_else(|| d.organisation_id.clone(), |o| o.name)),
+                Cell::text(names.of(&d.organisation_id)),
                 Cell::text(&d.number),
                 Cell::Int(d.amount_sek),
                 Cell::text(dispute_state(d)),

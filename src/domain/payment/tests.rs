@@ -342,6 +342,17 @@ fn months_and_decimals_parse_strictly() {
 }
 
 #[test]
+fn months_step_across_the_year() {
+    let december = Month { year: 2021, month: 12 };
+    assert_eq!(december.next(), Month { year: 2022, month: 1 });
+    assert_eq!(december.next().previous(), december);
+    assert_eq!(december.first_day(), NaiveDate::from_ymd_opt(2021, 12, 1).unwrap());
+    let months: Vec<String> = Month { year: 2021, month: 11 }.through(Month { year: 2022, month: 2 }).map(|m| m.to_string()).collect();
+    assert_eq!(months, ["2021-11", "2021-12", "2022-01", "2022-02"]);
+    assert_eq!(december.through(Month { year: 2021, month: 11 }).count(), 0);
+}
+
+#[test]
 fn the_what_if_amount_applies_each_claim() {
     // Botkyrka 2022-03: D = 5, 1, 3, 0 → A = 9/4 = 2.25; k = 3; B = 0.95 × 3 = 2.85;
     // amount = 26 505.
