@@ -85,6 +85,23 @@ pub fn disable(conn: &mut DbConn, email: &str) -> Result<(), CliError> {
     })
 }
 
+/// Sets a new password (given, or generated and returned) and ends the account's sessions.
+pub fn set_password(conn: &mut DbConn, email: &str, password: Option<String>, fast_hashing: bool) -> Result<String, CliError> {
+    let user = existing(conn, email)?;
+    let password = match password {
+        Some(given) => text::new_password(&given, &given).map_err(|e| CliError::Input(format!("password: {e}")))?,
+        None => random_token()[..20].to_owned(),
+    };
+    let hash = hash_password(&password, fast_hashing);
+    conn.write(|conn| {
+        users::set_password_hash(conn, &user.id, &hash)?;
+        sessions::delete_for_user(conn, &user.id)?;
+        audit::record(conn, &cli_actor(), audit::Action::PasswordChanged, Some(&user.id), "set from the command line; sessions ended")?;
+        Ok::<_, CliError>(())
+    })?;
+    Ok(password)
+}
+
 /// One line per account: e-mail, role, organisation, active.
 pub fn list(conn: &mut DbConn) -> Result<Vec<String>, CliError> {
     Ok(users::list(conn)?

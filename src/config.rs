@@ -168,6 +168,14 @@ impl Config {
         })
     }
 
+    /// Whether the service listens only on this machine (127.0.0.0/8, ::1 or localhost).
+    pub fn listens_on_loopback(&self) -> bool {
+        match self.bind.parse::<std::net::SocketAddr>() {
+            Ok(address) => address.ip().is_loopback(),
+            Err(_) => self.bind.rsplit_once(':').is_some_and(|(host, _)| host == "localhost"),
+        }
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
     }

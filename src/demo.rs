@@ -80,6 +80,23 @@ pub const DEMO_USERS: [DemoUser; 10] = [
     DemoUser { email: "admin@tvistetrappa.example", name: "Alex Admin", organisation_id: "region", role: Role::Admin, description: "administratör" },
 ];
 
+/// The demo administrator's second factor (published like the password, loopback only):
+/// add it to an authenticator app, or `oathtool --totp -b` it.
+pub const DEMO_ADMIN_TOTP_SECRET: &str = "KRVGS43UMV2GC5DSMFYHAYJSGAZDMYLE";
+
+/// The demo accounts that still exist, are active and still have the demo password.
+pub fn accounts_with_demo_password(conn: &mut DbConn) -> QueryResult<Vec<&'static str>> {
+    let mut exposed = Vec::new();
+    for demo in &DEMO_USERS {
+        if let Some((_, hash)) = users::credentials(conn, demo.email)? {
+            if crate::security::verify_password(DEMO_PASSWORD, Some(&hash), false) {
+                exposed.push(demo.email);
+            }
+        }
+    }
+    Ok(exposed)
+}
+
 /// Creates the demo accounts that do not exist yet; returns the ones it created.
 pub fn load(conn: &mut DbConn, fast_hashing: bool) -> QueryResult<Vec<&'static DemoUser>> {
     let hash = hash_password(DEMO_PASSWORD, fast_hashing);
@@ -87,7 +104,7 @@ pub fn load(conn: &mut DbConn, fast_hashing: bool) -> QueryResult<Vec<&'static D
         let mut created = Vec::new();
         for demo in &DEMO_USERS {
             if users::by_email(conn, demo.email)?.is_none() {
-                users::insert(
+                let id = users::insert(
                     conn,
                     &users::NewUser {
                         email: demo.email,
@@ -97,6 +114,10 @@ pub fn load(conn: &mut DbConn, fast_hashing: bool) -> QueryResult<Vec<&'static D
                         password_hash: &hash,
                     },
                 )?;
+                if crate::domain::access::requires_second_factor(demo.role) {
+                    crate::store::second_factor::begin_enrolment(conn, &id, DEMO_ADMIN_TOTP_SECRET)?;
+                    crate::store::second_factor::confirm(conn, &id, 0, &[])?;
+                }
                 created.push(demo);
             }
         }

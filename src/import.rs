@@ -71,6 +71,8 @@ pub fn import_file(
     user_id: Option<&str>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Imported, ImportFailure> {
+    // The file's name is kept with the import; a name holding an identity number is not.
+    let source = if crate::domain::personnummer::contains(source) { "fil (namnet innehöll ett personnummer)" } else { source };
     let rules = &Rules::default();
     let mut months: BTreeMap<Month, i64> = BTreeMap::new();
     let mut hashing = Hashing { inner: open(path)?, hasher: Sha256::new() };

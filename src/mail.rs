@@ -167,7 +167,10 @@ impl Worker {
     pub fn spawn(pool: Pool, config: Config, clock: Clock) -> Result<Worker, String> {
         let transport = Transport::from_config(&config)?;
         if matches!(transport, Transport::Files(_)) {
-            log::info!("no SMTP_URL set: e-mail is written as .eml files into {}", config.outbox_dir().display());
+            log::warn!(
+                "no SMTP_URL set: e-mail is written as .eml files into {} (for development: nothing is delivered, and password links lie on disk)",
+                config.outbox_dir().display()
+            );
         }
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();

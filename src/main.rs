@@ -113,6 +113,13 @@ enum UserCommand {
     List,
     /// Change an account's role
     SetRole { email: String, role: String },
+    /// Set an account's password (prints a generated one unless --password-stdin) and end its sessions
+    SetPassword {
+        email: String,
+        /// Read the password from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Disable an account and end its sessions
     Disable { email: String },
 }
@@ -236,18 +243,22 @@ fn print_demo_accounts(created: usize) {
     for user in &demo::DEMO_USERS {
         println!("  {:<38} {:<12} {}", user.email, user.role.as_str(), user.description);
     }
+    println!("The administrator also gives a code from an authenticator app with the key {}", demo::DEMO_ADMIN_TOTP_SECRET);
+}
+
+fn password_from_stdin(wanted: bool) -> Result<Option<String>, String> {
+    if !wanted {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
 }
 
 fn user_command(conn: &mut db::DbConn, command: UserCommand) -> Result<(), String> {
     match command {
         UserCommand::Add { email, name, organisation, role, password_stdin } => {
-            let password = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
-                Some(line.trim_end_matches(['\r', '\n']).to_owned())
-            } else {
-                None
-            };
+            let password = password_from_stdin(password_stdin)?;
             let generated = password.is_none();
             let password = cli::add_user(conn, &email, &name, &organisation, &role, password, false).map_err(|e| e.to_string())?;
             if generated {
@@ -265,6 +276,16 @@ fn user_command(conn: &mut db::DbConn, command: UserCommand) -> Result<(), Strin
             cli::set_role(conn, &email, &role).map_err(|e| e.to_string())?;
             println!("{email} is now {role}");
         }
+        UserCommand::SetPassword { email, password_stdin } => {
+            let password = password_from_stdin(password_stdin)?;
+            let generated = password.is_none();
+            let password = cli::set_password(conn, &email, password, false).map_err(|e| e.to_string())?;
+            if generated {
+                println!("{email} has a new password: {password}");
+            } else {
+                println!("{email} has a new password");
+            }
+        }
         UserCommand::Disable { email } => {
             cli::disable(conn, &email).map_err(|e| e.to_string())?;
             println!("{email} is disabled and signed out");
@@ -274,7 +295,27 @@ fn user_command(conn: &mut db::DbConn, command: UserCommand) -> Result<(), Strin
 }
 
 fn serve(config: Config, mut conn: db::DbConn) -> Result<(), String> {
-    if config.database.kind == db::BackendKind::Sqlite && store::users::count(&mut conn).map_err(|e| e.to_string())? == 0 {
+    let loopback = config.listens_on_loopback();
+    let empty = store::users::count(&mut conn).map_err(|e| e.to_string())? == 0;
+    if empty && !loopback {
+        log::warn!("no accounts yet; create the first administrator with: tvistetrappa user add --role admin …");
+    }
+    if !loopback {
+        // The demo password is published in the README: an account that still has it is a
+        // way in for anyone who can reach a non-loopback address.
+        let exposed = demo::accounts_with_demo_password(&mut conn).map_err(|e| e.to_string())?;
+        if !exposed.is_empty() {
+            return Err(format!(
+                "refusing to serve on {}: these accounts still have the published demo password: {}. \
+                 Give each a new password with `tvistetrappa user set-password EMAIL --password-stdin`, \
+                 or disable it with `tvistetrappa user disable EMAIL`.",
+                config.bind,
+                exposed.join(", ")
+            ));
+        }
+    }
+    // Demo data, with its published password, only where nobody else can reach it.
+    if config.database.kind == db::BackendKind::Sqlite && empty && loopback {
         log::info!("the embedded database has no users: loading the demo data");
         let created = demo::load(&mut conn, false).map_err(|e| e.to_string())?;
         let cases = demo::load_cases(&mut conn).map_err(|e| e.to_string())?;

@@ -240,7 +240,7 @@ pub fn account_mail(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let mail = Queued {
-        kind: "account",
+        kind: crate::store::outbox::ACCOUNT,
         case_id: None,
         subject,
         body: Body { headline: subject, lines, link: Some(("Öppna länken", link)), items: &[], footer: "Meddelandet kommer från Tvistetrappa." },

@@ -60,9 +60,101 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
+/// The name authenticator apps show beside the account.
+const TOTP_ISSUER: &str = "Tvistetrappa";
+
+/// A new TOTP secret: 160 random bits in base32, the form authenticator apps take.
+pub fn new_totp_secret() -> String {
+    let mut bytes = [0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    totp_rs::Secret::from(bytes).to_base32()
+}
+
+/// RFC 6238 with the parameters every authenticator app uses: SHA-1, 6 digits, 30 s steps,
+/// one step of clock drift either way.
+fn totp(secret: &str, account: &str) -> Option<totp_rs::Totp> {
+    let secret = totp_rs::Secret::try_from_base32(secret).ok()?;
+    totp_rs::Builder::new().with_secret(secret).with_issuer(Some(TOTP_ISSUER)).with_account_name(account).build().ok()
+}
+
+/// The time step of `code` if it is right at `unix_time` and newer than the last accepted
+/// step: a code is good once (RFC 6238 §5.2).
+pub fn totp_step(secret: &str, code: &str, unix_time: u64, last_step: Option<i64>) -> Option<i64> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 {
+        return None;
+    }
+    let step = i64::try_from(totp(secret, "")?.check(&code, unix_time)?).ok()?;
+    last_step.is_none_or(|last| step > last).then_some(step)
+}
+
+/// The code for `unix_time` (what the user's app shows; for tests and the demo).
+pub fn totp_code(secret: &str, unix_time: u64) -> Option<String> {
+    Some(totp(secret, "")?.generate(unix_time).to_string())
+}
+
+/// The enrolment QR code (an `otpauth://` URL) as an SVG drawn on the server.
+pub fn totp_qr_svg(secret: &str, account: &str) -> Option<String> {
+    let url = totp(secret, account)?.to_url().ok()?;
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    Some(code.render::<qrcode::render::svg::Color>().min_dimensions(220, 220).quiet_zone(true).build())
+}
+
+/// Recovery codes shown once at enrolment; each works once instead of a TOTP code.
+pub const RECOVERY_CODES: usize = 10;
+
+/// Fresh recovery codes, `xxxx-xxxx-xxxx` of lower-case letters and digits without the
+/// look-alikes (0/o, 1/l/i).
+pub fn new_recovery_codes() -> Vec<String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..RECOVERY_CODES)
+        .map(|_| {
+            let chars: Vec<char> = (0..12).map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char).collect();
+            chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+        })
+        .collect()
+}
+
+/// How a typed recovery code is compared and stored: spaces and dashes dropped, lower case.
+pub fn recovery_code_hash(typed: &str) -> String {
+    let canonical: String = typed.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+    token_hash(&canonical)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn totp_matches_rfc_6238_and_a_code_is_good_once() {
+        // RFC 6238 appendix B, SHA-1: the secret "12345678901234567890", T = 59 s → 94287082
+        // (8 digits); its last 6 digits are the 6-digit code.
+        let secret = totp_rs::Secret::from(*b"12345678901234567890").to_base32();
+        assert_eq!(totp_code(&secret, 59).as_deref(), Some("287082"));
+        let step = totp_step(&secret, "287 082", 59, None).expect("right code");
+        assert_eq!(step, 1);
+        assert_eq!(totp_step(&secret, "287082", 59, Some(step)), None, "replayed");
+        assert_eq!(totp_step(&secret, "287082", 59 + 30, None), Some(1), "one step of drift");
+        assert_eq!(totp_step(&secret, "287082", 59 + 120, None), None, "too old");
+        assert_eq!(totp_step(&secret, "000000", 59, None), None);
+        assert_eq!(totp_step(&secret, "28708", 59, None), None);
+        assert_eq!(totp_step("not base32!", "287082", 59, None), None);
+    }
+
+    #[test]
+    fn enrolment_gives_a_scannable_svg_and_distinct_recovery_codes() {
+        let secret = new_totp_secret();
+        assert_eq!(secret.len(), 32);
+        let svg = totp_qr_svg(&secret, "anna.berg@botkyrka.example").unwrap();
+        assert!(svg.contains("<svg"));
+        let codes = new_recovery_codes();
+        assert_eq!(codes.len(), RECOVERY_CODES);
+        assert!(codes.iter().all(|c| c.len() == 14 && c.matches('-').count() == 2));
+        let unique: std::collections::HashSet<_> = codes.iter().collect();
+        assert_eq!(unique.len(), RECOVERY_CODES);
+        assert_eq!(recovery_code_hash(&codes[0].to_uppercase().replace('-', " ")), recovery_code_hash(&codes[0]));
+    }
 
     #[test]
     fn passwords_verify_only_against_their_own_hash() {

@@ -189,6 +189,23 @@ impl DbConn {
             (Err(e), _) => Err(e),
         }
     }
+
+    /// Inside [`write`](Self::write): waits until no other transaction holds `key`, and holds
+    /// it until this one ends, so a count-then-insert on the key cannot race. SQLite's
+    /// `BEGIN IMMEDIATE` already lets one writer in at a time; PostgreSQL takes an advisory
+    /// lock on the key's hash.
+    pub fn lock(&mut self, key: &str) -> diesel::QueryResult<()> {
+        match &mut self.inner {
+            Backend::Sqlite(_) => Ok(()),
+            Backend::Pg(c) => {
+                use diesel::RunQueryDsl;
+                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind::<diesel::sql_types::Text, _>(key)
+                    .execute(c)
+                    .map(drop)
+            }
+        }
+    }
 }
 
 pub type Pool = r2d2::Pool<DbManager>;

@@ -38,6 +38,25 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         notify_preference -> Text,
+        totp_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (code_hash) {
+        code_hash -> Text,
+        user_id -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_challenges (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -253,6 +272,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     login_attempts,
     audit_log,
+    recovery_codes,
+    login_challenges,
     cases,
     case_parties,
     case_events,

@@ -73,6 +73,85 @@ impl fmt::Display for UnknownRole {
     }
 }
 
+/// What a page or form needs of its user. Every route's handler names one (through the
+/// extractor it takes, see `web::capability`), so authority never depends on how a URL is
+/// spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Capability {
+    /// Anyone, signed in or not: signing in, resetting a password.
+    Public,
+    /// Any signed-in user; what they then see is limited by their [`Scope`].
+    SignedIn,
+    /// Files cases: local managers and Storsthlm/HSF officers.
+    FileCases,
+    /// Answers a review basis for its own municipality or district: local users.
+    AnswerReview,
+    /// HSF's payment work (imports, publishing review bases), and administrators.
+    PaymentOfficer,
+    /// Accounts, units, deadlines, payment settings, the outbox and the audit log.
+    Administer,
+}
+
+pub const ALL_CAPABILITIES: [Capability; 6] = [
+    Capability::Public,
+    Capability::SignedIn,
+    Capability::FileCases,
+    Capability::AnswerReview,
+    Capability::PaymentOfficer,
+    Capability::Administer,
+];
+
+impl Capability {
+    /// Whether a signed-in user with this role in this organisation holds the capability.
+    pub fn granted(self, role: Role, organisation_id: &str) -> bool {
+        match self {
+            Capability::Public | Capability::SignedIn => true,
+            Capability::FileCases => role.files_cases(),
+            Capability::AnswerReview => role == Role::Local,
+            Capability::PaymentOfficer => role == Role::Admin || (role == Role::Reviewer && organisation_id == "hsf"),
+            Capability::Administer => role == Role::Admin,
+        }
+    }
+
+    /// The Swedish sentence a refused user reads.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            Capability::Public | Capability::SignedIn => "Du måste logga in.",
+            Capability::FileCases => "Ärenden anmäls av lokala chefer och av handläggare på Storsthlm och HSF.",
+            Capability::AnswerReview => "Granskningsunderlaget besvaras av den betalningsansvariga kommunen eller stadsdelen.",
+            Capability::PaymentOfficer => "Vårdtillfällen importeras och granskningsunderlag publiceras av HSF.",
+            Capability::Administer => "Sidan är till för administratörer.",
+        }
+    }
+
+    /// The stricter of two needs: a handler taking both a signed-in user and an
+    /// administrator needs an administrator. The specific capabilities never meet in one
+    /// handler, so their order among themselves does not matter.
+    pub const fn stricter(self, other: Capability) -> Capability {
+        if (other as u8) > (self as u8) {
+            other
+        } else {
+            self
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Public => "public",
+            Capability::SignedIn => "signed_in",
+            Capability::FileCases => "file_cases",
+            Capability::AnswerReview => "answer_review",
+            Capability::PaymentOfficer => "payment_officer",
+            Capability::Administer => "administer",
+        }
+    }
+}
+
+/// Administrators sign in with a second factor: their account can change everyone's.
+pub fn requires_second_factor(role: Role) -> bool {
+    role == Role::Admin
+}
+
 /// What a signed-in user may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
@@ -139,5 +218,32 @@ mod tests {
         let botkyrka = Scope::Subtree("kommun-0127".into());
         assert!(!botkyrka.covers(["kommun-0126"].into_iter()));
         assert!(Scope::County.covers(["kommun-0126"].into_iter()));
+    }
+
+    #[test]
+    fn capabilities_follow_role_and_organisation() {
+        use Capability::*;
+        for role in ALL_ROLES {
+            assert!(SignedIn.granted(role, "kommun-0127"));
+            assert_eq!(Administer.granted(role, "region"), role == Role::Admin);
+            assert_eq!(AnswerReview.granted(role, "kommun-0127"), role == Role::Local);
+            assert_eq!(FileCases.granted(role, "kommun-0127"), matches!(role, Role::Local | Role::Reviewer));
+        }
+        assert!(PaymentOfficer.granted(Role::Reviewer, "hsf"));
+        assert!(!PaymentOfficer.granted(Role::Reviewer, "storsthlm"));
+        assert!(!PaymentOfficer.granted(Role::Local, "hsf"));
+        assert!(PaymentOfficer.granted(Role::Admin, "region"));
+        assert!(!Administer.granted(Role::Local, "region"));
+    }
+
+    #[test]
+    fn the_stricter_need_wins() {
+        assert_eq!(Capability::Public.stricter(Capability::SignedIn), Capability::SignedIn);
+        assert_eq!(Capability::Administer.stricter(Capability::SignedIn), Capability::Administer);
+        assert_eq!(Capability::SignedIn.stricter(Capability::Public), Capability::SignedIn);
+        for c in ALL_CAPABILITIES {
+            assert_ne!(c.refusal(), "");
+            assert_eq!(c.stricter(c), c);
+        }
     }
 }

@@ -144,6 +144,9 @@ impl Header {
         if care_type == Some(CareType::Psychiatric) && care_provider.is_none() {
             row.fail::<()>(Column::CareProvider, "required for psychiatric care");
         }
+        if care_provider.as_deref().is_some_and(super::personnummer::contains) {
+            row.fail::<()>(Column::CareProvider, "looks like a personal identity number");
+        }
         let admitted_at = row.time(Column::AdmittedAt);
         let admission_notice_at = row.time(Column::AdmissionNoticeAt);
         let ready_notice_at = row.time(Column::ReadyNoticeAt);

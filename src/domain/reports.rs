@@ -32,6 +32,45 @@ impl Period {
     }
 }
 
+/// Reports cover years within these, and at most this many years at a time: one request
+/// must stay bounded in time and memory whatever is asked.
+pub const FIRST_YEAR: i32 = 2019;
+pub const LAST_YEAR: i32 = 2100;
+pub const MAX_YEARS: i32 = 10;
+
+/// Why a period asked for is not reported on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodRefusal {
+    Reversed,
+    OutOfRange,
+    TooLong,
+}
+
+impl PeriodRefusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            PeriodRefusal::Reversed => "Slutet kan inte ligga före starten.",
+            PeriodRefusal::OutOfRange => "Välj en period mellan år 2019 och 2100.",
+            PeriodRefusal::TooLong => "Välj en period på högst tio år.",
+        }
+    }
+}
+
+/// `from`..=`to` as months (year, month), checked against the bounds above.
+pub fn check_span(from: (i32, u32), to: (i32, u32)) -> Result<(), PeriodRefusal> {
+    if from > to {
+        return Err(PeriodRefusal::Reversed);
+    }
+    if from.0 < FIRST_YEAR || to.0 > LAST_YEAR {
+        return Err(PeriodRefusal::OutOfRange);
+    }
+    let months = (to.0 - from.0) * 12 + to.1 as i32 - from.1 as i32 + 1;
+    if months > MAX_YEARS * 12 {
+        return Err(PeriodRefusal::TooLong);
+    }
+    Ok(())
+}
+
 /// The nearest-rank percentile of sorted values: the smallest value with at least `p` per
 /// cent of the values at or below it. Always one of the values, so easy to check by hand.
 pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
@@ -145,6 +184,17 @@ pub fn is_structural(kind: CaseKind, principled: bool, level: Level) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_periods_are_bounded() {
+        assert_eq!(check_span((2026, 1), (2026, 12)), Ok(()));
+        assert_eq!(check_span((2019, 1), (2028, 12)), Ok(()), "exactly ten years");
+        assert_eq!(check_span((2019, 1), (2029, 1)), Err(PeriodRefusal::TooLong));
+        assert_eq!(check_span((2018, 12), (2019, 1)), Err(PeriodRefusal::OutOfRange));
+        assert_eq!(check_span((2100, 1), (2101, 1)), Err(PeriodRefusal::OutOfRange));
+        assert_eq!(check_span((2026, 5), (2026, 4)), Err(PeriodRefusal::Reversed));
+        assert_eq!(check_span((1, 1), (9999, 12)), Err(PeriodRefusal::OutOfRange));
+    }
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()

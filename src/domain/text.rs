@@ -72,8 +72,13 @@ pub fn required_line(input: &str, max: usize, what: &'static str) -> Result<Stri
     if text.chars().any(char::is_control) {
         return Err(FieldError("Texten innehåller otillåtna tecken."));
     }
+    if super::personnummer::contains(text) {
+        return Err(FieldError(IDENTITY_NUMBER));
+    }
     Ok(text.to_owned())
 }
+
+const IDENTITY_NUMBER: &str = "Texten innehåller ett personnummer eller samordningsnummer. Tjänsten får inte innehålla patientuppgifter – ta bort numret.";
 
 /// A new password as typed twice by the user.
 pub fn new_password(password: &str, repeated: &str) -> Result<String, FieldError> {
@@ -114,6 +119,7 @@ mod tests {
         assert_eq!(required_line("   ", 10, "Ange namn."), Err(FieldError("Ange namn.")));
         assert!(required_line(&"x".repeat(11), 10, "Ange namn.").is_err());
         assert!(required_line("a\u{0}b", 10, "Ange namn.").is_err());
+        assert!(required_line("Anna 811218-9876", 100, "Ange namn.").is_err());
     }
 
     #[test]
@@ -142,9 +148,7 @@ pub fn case_text(input: &str, max: usize, required: Option<&'static str>) -> Res
         return Err(FieldError("Texten innehåller otillåtna tecken."));
     }
     if super::personnummer::contains(text) {
-        return Err(FieldError(
-            "Texten innehåller ett personnummer eller samordningsnummer. Ärenden får inte innehålla patientuppgifter – ta bort numret.",
-        ));
+        return Err(FieldError(IDENTITY_NUMBER));
     }
     Ok(text.replace("\r\n", "\n"))
 }

@@ -26,9 +26,12 @@ pub enum Action {
     ReviewBasisAnswered,
     CorrectionsApplied,
     MailRetried,
+    SecondFactorEnabled,
+    SecondFactorRemoved,
+    Download,
 }
 
-pub const ALL_ACTIONS: [Action; 20] = [
+pub const ALL_ACTIONS: [Action; 23] = [
     Action::Login,
     Action::LoginFailed,
     Action::LoginThrottled,
@@ -49,6 +52,9 @@ pub const ALL_ACTIONS: [Action; 20] = [
     Action::ReviewBasisAnswered,
     Action::CorrectionsApplied,
     Action::MailRetried,
+    Action::SecondFactorEnabled,
+    Action::SecondFactorRemoved,
+    Action::Download,
 ];
 
 impl Action {
@@ -74,6 +80,9 @@ impl Action {
             Action::ReviewBasisAnswered => "review_basis_answered",
             Action::CorrectionsApplied => "corrections_applied",
             Action::MailRetried => "mail_retried",
+            Action::SecondFactorEnabled => "second_factor_enabled",
+            Action::SecondFactorRemoved => "second_factor_removed",
+            Action::Download => "download",
         }
     }
 }
@@ -100,6 +109,9 @@ pub fn action_label(action: &str) -> &'static str {
         "corrections_applied" => "Rättelser tillämpade",
         "mail_retried" => "E-post skickas igen",
         "review_basis_answered" => "Granskningsunderlag besvarat",
+        "second_factor_enabled" => "Tvåstegsverifiering aktiverad",
+        "second_factor_removed" => "Tvåstegsverifiering avstängd",
+        "download" => "Nedladdning",
         _ => "Händelse",
     }
 }
@@ -128,6 +140,32 @@ pub fn record(conn: &mut DbConn, actor: &Actor, action: Action, target: Option<&
         ))
         .execute(c))?;
     Ok(())
+}
+
+/// Events of one kind from one address within a window that are logged one by one; past
+/// that, one row says the rest are not, so nobody can grow the log without bound.
+pub const BOUNDED_PER_WINDOW: i64 = 50;
+pub const BOUND_WINDOW_MINUTES: i64 = 15;
+
+/// Like [`record`], for events anyone can cause (refused tokens, refused access, throttled
+/// logins): at most [`BOUNDED_PER_WINDOW`] rows per address and kind in the window.
+pub fn record_bounded(conn: &mut DbConn, actor: &Actor, action: Action, target: Option<&str>, detail: &str) -> QueryResult<()> {
+    let since = now() - chrono::Duration::minutes(BOUND_WINDOW_MINUTES);
+    let ip = actor.ip.clone().unwrap_or_default();
+    let recent: i64 = db_run!(conn, |c| audit_log::table
+        .filter(audit_log::ip.eq(&ip))
+        .filter(audit_log::action.eq(action.as_str()))
+        .filter(audit_log::at.ge(since))
+        .count()
+        .get_result(c))?;
+    match recent {
+        n if n < BOUNDED_PER_WINDOW - 1 => record(conn, actor, action, target, detail),
+        n if n == BOUNDED_PER_WINDOW - 1 => {
+            let note = format!("{detail}; further events of this kind from this address are not logged for {BOUND_WINDOW_MINUTES} minutes");
+            record(conn, actor, action, target, &note)
+        }
+        _ => Ok(()),
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

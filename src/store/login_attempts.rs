@@ -27,6 +27,44 @@ pub fn record(conn: &mut DbConn, email: &str, ip: &str, succeeded: bool) -> Quer
     Ok(())
 }
 
+/// Claims one checked attempt for `email` from `ip`, counted as failed until
+/// [`succeeded`] or [`withdraw`] says otherwise; `None` when throttled. Counting and claiming
+/// happen in one transaction under a lock on the account and on the address, so a burst of
+/// parallel guesses gets no more attempts checked than the limits allow.
+pub fn reserve(conn: &mut DbConn, email: &str, ip: &str) -> QueryResult<Option<String>> {
+    conn.write(|conn| {
+        conn.lock(&format!("login-account:{email}"))?;
+        conn.lock(&format!("login-address:{ip}"))?;
+        if throttled(conn, email, ip)? {
+            return Ok(None);
+        }
+        let id = super::new_id();
+        let at = now();
+        db_run!(conn, |c| diesel::insert_into(login_attempts::table)
+            .values((
+                login_attempts::id.eq(&id),
+                login_attempts::email.eq(email),
+                login_attempts::ip.eq(ip),
+                login_attempts::at.eq(at),
+                login_attempts::succeeded.eq(false),
+            ))
+            .execute(c))?;
+        Ok(Some(id))
+    })
+}
+
+/// The reserved attempt was right.
+pub fn succeeded(conn: &mut DbConn, attempt: &str) -> QueryResult<()> {
+    db_run!(conn, |c| diesel::update(login_attempts::table.find(attempt)).set(login_attempts::succeeded.eq(true)).execute(c))?;
+    Ok(())
+}
+
+/// The reserved attempt counts neither way: a right password that still needs its code.
+pub fn withdraw(conn: &mut DbConn, attempt: &str) -> QueryResult<()> {
+    db_run!(conn, |c| diesel::delete(login_attempts::table.find(attempt)).execute(c))?;
+    Ok(())
+}
+
 /// Whether a login for `email` from `ip` is to be refused without checking the password.
 /// Kept in the database so that several app servers share the count.
 pub fn throttled(conn: &mut DbConn, email: &str, ip: &str) -> QueryResult<bool> {

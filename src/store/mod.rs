@@ -10,6 +10,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod password_resets;
 pub mod reports;
+pub mod second_factor;
 pub mod review;
 pub mod sessions;
 pub mod settings;

@@ -144,13 +144,23 @@ pub fn settle(conn: &mut DbConn, id: &str, owner: &str, now: NaiveDateTime, outc
             db_run!(conn, |c| diesel::update(held).set((release, outbox::status.eq(FAILED), outbox::last_error.eq(&error))).execute(c))?
         }
     };
+    // A password-reset or welcome link is a key to an account: once delivered (or given up),
+    // the outbox keeps no copy of it.
+    let settled = outbox::table.find(id).filter(outbox::kind.eq(ACCOUNT)).filter(outbox::status.eq_any([SENT, FAILED]));
+    db_run!(conn, |c| diesel::update(settled).set((outbox::text_body.eq(BLANKED), outbox::html_body.eq(BLANKED))).execute(c))?;
     Ok(())
 }
+
+/// Messages that carry a one-time link to an account.
+pub const ACCOUNT: &str = "account";
+/// What an account message's body becomes once it is settled.
+pub const BLANKED: &str = "(Innehöll en engångslänk och tömdes när meddelandet var levererat.)";
 
 /// Puts a failed message back in the queue with its attempts counted from zero; its
 /// Message-ID stays, so a recipient can tell a resend.
 pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
-    let n = db_run!(conn, |c| diesel::update(outbox::table.find(id).filter(outbox::status.eq(FAILED)))
+    // An account message has lost its link; the user asks for a new one instead.
+    let n = db_run!(conn, |c| diesel::update(outbox::table.find(id).filter(outbox::status.eq(FAILED)).filter(outbox::kind.ne(ACCOUNT)))
         .set((outbox::status.eq(PENDING), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now)))
         .execute(c))?;
     Ok(n == 1)

@@ -16,6 +16,7 @@ pub struct UserRow {
     role: String,
     active: bool,
     created_at: NaiveDateTime,
+    totp_enabled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct User {
     pub role: Role,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// Signs in with a second factor (TOTP) after the password.
+    pub second_factor: bool,
 }
 
 impl From<UserRow> for User {
@@ -41,6 +44,7 @@ impl From<UserRow> for User {
             role: row.role.parse().unwrap_or(Role::Local),
             active: row.active,
             created_at: row.created_at,
+            second_factor: row.totp_enabled_at.is_some(),
         }
     }
 }
@@ -79,6 +83,11 @@ pub fn insert(conn: &mut DbConn, new: &NewUser) -> QueryResult<String> {
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
+    let row = db_run!(conn, |c| users::table.find(id).select(UserRow::as_select()).first(c).optional())?;
+    Ok(row.map(User::from))
+}
+
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
     let row = db_run!(conn, |c| users::table.find(id).select(UserRow::as_select()).first(c).optional())?;
     Ok(row.map(User::from))
 }

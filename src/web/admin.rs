@@ -3,6 +3,7 @@
 
 use super::error::AppError;
 use super::forms::{FieldErrors, FormData};
+use super::capability::AdminUser;
 use super::guard::CurrentUser;
 use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
@@ -27,7 +28,7 @@ struct UsersPage {
     users: Vec<users::UserListing>,
 }
 
-pub async fn users(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
+pub async fn users(state: web::Data<AppState>, admin: AdminUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let users = state.read(|conn| Ok(users::list(conn)?)).await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(UsersPage { ctx, users }.render()?))
@@ -74,7 +75,7 @@ async fn render_user_form(
     Ok(html(status, page.render()?))
 }
 
-pub async fn new_user_form(state: web::Data<AppState>, admin: CurrentUser) -> Result<HttpResponse, AppError> {
+pub async fn new_user_form(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, AppError> {
     let form = UserForm { role: Role::Local.as_str().into(), active: Some("on".into()), ..UserForm::default() };
     render_user_form(&state, &admin, None, form, FieldErrors::default()).await
 }
@@ -99,7 +100,7 @@ fn parse_profile(conn: &mut DbConn, form: &UserForm, errors: &mut FieldErrors) -
     })
 }
 
-pub async fn create_user(state: web::Data<AppState>, admin: CurrentUser, form: web::Form<UserForm>) -> Result<HttpResponse, AppError> {
+pub async fn create_user(state: web::Data<AppState>, admin: AdminUser, form: web::Form<UserForm>) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let submitted = form.clone();
     let actor = admin.actor();
@@ -145,7 +146,7 @@ pub async fn create_user(state: web::Data<AppState>, admin: CurrentUser, form: w
     }
 }
 
-pub async fn edit_user_form(state: web::Data<AppState>, admin: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn edit_user_form(state: web::Data<AppState>, admin: AdminUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let lookup = id.clone();
     let user = state.read(move |conn| users::get(conn, &lookup)?.ok_or(AppError::NotFound)).await?;
@@ -161,7 +162,7 @@ pub async fn edit_user_form(state: web::Data<AppState>, admin: CurrentUser, id: 
 
 pub async fn update_user(
     state: web::Data<AppState>,
-    admin: CurrentUser,
+    admin: AdminUser,
     id: web::Path<String>,
     form: web::Form<UserForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -210,7 +211,7 @@ struct UnitsPage {
     units: Vec<Organisation>,
 }
 
-pub async fn units(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
+pub async fn units(state: web::Data<AppState>, admin: AdminUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let units = state.read(|conn| Ok(organisations::all(conn)?.into_iter().filter(Organisation::is_editable).collect())).await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(UnitsPage { ctx, units }.render()?))
@@ -255,7 +256,7 @@ async fn render_unit_form(
     Ok(html(status, page.render()?))
 }
 
-pub async fn new_unit_form(state: web::Data<AppState>, admin: CurrentUser) -> Result<HttpResponse, AppError> {
+pub async fn new_unit_form(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, AppError> {
     let form = UnitForm { kind: "inpatient_unit".into(), parent_id: "region".into(), active: Some("on".into()), ..UnitForm::default() };
     render_unit_form(&state, &admin, None, form, FieldErrors::default()).await
 }
@@ -279,7 +280,7 @@ fn parse_unit<'a>(conn: &mut DbConn, form: &'a UnitForm, name: &'a mut String, e
     })
 }
 
-pub async fn create_unit(state: web::Data<AppState>, admin: CurrentUser, form: web::Form<UnitForm>) -> Result<HttpResponse, AppError> {
+pub async fn create_unit(state: web::Data<AppState>, admin: AdminUser, form: web::Form<UnitForm>) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let submitted = form.clone();
     let actor = admin.actor();
@@ -300,7 +301,7 @@ pub async fn create_unit(state: web::Data<AppState>, admin: CurrentUser, form: w
     }
 }
 
-pub async fn edit_unit_form(state: web::Data<AppState>, admin: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn edit_unit_form(state: web::Data<AppState>, admin: AdminUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let lookup = id.clone();
     let unit = state.read(move |conn| organisations::get(conn, &lookup)?.filter(Organisation::is_editable).ok_or(AppError::NotFound)).await?;
@@ -310,7 +311,7 @@ pub async fn edit_unit_form(state: web::Data<AppState>, admin: CurrentUser, id: 
 
 pub async fn update_unit(
     state: web::Data<AppState>,
-    admin: CurrentUser,
+    admin: AdminUser,
     id: web::Path<String>,
     form: web::Form<UnitForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -356,7 +357,7 @@ struct AuditPage {
 
 const LOG_PAGE_SIZE: i64 = 100;
 
-pub async fn audit_log(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<LogQuery>) -> Result<HttpResponse, AppError> {
+pub async fn audit_log(state: web::Data<AppState>, admin: AdminUser, query: web::Query<LogQuery>) -> Result<HttpResponse, AppError> {
     let page = query.sida.unwrap_or(1).clamp(1, 100_000);
     let action = query.handelse.clone().filter(|a| audit::ALL_ACTIONS.iter().any(|known| known.as_str() == a));
     let filter = action.clone();
@@ -399,13 +400,13 @@ fn deadline_rows(rules: Vec<(Level, Option<DeadlineRule>)>) -> Vec<DeadlineRow> 
         .collect()
 }
 
-pub async fn deadlines(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
+pub async fn deadlines(state: web::Data<AppState>, admin: AdminUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let rules = state.read(|conn| Ok(cases::level_rules(conn)?)).await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(DeadlinesPage { ctx, rows: deadline_rows(rules), errors: FieldErrors::default() }.render()?))
 }
 
-pub async fn save_deadlines(state: web::Data<AppState>, admin: CurrentUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn save_deadlines(state: web::Data<AppState>, admin: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let form = FormData::parse(&body);
     let mut errors = FieldErrors::default();
     let mut rules = Vec::new();

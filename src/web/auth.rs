@@ -2,12 +2,14 @@
 
 use super::error::AppError;
 use super::forms::FieldErrors;
-use super::guard::{expired_session_cookie, session_cookie, CurrentUser, Visitor};
+use super::guard::{cookie_name, expired_session_cookie, session_cookie, CurrentUser, Visitor, CHALLENGE_COOKIE, SESSION_COOKIE};
 use super::page::{notice, Page};
 use super::{html, see_other, AppState};
 use crate::domain::text::{self, Email};
-use crate::security::{hash_password, verify_password};
-use crate::store::{audit, login_attempts, password_resets, sessions, users};
+use crate::domain::access::requires_second_factor;
+use crate::security::{hash_password, new_recovery_codes, new_totp_secret, totp_qr_svg, totp_step, verify_password};
+use crate::store::{audit, login_attempts, password_resets, second_factor, sessions, users, DbConn};
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -34,9 +36,23 @@ struct LoginPage {
     error: Option<&'static str>,
 }
 
-/// Only a path on this site may be the target after signing in (no open redirect).
+/// Only a path on this site may be the target after signing in (no open redirect): one `/`
+/// then anything but `/` or `\`, and no control characters, also once percent-decoded
+/// (browsers read `/%2F` and `/\` as the start of another host).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let mut decoded = next.to_owned();
+    for _ in 0..4 {
+        let once = percent_encoding::percent_decode_str(&decoded).decode_utf8_lossy().into_owned();
+        if once == decoded {
+            break;
+        }
+        decoded = once;
+    }
+    let local = |path: &str| {
+        let mut chars = path.chars();
+        chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\')) && !path.chars().any(char::is_control)
+    };
+    if local(next) && local(&decoded) {
         next.to_owned()
     } else {
         "/".to_owned()
@@ -63,8 +79,30 @@ pub struct LoginForm {
 
 enum LoginOutcome {
     SignedIn(String),
+    /// The password was right; the code step comes next, under this challenge token.
+    NeedsCode(String),
     Refused,
     Throttled,
+}
+
+/// Claims a checked attempt for the account and address, or records the throttling.
+fn reserve_attempt(conn: &mut DbConn, actor: &audit::Actor, email: &str, ip: &str) -> Result<Option<String>, AppError> {
+    let attempt = login_attempts::reserve(conn, email, ip)?;
+    if attempt.is_none() {
+        conn.write(|conn| audit::record_bounded(conn, actor, audit::Action::LoginThrottled, Some(email), "too many failed logins"))?;
+    }
+    Ok(attempt)
+}
+
+/// A new session in place of the old one, after a right password (and code).
+fn start_session(conn: &mut DbConn, actor: &audit::Actor, user_id: &str, old_session: Option<&str>, detail: &str) -> Result<String, AppError> {
+    if let Some(old) = old_session {
+        sessions::delete(conn, old)?;
+    }
+    let token = sessions::create(conn, user_id)?;
+    let actor = audit::Actor { user_id: Some(user_id.to_owned()), ..actor.clone() };
+    audit::record(conn, &actor, audit::Action::Login, Some(user_id), detail)?;
+    Ok(token)
 }
 
 pub async fn login(
@@ -77,7 +115,7 @@ pub async fn login(
     let email = email.trim().to_lowercase();
     let fast = state.config.fast_password_hashing;
     let ip = visitor.ip.clone();
-    let old_session = req.cookie(super::guard::SESSION_COOKIE).map(|c| c.value().to_owned());
+    let old_session = req.cookie(&cookie_name(&state.config, SESSION_COOKIE)).map(|c| c.value().to_owned());
     let outcome = if email.len() > text::EMAIL_MAX || password.chars().count() > text::PASSWORD_MAX {
         LoginOutcome::Refused
     } else {
@@ -85,28 +123,25 @@ pub async fn login(
         state
             .run(move |conn| {
                 let actor = audit::Actor { email: Some(email.clone()), ip: Some(ip.clone()), ..Default::default() };
-                if login_attempts::throttled(conn, &email, &ip)? {
-                    audit::record(conn, &actor, audit::Action::LoginThrottled, Some(&email), "too many failed logins")?;
-                    return Ok(LoginOutcome::Throttled);
-                }
+                // The attempt is claimed before the password is checked, so that parallel
+                // guesses cannot all pass the count first.
+                let Some(attempt) = reserve_attempt(conn, &actor, &email, &ip)? else { return Ok(LoginOutcome::Throttled) };
                 let credentials = users::credentials(conn, &email)?;
                 let ok = verify_password(&password, credentials.as_ref().map(|(_, hash)| hash.as_str()), fast);
-                conn.write(|conn| {
-                    login_attempts::record(conn, &email, &ip, ok)?;
-                    match credentials.filter(|_| ok) {
-                        Some((user, _)) => {
-                            if let Some(old) = old_session {
-                                sessions::delete(conn, &old)?;
-                            }
-                            let token = sessions::create(conn, &user.id)?;
-                            let actor = audit::Actor { user_id: Some(user.id.clone()), ..actor };
-                            audit::record(conn, &actor, audit::Action::Login, Some(&user.id), "")?;
-                            Ok(LoginOutcome::SignedIn(token))
-                        }
-                        None => {
-                            audit::record(conn, &actor, audit::Action::LoginFailed, Some(&email), "wrong e-mail or password")?;
-                            Ok(LoginOutcome::Refused)
-                        }
+                conn.write(|conn| match credentials.filter(|_| ok) {
+                    Some((user, _)) if user.second_factor => {
+                        // Neither a success nor a failure until the code is checked: a thief
+                        // who has the password gets no fresh guesses at the code from it.
+                        login_attempts::withdraw(conn, &attempt)?;
+                        Ok(LoginOutcome::NeedsCode(second_factor::create_challenge(conn, &user.id)?))
+                    }
+                    Some((user, _)) => {
+                        login_attempts::succeeded(conn, &attempt)?;
+                        Ok(LoginOutcome::SignedIn(start_session(conn, &actor, &user.id, old_session.as_deref(), "")?))
+                    }
+                    None => {
+                        audit::record_bounded(conn, &actor, audit::Action::LoginFailed, Some(&email), "wrong e-mail or password")?;
+                        Ok(LoginOutcome::Refused)
                     }
                 })
             })
@@ -116,13 +151,219 @@ pub async fn login(
         LoginOutcome::SignedIn(token) => {
             return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, safe_next(&next))).cookie(session_cookie(&state, token)).finish());
         }
-        LoginOutcome::Refused => (StatusCode::UNAUTHORIZED, "Fel e-postadress eller lösenord."),
-        LoginOutcome::Throttled => {
-            (StatusCode::TOO_MANY_REQUESTS, "För många misslyckade inloggningar. Vänta en kvart och försök igen, eller återställ ditt lösenord.")
+        LoginOutcome::NeedsCode(challenge) => {
+            let location = format!("/logga-in/kod?next={}", url::form_urlencoded::byte_serialize(safe_next(&next).as_bytes()).collect::<String>());
+            let cookie = Cookie::build(cookie_name(&state.config, CHALLENGE_COOKIE), challenge)
+                .path("/")
+                .http_only(true)
+                .secure(state.config.secure_cookies())
+                .same_site(SameSite::Strict)
+                .max_age(actix_web::cookie::time::Duration::minutes(second_factor::CHALLENGE_MINUTES))
+                .finish();
+            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).cookie(cookie).finish());
         }
+        LoginOutcome::Refused => (StatusCode::UNAUTHORIZED, "Fel e-postadress eller lösenord."),
+        LoginOutcome::Throttled => (StatusCode::TOO_MANY_REQUESTS, THROTTLED),
     };
     let page = LoginPage { ctx: visitor.page(), email, next: safe_next(&next), error: Some(error) };
     Ok(html(status, page.render()?))
+}
+
+const THROTTLED: &str = "För många misslyckade inloggningar. Vänta en kvart och försök igen, eller återställ ditt lösenord.";
+
+#[derive(Template)]
+#[template(path = "auth/code.html")]
+struct CodePage {
+    ctx: Page,
+    next: String,
+    error: Option<&'static str>,
+}
+
+pub async fn code_form(visitor: Visitor, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    Ok(html(StatusCode::OK, CodePage { ctx: visitor.page(), next: safe_next(&query.next), error: None }.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CodeForm {
+    code: String,
+    next: String,
+}
+
+/// The second step: a TOTP code (each time step once) or an unused recovery code, throttled
+/// like passwords on the same account.
+pub async fn code(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    req: actix_web::HttpRequest,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let CodeForm { code, next } = form.into_inner();
+    let challenge = req.cookie(&cookie_name(&state.config, CHALLENGE_COOKIE)).map(|c| c.value().to_owned()).filter(|t| t.len() == 64);
+    let old_session = req.cookie(&cookie_name(&state.config, SESSION_COOKIE)).map(|c| c.value().to_owned());
+    let ip = visitor.ip.clone();
+    let outcome = match challenge.clone() {
+        None => None,
+        Some(_) if code.chars().count() > 40 => Some(LoginOutcome::Refused),
+        Some(challenge) => {
+            state
+                .run(move |conn| {
+                    let Some(user_id) = second_factor::challenge_user(conn, &challenge)? else { return Ok(None) };
+                    let Some(user) = users::by_id(conn, &user_id)?.filter(|u| u.active) else { return Ok(None) };
+                    let actor = audit::Actor { user_id: Some(user.id.clone()), email: Some(user.email.clone()), ip: Some(ip.clone()) };
+                    let Some(attempt) = reserve_attempt(conn, &actor, &user.email, &ip)? else { return Ok(Some(LoginOutcome::Throttled)) };
+                    let totp = second_factor::totp(conn, &user.id)?.filter(|t| t.enabled);
+                    conn.write(|conn| {
+                        let step = totp.as_ref().and_then(|t| totp_step(&t.secret, &code, unix_now(), t.last_step));
+                        let how = match step {
+                            Some(step) if second_factor::accept_step(conn, &user.id, step)? => Some("second factor: app code"),
+                            Some(_) => None,
+                            None if second_factor::spend_recovery_code(conn, &user.id, &code)? => Some("second factor: recovery code"),
+                            None => None,
+                        };
+                        match how {
+                            Some(how) => {
+                                login_attempts::succeeded(conn, &attempt)?;
+                                second_factor::end_challenge(conn, &challenge)?;
+                                Ok(Some(LoginOutcome::SignedIn(start_session(conn, &actor, &user.id, old_session.as_deref(), how)?)))
+                            }
+                            None => {
+                                audit::record_bounded(conn, &actor, audit::Action::LoginFailed, Some(&user.email), "wrong second-factor code")?;
+                                Ok(Some(LoginOutcome::Refused))
+                            }
+                        }
+                    })
+                })
+                .await?
+        }
+    };
+    let (status, error) = match outcome {
+        Some(LoginOutcome::SignedIn(token)) => {
+            let mut ended = Cookie::build(cookie_name(&state.config, CHALLENGE_COOKIE), "").path("/").finish();
+            ended.make_removal();
+            return Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, safe_next(&next)))
+                .cookie(session_cookie(&state, token))
+                .cookie(ended)
+                .finish());
+        }
+        None => (StatusCode::UNAUTHORIZED, "Inloggningen har gått ut. Börja om med e-post och lösenord."),
+        Some(LoginOutcome::Throttled) => (StatusCode::TOO_MANY_REQUESTS, THROTTLED),
+        Some(_) => (StatusCode::UNAUTHORIZED, "Koden stämmer inte. Skriv den kod appen visar just nu, eller en oanvänd reservkod."),
+    };
+    Ok(html(status, CodePage { ctx: visitor.page(), next: safe_next(&next), error: Some(error) }.render()?))
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+#[derive(Template)]
+#[template(path = "account/second_factor.html")]
+struct SecondFactorPage {
+    ctx: Page,
+    errors: FieldErrors,
+    enabled: bool,
+    required: bool,
+    may_remove: bool,
+    unused_codes: i64,
+    secret: String,
+    qr_svg: String,
+    recovery_codes: Vec<String>,
+}
+
+/// The enrolment page: a pending secret with its QR code, or the state of a confirmed one.
+async fn render_second_factor(state: &AppState, user: &CurrentUser, errors: FieldErrors, recovery_codes: Vec<String>) -> Result<HttpResponse, AppError> {
+    let user_id = user.user.id.clone();
+    let (totp, unused_codes) = state
+        .write(move |conn| {
+            let pending = second_factor::totp(conn, &user_id)?;
+            let totp = match pending {
+                Some(totp) => totp,
+                None => {
+                    let secret = new_totp_secret();
+                    second_factor::begin_enrolment(conn, &user_id, &secret)?;
+                    second_factor::Totp { secret, enabled: false, last_step: None }
+                }
+            };
+            Ok((totp, second_factor::unused_recovery_codes(conn, &user_id)?))
+        })
+        .await?;
+    let required = requires_second_factor(user.user.role);
+    let qr_svg = if totp.enabled { String::new() } else { totp_qr_svg(&totp.secret, &user.user.email).unwrap_or_default() };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = SecondFactorPage {
+        ctx: user.page(),
+        errors,
+        enabled: totp.enabled,
+        required,
+        may_remove: !required,
+        unused_codes,
+        secret: if totp.enabled { String::new() } else { totp.secret },
+        qr_svg,
+        recovery_codes,
+    };
+    Ok(html(status, page.render()?))
+}
+
+pub async fn second_factor_page(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    render_second_factor(&state, &user, FieldErrors::default(), Vec::new()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SecondFactorForm {
+    action: String,
+    code: String,
+}
+
+/// Confirms enrolment with a right code (and shows the recovery codes once), or turns the
+/// second factor off where the role allows it.
+pub async fn save_second_factor(state: web::Data<AppState>, user: CurrentUser, form: web::Form<SecondFactorForm>) -> Result<HttpResponse, AppError> {
+    let SecondFactorForm { action, code } = form.into_inner();
+    let remove = match action.as_str() {
+        "enable" => false,
+        "remove" if !requires_second_factor(user.user.role) => true,
+        "remove" => return Err(AppError::Forbidden("Administratörer måste använda tvåstegsverifiering.")),
+        _ => return Err(AppError::BadRequest("Okänd åtgärd.".into())),
+    };
+    let user_id = user.user.id.clone();
+    let actor = user.actor();
+    let ip = user.ip.clone();
+    let email = user.user.email.clone();
+    let outcome = state
+        .run(move |conn| {
+            let Some(attempt) = reserve_attempt(conn, &actor, &email, &ip)? else { return Ok(Err(THROTTLED)) };
+            conn.write(|conn| {
+                let Some(totp) = second_factor::totp(conn, &user_id)?.filter(|t| t.enabled == remove) else {
+                    return Ok(Err("Ladda om sidan och försök igen."));
+                };
+                let Some(step) = totp_step(&totp.secret, &code, unix_now(), totp.last_step) else {
+                    return Ok(Err("Koden stämmer inte. Skriv den kod appen visar just nu."));
+                };
+                login_attempts::withdraw(conn, &attempt)?;
+                if remove {
+                    second_factor::remove(conn, &user_id)?;
+                    audit::record(conn, &actor, audit::Action::SecondFactorRemoved, Some(&user_id), "")?;
+                    Ok(Ok(Vec::new()))
+                } else {
+                    let codes = new_recovery_codes();
+                    second_factor::confirm(conn, &user_id, step, &codes)?;
+                    audit::record(conn, &actor, audit::Action::SecondFactorEnabled, Some(&user_id), "")?;
+                    Ok(Ok(codes))
+                }
+            })
+        })
+        .await?;
+    match outcome {
+        Ok(codes) if remove && codes.is_empty() => Ok(see_other("/konto/tvastegsverifiering")),
+        Ok(codes) => render_second_factor(&state, &user, FieldErrors::default(), codes).await,
+        Err(message) => {
+            let mut errors = FieldErrors::default();
+            errors.add("code", message);
+            render_second_factor(&state, &user, errors, Vec::new()).await
+        }
+    }
 }
 
 pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
@@ -326,5 +567,10 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/"), "/");
+        assert_eq!(safe_next("/arenden?sida=2"), "/arenden?sida=2");
+        for bad in ["/%2Fevil.example", "/%5Cevil.example", "/%252Fevil.example", "/\tevil", "/a%0d%0aSet-Cookie:x", "/%09/evil", "evil", "http:/x"] {
+            assert_eq!(safe_next(bad), "/", "{bad}");
+        }
     }
 }

@@ -3,10 +3,10 @@
 
 use super::error::AppError;
 use super::forms::{FieldErrors, FormData};
+use super::capability::CaseFiler;
 use super::guard::CurrentUser;
 use super::page::{local_time, Done, Page};
 use super::{html, ok_html, see_other, AppState};
-use crate::domain::access::Role;
 use crate::domain::commitments::{self, Commitment, CATALOGUE};
 use crate::domain::deadlines;
 use crate::domain::ladder::{self, Actor, CaseKind, CaseState, Command, Level, Outcome, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES};
@@ -46,6 +46,14 @@ impl Viewer {
     fn actor(&self, parties: &[Party]) -> Actor {
         cases::ladder_actor(&self.user.user, &self.subtree, parties)
     }
+}
+
+/// Whether the user may see the case with this number (nothing is logged: for pages that
+/// only mention a case).
+pub fn may_see(conn: &mut DbConn, user: &CurrentUser, number: &str) -> Result<bool, AppError> {
+    let Some(case) = cases::by_number(conn, number)? else { return Ok(false) };
+    let parties = cases::parties(conn, &case.id)?;
+    Ok(Viewer::load(conn, user)?.sees(&parties))
 }
 
 /// The case if the user may see it; otherwise a logged 404 that does not tell whether it exists.
@@ -283,8 +291,7 @@ async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: 
     Ok(html(status, page.render()?))
 }
 
-pub async fn new_form(state: web::Data<AppState>, user: CurrentUser, query: web::Query<NewQuery>) -> Result<HttpResponse, AppError> {
-    require_filer(&user)?;
+pub async fn new_form(state: web::Data<AppState>, user: CaseFiler, query: web::Query<NewQuery>) -> Result<HttpResponse, AppError> {
     let kind = CaseKind::parse(&query.typ).unwrap_or(CaseKind::Deviation);
     let mut prefill = url::form_urlencoded::Serializer::new(String::new());
     if kind == CaseKind::PaymentDispute && !query.manad.is_empty() {
@@ -301,12 +308,6 @@ pub async fn new_form(state: web::Data<AppState>, user: CurrentUser, query: web:
     render_new(&state, &user, kind, FormData::parse(prefill.finish().as_bytes()), FieldErrors::default()).await
 }
 
-fn require_filer(user: &CurrentUser) -> Result<(), AppError> {
-    match user.user.role {
-        Role::Local | Role::Reviewer => Ok(()),
-        _ => Err(AppError::Forbidden("Ärenden anmäls av lokala chefer och av handläggare på Storsthlm och HSF.")),
-    }
-}
 
 fn parse_date(value: &str, required: Option<&'static str>) -> Result<Option<NaiveDate>, FieldError> {
     let value = value.trim();
@@ -342,8 +343,7 @@ fn registration(value: &str) -> Result<Option<String>, FieldError> {
     Ok(Some(value).filter(|v| !v.is_empty()))
 }
 
-pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    require_filer(&user)?;
+pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let form = FormData::parse(&body);
     let Some(kind) = CaseKind::parse(form.get("kind")) else {
         return Err(AppError::BadRequest("Välj vilken sorts ärende du anmäler.".into()));
@@ -405,6 +405,8 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
                 errors.add("counterpart", "Välj motparter i listan.");
             } else if counterparts.contains(&filed_by) {
                 errors.add("counterpart", "Din egen organisation kan inte vara motpart.");
+            } else if counterparts.iter().collect::<std::collections::BTreeSet<_>>().len() != counterparts.len() {
+                errors.add("counterpart", "Välj varje motpart bara en gång.");
             }
             let billing_unit_id = if kind == CaseKind::PaymentDispute {
                 let valid = parties.iter().any(|o| o.id == billing_unit && matches!(o.kind.as_str(), "municipality" | "district"));
@@ -415,8 +417,7 @@ pub async fn create(state: web::Data<AppState>, user: CurrentUser, body: web::By
             } else {
                 None
             };
-            let mut unique = counterparts.clone();
-            unique.dedup();
+            let unique = counterparts.clone();
             let (Some(title), Some(description), Some(consequences), Some(filer_registration), Some(occurred_from), true) =
                 (title, description, consequences, filer_registration, occurred_from, errors.is_empty())
             else {
@@ -1081,6 +1082,14 @@ pub async fn upload(
 ) -> Result<HttpResponse, AppError> {
     use futures_util::StreamExt;
     let number = number.into_inner();
+    // Whether the case may be seen is settled before a byte of the body is read.
+    let (viewer, lookup) = (user.clone(), number.clone());
+    state
+        .read(move |conn| {
+            let viewer = Viewer::load(conn, &viewer)?;
+            load_visible(conn, &viewer, &lookup).map(drop)
+        })
+        .await?;
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut version = String::new();
     while let Some(field) = payload.next().await {
@@ -1107,6 +1116,12 @@ pub async fn upload(
         None => Err("Välj en fil att bifoga."),
         Some((_, bytes)) if bytes.is_empty() => Err("Filen är tom."),
         Some((name, _)) if crate::domain::personnummer::contains(name) => Err("Filnamnet innehåller ett personnummer. Byt namn på filen."),
+        Some((name, bytes))
+            if matches!(attachment_type(name, bytes), Some(t) if t.starts_with("text/"))
+                && crate::domain::personnummer::contains(&String::from_utf8_lossy(bytes)) =>
+        {
+            Err("Filen innehåller ett personnummer eller samordningsnummer. Ärenden får inte innehålla patientuppgifter – ta bort numret.")
+        }
         Some((name, bytes)) => attachment_type(name, bytes)
             .ok_or("Filtypen tas inte emot. Bifoga PDF, bild (PNG, JPEG), Word, Excel, PowerPoint, OpenDocument eller text."),
     };

@@ -87,7 +87,11 @@ impl ResponseError for AppError {
         let status = self.status_code();
         let page = ErrorPage { ctx: super::page::Page::anonymous(), status: status.as_u16(), heading, message };
         let body = page.render().unwrap_or_else(|_| message.to_owned());
-        HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
+        let mut response = HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body);
+        if let AppError::Forbidden(why) = self {
+            response.extensions_mut().insert(super::guard::Refused(why));
+        }
+        response
     }
 }
 

@@ -48,6 +48,16 @@ impl Table {
     }
 }
 
+/// Text a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading
+/// apostrophe, as OWASP recommends for CSV; figures are ours and stay as they are.
+fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// One file with the tables one after the other, a blank line between them.
 pub fn csv(tables: &[&Table]) -> Result<Vec<u8>, AppError> {
     let failed = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
@@ -56,12 +66,13 @@ pub fn csv(tables: &[&Table]) -> Result<Vec<u8>, AppError> {
         if i > 0 {
             writer.write_record([""]).map_err(failed)?;
         }
-        writer.write_record(&table.headings).map_err(failed)?;
+        writer.write_record(table.headings.iter().map(|h| neutralised(h).into_owned())).map_err(failed)?;
         for row in &table.rows {
             writer
                 .write_record(row.iter().map(|cell| match cell {
                     Cell::Decimal(s) => s.replace('.', ","),
-                    other => other.shown(),
+                    Cell::Int(n) => n.to_string(),
+                    Cell::Text(s) => neutralised(s).into_owned(),
                 }))
                 .map_err(failed)?;
         }
@@ -137,6 +148,33 @@ mod tests {
         let two = String::from_utf8(csv(&[&table(), &table()]).unwrap()[3..].to_vec()).unwrap();
         // The csv crate writes an empty record as "" (an empty cell), which Excel shows blank.
         assert_eq!(two.lines().nth(2), Some("\"\""), "an empty line between tables");
+    }
+
+    #[test]
+    fn csv_text_that_looks_like_a_formula_is_neutralised_and_figures_are_not() {
+        let table = Table {
+            key: "prov",
+            title: "Prov".into(),
+            headings: vec!["Rubrik", "Belopp"],
+            rows: vec![
+                vec![Cell::text("=HYPERLINK(\"http://x\")"), Cell::Int(-5)],
+                vec![Cell::text("+1"), Cell::Decimal("-2.50".into())],
+                vec![Cell::text("-1+2"), Cell::Int(1)],
+                vec![Cell::text("@SUM(A1)"), Cell::Int(1)],
+                vec![Cell::text("\tx"), Cell::Int(1)],
+                vec![Cell::text("\rx"), Cell::Int(1)],
+                vec![Cell::text("vanlig text = ok"), Cell::Int(1)],
+            ],
+        };
+        let text = String::from_utf8(csv(&[&table]).unwrap()[3..].to_vec()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], "\"'=HYPERLINK(\"\"http://x\"\")\";-5");
+        assert_eq!(lines[2], "'+1;-2,50");
+        assert_eq!(lines[3], "'-1+2;1");
+        assert_eq!(lines[4], "'@SUM(A1);1");
+        assert!(lines[5].starts_with("\"'\tx\""), "{}", lines[5]);
+        assert!(text.contains("\"'\rx\""));
+        assert_eq!(lines.last().copied(), Some("vanlig text = ok;1"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::error::AppError;
 use super::page::{Page, PageUser};
 use super::AppState;
-use crate::domain::access::{Role, Scope};
+use crate::domain::access::Scope;
 use crate::security::{constant_time_eq, csrf_token, random_token};
 use crate::store::{self, audit, users::User};
 use actix_web::body::{BoxBody, MessageBody};
@@ -15,19 +15,63 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
+use std::borrow::Cow;
 use std::future::{ready, Ready};
 
 pub const SESSION_COOKIE: &str = "tvs_session";
 const ANON_COOKIE: &str = "tvs_anon";
+/// Holds the challenge between a right password and a right second-factor code.
+pub const CHALLENGE_COOKIE: &str = "tvs_mfa";
 /// The largest urlencoded form the gate reads to find the token.
 pub const FORM_LIMIT: usize = 1024 * 1024;
 
 const NUL_REFUSED: &str = "Uppgifterna innehåller ett otillåtet tecken (NUL).";
 
-/// Reachable without signing in.
+/// Reachable without signing in. Asked of the decoded, normalised path, so no spelling of a
+/// path can make a private page public.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/logga-in" | "/glomt-losenord" | "/healthz") || path.starts_with("/aterstall/") || path.starts_with("/static/")
+    matches!(path, "/logga-in" | "/logga-in/kod" | "/glomt-losenord" | "/healthz") || path.starts_with("/aterstall/") || path.starts_with("/static/")
 }
+
+/// The path as a router that decodes everything would see it: percent-decoded until nothing
+/// changes, `;parameters` dropped, empty and `.` segments removed and `..` resolved.
+pub fn normalised_path(raw: &str) -> String {
+    let mut decoded = raw.to_owned();
+    for _ in 0..4 {
+        let next = percent_encoding::percent_decode_str(&decoded).decode_utf8_lossy().into_owned();
+        if next == decoded {
+            break;
+        }
+        decoded = next;
+    }
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in decoded.split(['/', '\\']) {
+        let segment = segment.split(';').next().unwrap_or("");
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    format!("/{}", segments.join("/"))
+}
+
+/// A cookie's name: with `Secure`, the `__Host-` prefix makes the browser refuse the cookie
+/// from a sibling domain or over plain HTTP.
+pub fn cookie_name(config: &crate::config::Config, name: &'static str) -> Cow<'static, str> {
+    if config.secure_cookies() {
+        Cow::Owned(format!("__Host-{name}"))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// Put on a refusal's response (see [`AppError::Forbidden`]); the gate writes the audit row
+/// once the handler is done, so a refusal inside a rolled-back transaction is still logged.
+#[derive(Clone, Copy)]
+pub struct Refused(pub &'static str);
 
 /// The signed-in user of this request, put there by the gate.
 #[derive(Clone)]
@@ -111,7 +155,7 @@ pub fn client_ip(req: &HttpRequest, trusted: &[crate::proxies::Network]) -> Stri
 }
 
 pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token).path("/").http_only(true).secure(state.config.secure_cookies()).same_site(SameSite::Lax).finish()
+    Cookie::build(cookie_name(&state.config, SESSION_COOKIE), token).path("/").http_only(true).secure(state.config.secure_cookies()).same_site(SameSite::Lax).finish()
 }
 
 pub fn expired_session_cookie(state: &AppState) -> Cookie<'static> {
@@ -121,7 +165,7 @@ pub fn expired_session_cookie(state: &AppState) -> Cookie<'static> {
 }
 
 pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let path = req.path().to_owned();
+    let path = normalised_path(req.path());
     if path.starts_with("/static/") || path == "/healthz" {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
@@ -134,7 +178,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     let ip = client_ip(req.request(), &state.config.trusted_proxies);
     let secret = state.config.secret_key.bytes().to_vec();
 
-    let session_token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|t| t.len() == 64);
+    let session_token = req.cookie(&cookie_name(&state.config, SESSION_COOKIE)).map(|c| c.value().to_owned()).filter(|t| t.len() == 64);
     let signed_in = match session_token.clone() {
         Some(token) => {
             let idle = state.config.session_idle_minutes;
@@ -147,7 +191,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     let csrf = match &signed_in {
         Some((_, _, token)) => csrf_token(&secret, "session", token),
         None => {
-            let anonymous = match req.cookie(ANON_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 64) {
+            let anonymous = match req.cookie(&cookie_name(&state.config, ANON_COOKIE)).map(|c| c.value().to_owned()).filter(|v| v.len() == 64) {
                 Some(value) => value,
                 None => {
                     let value = random_token();
@@ -160,7 +204,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     };
 
     if signed_in.is_none() && !is_public(&path) {
-        let mut target = path.clone();
+        let mut target = req.path().to_owned();
         if let Some(query) = Some(req.query_string()).filter(|q| !q.is_empty()) {
             target = format!("{target}?{query}");
         }
@@ -173,6 +217,8 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
         Some((user, _, _)) => audit::Actor { user_id: Some(user.id.clone()), email: Some(user.email.clone()), ip: Some(ip.clone()) },
         None => audit::Actor { ip: Some(ip.clone()), ..Default::default() },
     };
+    let target = format!("{} {}", req.method(), req.path());
+    let query = Some(req.query_string().to_owned()).filter(|q| !q.is_empty());
 
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let submitted = match submitted_csrf(&mut req).await {
@@ -182,28 +228,45 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
         let same_origin = origin_matches(&req, &state.config.base_url);
         if !same_origin || !submitted.is_some_and(|t| constant_time_eq(&t, &csrf)) {
             let detail = if same_origin { "missing or wrong CSRF token" } else { "foreign Origin" };
-            let target = format!("{} {path}", req.method());
-            state.run(move |conn| Ok(audit::record(conn, &actor, audit::Action::CsrfRejected, Some(&target), detail)?)).await?;
+            let actor = actor.clone();
+            state.write(move |conn| Ok(audit::record_bounded(conn, &actor, audit::Action::CsrfRejected, Some(&target), detail)?)).await?;
             return Ok(req.into_response(AppError::Csrf.error_response()));
         }
     }
 
-    if let Some((user, organisation_name, token)) = signed_in {
-        if path.starts_with("/admin") && user.role != Role::Admin {
-            let target = path.clone();
-            state.run(move |conn| Ok(audit::record(conn, &actor, audit::Action::AccessDenied, Some(&target), "administration")?)).await?;
-            let refused = AppError::Forbidden("Sidan är till för administratörer.");
-            return Ok(req.into_response(refused.error_response()));
-        }
-        req.extensions_mut().insert(CurrentUser { user, organisation_name, csrf, session_token: token, ip });
-    } else {
+    let signed_in = signed_in.is_some_and(|(user, organisation_name, token)| {
+        req.extensions_mut().insert(CurrentUser { user, organisation_name, csrf: csrf.clone(), session_token: token, ip: ip.clone() });
+        true
+    });
+    if !signed_in {
         req.extensions_mut().insert(Visitor { csrf, ip });
     }
 
     let mut response = next.call(req).await?.map_into_boxed_body();
+    let refused = response.response().extensions().get::<Refused>().copied();
+    let downloaded = response.headers().get(header::CONTENT_DISPOSITION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("attachment"));
+    if let Some(Refused(why)) = refused {
+        state.write(move |conn| Ok(audit::record_bounded(conn, &actor, audit::Action::AccessDenied, Some(&target), why)?)).await?;
+    } else if downloaded && signed_in {
+        // Payment data and attachments leave the service here: who took what is kept.
+        let target = format!("{target}{}", query.map(|q| format!("?{q}")).unwrap_or_default());
+        state.write(move |conn| Ok(audit::record(conn, &actor, audit::Action::Download, Some(&target), "")?)).await?;
+    }
+    let headers = response.headers_mut();
+    if signed_in {
+        // Nothing a signed-in user sees may be kept by a browser or proxy for the next person.
+        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    }
+    if state.config.secure_cookies() {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, header::HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     if let Some(value) = new_anonymous {
-        let cookie =
-            Cookie::build(ANON_COOKIE, value).path("/").http_only(true).secure(state.config.secure_cookies()).same_site(SameSite::Strict).finish();
+        let cookie = Cookie::build(cookie_name(&state.config, ANON_COOKIE), value)
+            .path("/")
+            .http_only(true)
+            .secure(state.config.secure_cookies())
+            .same_site(SameSite::Strict)
+            .finish();
         response.response_mut().add_cookie(&cookie)?;
     }
     Ok(response)
@@ -212,11 +275,11 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
 /// The token from the `X-CSRF-Token` header, the `csrf` field of an urlencoded form (the body
 /// is read and put back for the handler), or the `csrf` query parameter of a multipart form.
 async fn submitted_csrf(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
-    if let Some(value) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        return Ok(Some(value.to_owned()));
-    }
+    let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     if content_type.starts_with("application/x-www-form-urlencoded") {
+        // Read (and put back for the handler) whatever carries the token, so the NUL check
+        // holds for a form whose token came in the header too.
         let mut payload = req.take_payload();
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
@@ -232,7 +295,10 @@ async fn submitted_csrf(req: &mut ServiceRequest) -> Result<Option<String>, AppE
         }
         let token = url::form_urlencoded::parse(&body).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
         req.set_payload(Payload::from(body));
-        return Ok(token);
+        return Ok(header_token.or(token));
+    }
+    if header_token.is_some() {
+        return Ok(header_token);
     }
     if content_type.starts_with("multipart/form-data") {
         let query = req.query_string();

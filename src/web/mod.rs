@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod capability;
 pub mod cases;
 pub mod charts;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod payment;
 pub mod reports;
 
 use crate::config::Config;
+use capability::{Route, RouteTable, Routes};
 use crate::db::{DbConn, Pool};
 use actix_web::http::header;
 use actix_web::{middleware, web, App, HttpResponse, HttpServer};
@@ -74,63 +76,81 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::start))
-        .route("/healthz", web::get().to(|| async { HttpResponse::Ok().body("ok") }))
-        .route("/static/app.css", web::get().to(stylesheet))
-        .route("/logga-in", web::get().to(auth::login_form))
-        .route("/logga-in", web::post().to(auth::login))
-        .route("/logga-ut", web::post().to(auth::logout))
-        .route("/konto/losenord", web::get().to(auth::password_form))
-        .route("/konto/losenord", web::post().to(auth::change_password))
-        .route("/konto/aviseringar", web::get().to(notifications::preferences_form))
-        .route("/konto/aviseringar", web::post().to(notifications::save_preferences))
-        .route("/glomt-losenord", web::get().to(auth::forgot_form))
-        .route("/glomt-losenord", web::post().to(auth::forgot))
-        .route("/aterstall/{token}", web::get().to(auth::reset_form))
-        .route("/aterstall/{token}", web::post().to(auth::reset))
-        .route("/arenden", web::get().to(cases::list))
-        .route("/arenden/nytt", web::get().to(cases::new_form))
-        .route("/arenden/nytt", web::post().to(cases::create))
-        .route("/arenden/{number}", web::get().to(cases::show))
-        .route("/arenden/{number}/atgard", web::post().to(cases::act))
-        .route("/arenden/{number}/bilagor", web::post().to(cases::upload))
-        .route("/arenden/{number}/bilagor/{id}", web::get().to(cases::download))
-        .route("/betalning", web::get().to(payment::overview))
-        .route("/betalning/publicera", web::post().to(payment::publish))
-        .route("/granskning", web::get().to(payment::review_list))
-        .route("/granskning/{id}/svar", web::post().to(payment::review_answer))
-        .route("/betalning/importer", web::get().to(payment::imports))
-        .route("/betalning/importer", web::post().to(payment::upload))
-        .route("/betalning/{month}/versioner", web::get().to(payment::versions))
-        .route("/betalning/{month}/versioner/{version}", web::get().to(payment::version_diff))
-        .route("/betalning/{month}/enhet", web::get().to(payment::unit))
-        .route("/betalning/{month}/enhet.{format}", web::get().to(payment::unit_download))
-        .route("/rapporter", web::get().to(reports::cases_report))
-        .route("/rapporter/arenden", web::get().to(reports::cases_report))
-        .route("/rapporter/arenden.{format}", web::get().to(reports::cases_download))
-        .route("/rapporter/betalning", web::get().to(reports::payment_report))
-        .route("/rapporter/betalning.{format}", web::get().to(reports::payment_download))
-        .route("/organisationer", web::get().to(organisations::list))
-        .route("/organisationer/{id}", web::get().to(organisations::show))
-        .route("/admin/anvandare", web::get().to(admin::users))
-        .route("/admin/anvandare/ny", web::get().to(admin::new_user_form))
-        .route("/admin/anvandare/ny", web::post().to(admin::create_user))
-        .route("/admin/anvandare/{id}", web::get().to(admin::edit_user_form))
-        .route("/admin/anvandare/{id}", web::post().to(admin::update_user))
-        .route("/admin/enheter", web::get().to(admin::units))
-        .route("/admin/enheter/ny", web::get().to(admin::new_unit_form))
-        .route("/admin/enheter/ny", web::post().to(admin::create_unit))
-        .route("/admin/enheter/{id}", web::get().to(admin::edit_unit_form))
-        .route("/admin/enheter/{id}", web::post().to(admin::update_unit))
-        .route("/admin/frister", web::get().to(admin::deadlines))
-        .route("/admin/frister", web::post().to(admin::save_deadlines))
-        .route("/admin/betalning", web::get().to(payment::settings_page))
-        .route("/admin/betalning/dagbelopp", web::post().to(payment::save_daily_rate))
-        .route("/admin/betalning/installningar", web::post().to(payment::save_settings))
-        .route("/admin/organisationer/{id}/brevlada", web::post().to(notifications::save_mailbox))
-        .route("/admin/utkorg", web::get().to(notifications::outbox_page))
-        .route("/admin/utkorg/{id}/igen", web::post().to(notifications::retry))
-        .route("/admin/logg", web::get().to(admin::audit_log));
+    declare(cfg);
+}
+
+/// Every route the app registers with what its handler needs, read off the handlers' types.
+pub fn route_table() -> Vec<Route> {
+    let mut table = RouteTable::default();
+    declare(&mut table);
+    table.routes
+}
+
+fn declare<R: Routes>(r: &mut R) {
+    r.get("/", home::start)
+        .get("/healthz", || async { HttpResponse::Ok().body("ok") })
+        .get("/static/app.css", stylesheet)
+        .get("/logga-in", auth::login_form)
+        .post("/logga-in", auth::login)
+        .get("/logga-in/kod", auth::code_form)
+        .post("/logga-in/kod", auth::code)
+        .post("/logga-ut", auth::logout)
+        .get("/konto/losenord", auth::password_form)
+        .post("/konto/losenord", auth::change_password)
+        .get("/konto/tvastegsverifiering", auth::second_factor_page)
+        .post("/konto/tvastegsverifiering", auth::save_second_factor)
+        .get("/konto/aviseringar", notifications::preferences_form)
+        .post("/konto/aviseringar", notifications::save_preferences)
+        .get("/glomt-losenord", auth::forgot_form)
+        .post("/glomt-losenord", auth::forgot)
+        .get("/aterstall/{token}", auth::reset_form)
+        .post("/aterstall/{token}", auth::reset)
+        .get("/arenden", cases::list)
+        .get("/arenden/nytt", cases::new_form)
+        .post("/arenden/nytt", cases::create)
+        .get("/arenden/{number}", cases::show)
+        .post("/arenden/{number}/atgard", cases::act)
+        .post("/arenden/{number}/bilagor", cases::upload)
+        .get("/arenden/{number}/bilagor/{id}", cases::download)
+        .get("/betalning", payment::overview)
+        .post("/betalning/publicera", payment::publish)
+        .get("/granskning", payment::review_list)
+        .post("/granskning/{id}/svar", payment::review_answer)
+        .get("/betalning/importer", payment::imports)
+        .post("/betalning/importer", payment::upload)
+        .get("/betalning/{month}/versioner", payment::versions)
+        .get("/betalning/{month}/versioner/{version}", payment::version_diff)
+        .get("/betalning/{month}/enhet", payment::unit)
+        .get("/betalning/{month}/enhet.{format}", payment::unit_download)
+        .get("/rapporter", reports::cases_report)
+        .get("/rapporter/arenden", reports::cases_report)
+        .get("/rapporter/arenden.{format}", reports::cases_download)
+        .get("/rapporter/betalning", reports::payment_report)
+        .get("/rapporter/betalning.{format}", reports::payment_download)
+        .get("/organisationer", organisations::list)
+        .get("/organisationer/{id}", organisations::show);
+    // Grouped for tidiness only: every handler here takes an `AdminUser`, which is the check.
+    r.scope("/admin", |r| {
+        r.get("/anvandare", admin::users)
+            .get("/anvandare/ny", admin::new_user_form)
+            .post("/anvandare/ny", admin::create_user)
+            .get("/anvandare/{id}", admin::edit_user_form)
+            .post("/anvandare/{id}", admin::update_user)
+            .get("/enheter", admin::units)
+            .get("/enheter/ny", admin::new_unit_form)
+            .post("/enheter/ny", admin::create_unit)
+            .get("/enheter/{id}", admin::edit_unit_form)
+            .post("/enheter/{id}", admin::update_unit)
+            .get("/frister", admin::deadlines)
+            .post("/frister", admin::save_deadlines)
+            .get("/betalning", payment::settings_page)
+            .post("/betalning/dagbelopp", payment::save_daily_rate)
+            .post("/betalning/installningar", payment::save_settings)
+            .post("/organisationer/{id}/brevlada", notifications::save_mailbox)
+            .get("/utkorg", notifications::outbox_page)
+            .post("/utkorg/{id}/igen", notifications::retry)
+            .get("/logg", admin::audit_log);
+    });
 }
 
 pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {

@@ -3,6 +3,7 @@
 
 use super::error::AppError;
 use super::forms::{FieldErrors, FormData};
+use super::capability::AdminUser;
 use super::guard::CurrentUser;
 use super::organisations::render_show;
 use super::page::{local_time, notice, Done, Page};
@@ -40,7 +41,7 @@ pub async fn save_preferences(state: web::Data<AppState>, user: CurrentUser, bod
 }
 
 /// An administrator sets (or, left empty, removes) an organisation's functional mailbox.
-pub async fn save_mailbox(state: web::Data<AppState>, admin: CurrentUser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn save_mailbox(state: web::Data<AppState>, admin: AdminUser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let form = FormData::parse(&body);
     let text = form.get("contact_email").trim().to_owned();
@@ -93,7 +94,7 @@ pub struct OutboxQuery {
 
 const STATUSES: [(&str, &str); 3] = [(outbox::PENDING, "Väntar"), (outbox::FAILED, "Misslyckade"), (outbox::SENT, "Skickade")];
 
-pub async fn outbox_page(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<OutboxQuery>) -> Result<HttpResponse, AppError> {
+pub async fn outbox_page(state: web::Data<AppState>, admin: AdminUser, query: web::Query<OutboxQuery>) -> Result<HttpResponse, AppError> {
     let status = STATUSES.iter().map(|(s, _)| *s).find(|s| *s == query.status).unwrap_or(outbox::PENDING).to_owned();
     let wanted = status.clone();
     let (counts, messages) = state
@@ -110,7 +111,7 @@ pub async fn outbox_page(state: web::Data<AppState>, admin: CurrentUser, query: 
 }
 
 /// Puts a failed message back in the queue; it keeps its Message-ID.
-pub async fn retry(state: web::Data<AppState>, admin: CurrentUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn retry(state: web::Data<AppState>, admin: AdminUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let actor = admin.actor();
     state

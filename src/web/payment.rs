@@ -4,10 +4,11 @@
 use super::error::AppError;
 use super::export::{self, Cell, Table};
 use super::forms::{FieldErrors, FormData};
+use super::capability::{AdminUser, LocalManager, PaymentOfficer};
 use super::guard::CurrentUser;
 use super::page::{local_time, notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
-use crate::domain::access::Role;
+use crate::domain::access::{Capability, Role};
 use crate::domain::episodes::RowError;
 use crate::domain::payment::versions::{episode_changes, unit_changes, Cause, EpisodeChange, Settlement, UnitChange};
 use crate::domain::payment::{Episode, Fraction, Model, Month, PayingUnit, UnitResult};
@@ -135,7 +136,7 @@ fn unit_link(month: Month, r: &UnitResult, version: Option<i32>) -> String {
 
 /// HSF (and administrators) import episodes, publish review bases and apply corrections.
 pub fn can_import(user: &CurrentUser) -> bool {
-    user.user.role == Role::Admin || (user.user.role == Role::Reviewer && user.user.organisation_id == "hsf")
+    Capability::PaymentOfficer.granted(user.user.role, &user.user.organisation_id)
 }
 
 pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web::Query<OverviewQuery>) -> Result<HttpResponse, AppError> {
@@ -352,16 +353,8 @@ struct ImportsPage {
     message: Option<String>,
 }
 
-fn require_importer(user: &CurrentUser) -> Result<(), AppError> {
-    if can_import(user) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("Vårdtillfällen importeras av HSF."))
-    }
-}
 
-pub async fn imports(state: web::Data<AppState>, user: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
-    require_importer(&user)?;
+pub async fn imports(state: web::Data<AppState>, user: PaymentOfficer, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let imports = state.read(|conn| Ok(episodes::imports(conn)?)).await?;
     let ctx = user.page().with_notice(notice(query.klart.as_deref()));
     Ok(ok_html(ImportsPage { ctx, imports, errors: Vec::new(), error_total: 0, message: None }.render()?))
@@ -370,17 +363,18 @@ pub async fn imports(state: web::Data<AppState>, user: CurrentUser, query: web::
 /// The largest episode file taken through the browser (the CLI has no limit).
 const UPLOAD_MAX: usize = 512 * 1024 * 1024;
 
-pub async fn upload(state: web::Data<AppState>, user: CurrentUser, mut payload: actix_multipart::Multipart) -> Result<HttpResponse, AppError> {
+pub async fn upload(state: web::Data<AppState>, user: PaymentOfficer, mut payload: actix_multipart::Multipart) -> Result<HttpResponse, AppError> {
     use futures_util::StreamExt;
     use std::io::Write;
-    require_importer(&user)?;
     let dir = state.config.data_dir.join("uploads");
     std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
-    let path = dir.join(format!("{}.csv", crate::store::new_id()));
+    // Removed when this handler ends, however it ends.
+    let upload = tempfile::Builder::new().suffix(".csv").tempfile_in(&dir).map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+    let path = upload.path().to_path_buf();
     let mut source = String::new();
     let mut size = 0;
     {
-        let mut file = std::fs::File::create(&path).map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+        let mut file = upload.as_file();
         while let Some(field) = payload.next().await {
             let mut field = field.map_err(|e| AppError::BadRequest(format!("Filen kom inte fram: {e}")))?;
             if field.name() != Some("file") {
@@ -398,7 +392,6 @@ pub async fn upload(state: web::Data<AppState>, user: CurrentUser, mut payload: 
                 let chunk = chunk.map_err(|e| AppError::BadRequest(format!("Filen kom inte fram: {e}")))?;
                 size += chunk.len();
                 if size > UPLOAD_MAX {
-                    let _ = std::fs::remove_file(&path);
                     return Err(AppError::TooLarge);
                 }
                 file.write_all(&chunk).map_err(|e| AppError::Internal(format!("upload: {e}")))?;
@@ -406,9 +399,8 @@ pub async fn upload(state: web::Data<AppState>, user: CurrentUser, mut payload: 
         }
     }
     let user_id = user.user.id.clone();
-    let upload = path.clone();
-    let outcome = state.run(move |conn| Ok(import_file(conn, &upload, &source, Some(&user_id), &mut |_| {}))).await;
-    let _ = std::fs::remove_file(&path);
+    let outcome = state.run(move |conn| Ok(import_file(conn, &path, &source, Some(&user_id), &mut |_| {}))).await;
+    drop(upload);
     match outcome? {
         Ok(_) => Ok(see_other("/betalning/importer?klart=import")),
         Err(failure) => {
@@ -466,7 +458,7 @@ async fn render_settings(
     Ok(html(status, page.render()?))
 }
 
-pub async fn settings_page(state: web::Data<AppState>, admin: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
+pub async fn settings_page(state: web::Data<AppState>, admin: AdminUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     render_settings(&state, &admin, None, FieldErrors::default(), query.klart.as_deref()).await
 }
 
@@ -491,7 +483,7 @@ async fn save_and_recalculate(
     Ok(see_other("/admin/betalning?klart=betalning"))
 }
 
-pub async fn save_daily_rate(state: web::Data<AppState>, admin: CurrentUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn save_daily_rate(state: web::Data<AppState>, admin: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let form = FormData::parse(&body);
     let mut errors = FieldErrors::default();
     let year = form.get("year").trim().parse::<i32>().ok().filter(|y| (2019..=2100).contains(y));
@@ -511,7 +503,7 @@ pub async fn save_daily_rate(state: web::Data<AppState>, admin: CurrentUser, bod
     save_and_recalculate(&state, &admin, detail, move |conn| settings::set_daily_rate(conn, year, amount, &source)).await
 }
 
-pub async fn save_settings(state: web::Data<AppState>, admin: CurrentUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn save_settings(state: web::Data<AppState>, admin: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let form = FormData::parse(&body);
     let mut errors = FieldErrors::default();
     let average = match form.get("county_average").trim() {
@@ -551,8 +543,7 @@ pub struct PublishForm {
 
 /// HSF publishes a month's current calculation as the review basis, with the planned
 /// invoice date; the municipalities then have until three weeks before it.
-pub async fn publish(state: web::Data<AppState>, user: CurrentUser, form: web::Form<PublishForm>) -> Result<HttpResponse, AppError> {
-    require_importer(&user)?;
+pub async fn publish(state: web::Data<AppState>, user: PaymentOfficer, form: web::Form<PublishForm>) -> Result<HttpResponse, AppError> {
     let month = Month::parse(&form.month).ok_or_else(|| AppError::BadRequest("Välj en månad.".into()))?;
     let today = crate::store::today();
     let invoice_date = chrono::NaiveDate::parse_from_str(form.invoice_date.trim(), "%Y-%m-%d")
@@ -669,7 +660,7 @@ pub struct AnswerForm {
 /// file a payment dispute about that month and unit.
 pub async fn review_answer(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: LocalManager,
     basis_id: web::Path<String>,
     form: web::Form<AnswerForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -677,9 +668,6 @@ pub async fn review_answer(
     let form = form.into_inner();
     if !matches!(form.response.as_str(), "accepted" | "disputed") {
         return Err(AppError::BadRequest("Välj godkänn eller ifrågasätt.".into()));
-    }
-    if user.user.role != Role::Local {
-        return Err(AppError::Forbidden("Granskningsunderlaget besvaras av den betalningsansvariga kommunen eller stadsdelen."));
     }
     let today = crate::store::today();
     let viewer = user.clone();
@@ -744,6 +732,18 @@ fn visible_total(calculation: &Calculation, visibility: &Visibility) -> Option<i
     calculation.results.as_ref().ok().map(|results| results.iter().filter(|r| visibility.sees(&r.key.unit)).map(|r| r.amount_sek).sum())
 }
 
+/// A version made by a dispute's corrections names the case and who applied them; only those
+/// who may see the case read either.
+fn redacted(conn: &mut DbConn, user: &CurrentUser, mut version: calculations::Version) -> Result<calculations::Version, AppError> {
+    if let Some(number) = &version.case_number {
+        if !super::cases::may_see(conn, user, number)? {
+            version.case_number = None;
+            version.created_by = Some("–".to_owned());
+        }
+    }
+    Ok(version)
+}
+
 /// Every version of a month's calculation, newest first, with why it was made.
 pub async fn versions(state: web::Data<AppState>, user: CurrentUser, month: web::Path<String>) -> Result<HttpResponse, AppError> {
     let month = Month::parse(&month).ok_or(AppError::NotFound)?;
@@ -757,7 +757,10 @@ pub async fn versions(state: web::Data<AppState>, user: CurrentUser, month: web:
             }
             let current = all.first().ok_or(AppError::NotFound)?;
             let invoiced = invoiced(conn, month, current, &visibility, today)?;
-            let rows = all.into_iter().map(|c| VersionRow { total_sek: visible_total(&c, &visibility), version: c.version }).collect();
+            let mut rows = Vec::new();
+            for c in all {
+                rows.push(VersionRow { total_sek: visible_total(&c, &visibility), version: redacted(conn, &user, c.version)? });
+            }
             Ok(VersionsPage { ctx: user.page(), month: month.to_string(), rows, invoiced })
         })
         .await?;
@@ -847,8 +850,8 @@ pub async fn version_diff(
                 month: month.to_string(),
                 total_difference: units.iter().map(UnitChange::difference_sek).sum(),
                 statistics: statistics_only(conn, month)?,
-                this: this.version,
-                other: other.map(|o| o.version),
+                this: redacted(conn, &user, this.version)?,
+                other: other.map(|o| redacted(conn, &user, o.version)).transpose()?,
                 invoice_date,
                 units,
                 episodes,

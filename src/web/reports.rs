@@ -7,6 +7,7 @@ use super::charts::{self, Bar};
 use super::error::AppError;
 use super::export::{self, Cell, Table};
 use super::forms::FieldErrors;
+use actix_web::http::StatusCode;
 use super::guard::CurrentUser;
 use super::page::Page;
 use super::payment::paying_organisation;
@@ -19,7 +20,7 @@ use crate::store::{calculations, episodes, organisations, reports as queries, Db
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -106,8 +107,23 @@ fn parse_day(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
 }
 
+/// A period that cannot be reported on: what to say at the fields, and the answer's status
+/// (400 for a period outside the bounds every request keeps to, 422 for one not understood).
+pub struct InvalidPeriod {
+    errors: FieldErrors,
+    status: StatusCode,
+}
+
+impl InvalidPeriod {
+    fn refused(mut errors: FieldErrors, refusal: reports::PeriodRefusal) -> InvalidPeriod {
+        errors.add("till", refusal.message());
+        let status = if refusal == reports::PeriodRefusal::Reversed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
+        InvalidPeriod { errors, status }
+    }
+}
+
 /// The period asked for, the current year when nothing is asked, or what is wrong.
-fn case_period(query: &ReportQuery, today: NaiveDate) -> Result<Period, FieldErrors> {
+fn case_period(query: &ReportQuery, today: NaiveDate) -> Result<Period, InvalidPeriod> {
     let year = Period::year_of(today);
     let mut errors = FieldErrors::default();
     let mut day = |field: &'static str, text: &str, default: NaiveDate| {
@@ -122,12 +138,10 @@ fn case_period(query: &ReportQuery, today: NaiveDate) -> Result<Period, FieldErr
     };
     let from = day("fran", &query.fran, year.from);
     let to = day("till", &query.till, year.to);
-    match (from, to) {
-        (Some(from), Some(to)) => Period::new(from, to).ok_or_else(|| {
-            errors.add("till", "Slutdatumet kan inte ligga före startdatumet.");
-            errors
-        }),
-        _ => Err(errors),
+    let (Some(from), Some(to)) = (from, to) else { return Err(InvalidPeriod { errors, status: StatusCode::UNPROCESSABLE_ENTITY }) };
+    match reports::check_span((from.year(), from.month()), (to.year(), to.month())) {
+        Ok(()) => Period::new(from, to).ok_or_else(|| InvalidPeriod::refused(errors, reports::PeriodRefusal::Reversed)),
+        Err(refusal) => Err(InvalidPeriod::refused(errors, refusal)),
     }
 }
 
@@ -315,14 +329,14 @@ pub async fn cases_report(state: web::Data<AppState>, user: CurrentUser, query: 
 
 fn render(
     user: CurrentUser,
-    report: Result<Report, FieldErrors>,
+    report: Result<Report, InvalidPeriod>,
     action: &'static str,
     month_fields: bool,
     query: ReportQuery,
 ) -> Result<HttpResponse, AppError> {
     let (report, errors, status) = match report {
         Ok(report) => (Some(report), FieldErrors::default(), actix_web::http::StatusCode::OK),
-        Err(errors) => (None, errors, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY),
+        Err(invalid) => (None, invalid.errors, invalid.status),
     };
     let (fran, till) = match &report {
         Some(_) if query.fran.is_empty() && query.till.is_empty() => (String::new(), String::new()),
@@ -365,7 +379,7 @@ pub async fn cases_download(
 ) -> Result<HttpResponse, AppError> {
     let today = crate::store::today();
     let query = query.into_inner();
-    let period = case_period(&query, today).map_err(|_| AppError::BadRequest("Ange perioden som ÅÅÅÅ-MM-DD.".into()))?;
+    let period = case_period(&query, today).map_err(|_| AppError::BadRequest("Ange en period på högst tio år mellan 2019 och 2100, som ÅÅÅÅ-MM-DD.".into()))?;
     let report = state.read(move |conn| build_case_report(conn, &user, period, today)).await?;
     download(report, &format, &query.tabell, &format!("arenden-{}-{}", period.from, period.to))
 }
@@ -373,7 +387,7 @@ pub async fn cases_download(
 // ------------------------------------------------------------------ the payment report
 
 /// The months asked for; without them, the year of the newest imported month.
-fn payment_period(query: &ReportQuery, newest: Option<Month>, today: NaiveDate) -> Result<(Month, Month), FieldErrors> {
+fn payment_period(query: &ReportQuery, newest: Option<Month>, today: NaiveDate) -> Result<(Month, Month), InvalidPeriod> {
     let year = newest.map_or(chrono::Datelike::year(&today), |m| m.year);
     let mut errors = FieldErrors::default();
     let mut month = |field: &'static str, text: &str, default: Month| {
@@ -388,13 +402,10 @@ fn payment_period(query: &ReportQuery, newest: Option<Month>, today: NaiveDate) 
     };
     let from = month("fran", &query.fran, Month { year, month: 1 });
     let to = month("till", &query.till, Month { year, month: 12 });
-    match (from, to) {
-        (Some(from), Some(to)) if from <= to => Ok((from, to)),
-        (Some(_), Some(_)) => {
-            errors.add("till", "Slutmånaden kan inte ligga före startmånaden.");
-            Err(errors)
-        }
-        _ => Err(errors),
+    let (Some(from), Some(to)) = (from, to) else { return Err(InvalidPeriod { errors, status: StatusCode::UNPROCESSABLE_ENTITY }) };
+    match reports::check_span((from.year, from.month), (to.year, to.month)) {
+        Ok(()) => Ok((from, to)),
+        Err(refusal) => Err(InvalidPeriod::refused(errors, refusal)),
     }
 }
 
@@ -405,8 +416,7 @@ fn two(h: i128) -> String {
 fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: Month, today: NaiveDate) -> Result<Report, AppError> {
     let visible = visible(conn, user)?;
     let sees = |r: &UnitResult| visible.as_ref().is_none_or(|v| v.contains(&paying_organisation(&r.key.unit)));
-    // At most twenty years: each month is a calculation to read.
-    let months: Vec<Month> = from.through(to).take(240).collect();
+    let months: Vec<Month> = from.through(to).collect();
     let month_names: Vec<String> = months.iter().map(|m| m.to_string()).collect();
     let disputes: Vec<queries::MonthDispute> =
         queries::disputes_in(conn, &month_names)?.into_iter().filter(|d| visible.as_ref().is_none_or(|v| v.contains(&d.organisation_id))).collect();
@@ -580,7 +590,7 @@ pub async fn payment_download(
     let (report, name) = state
         .read(move |conn| {
             let newest = newest_month(conn)?;
-            let (from, to) = payment_period(&asked, newest, today).map_err(|_| AppError::BadRequest("Ange perioden som ÅÅÅÅ-MM.".into()))?;
+            let (from, to) = payment_period(&asked, newest, today).map_err(|_| AppError::BadRequest("Ange en period på högst tio år mellan 2019 och 2100, som ÅÅÅÅ-MM.".into()))?;
             Ok((build_payment_report(conn, &user, from, to, today)?, format!("betalning-{from}-{to}")))
         })
         .await?;

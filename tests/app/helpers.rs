@@ -238,12 +238,62 @@ impl TestApp {
         self.submit("/logga-in", "/logga-in", &[("email", email), ("password", password), ("next", "/")]).await
     }
 
-    /// Signs in a demo user (a fresh cookie jar first) and checks that it worked.
+    /// Signs in a demo user (a fresh cookie jar first), with the second factor where the
+    /// account has one, and checks that it worked.
     pub async fn login_as(&self, email: &str) {
         self.forget_cookies();
         let response = self.login(email, DEMO_PASSWORD).await;
         assert_eq!(response.status, 303, "login of {email}: {}", response.body);
+        if response.location().starts_with("/logga-in/kod") {
+            let code = self.next_totp_code(email);
+            let answer = self.submit(&response.location(), "/logga-in/kod", &[("code", &code), ("next", "/")]).await;
+            assert_eq!(answer.status, 303, "second factor of {email}: {}", answer.body);
+        }
         assert!(self.cookie("tvs_session").is_some());
+    }
+
+    /// A TOTP code for the account that the service has not accepted yet (the service takes
+    /// each 30-second step once, with one step of drift either way); waits for the next step
+    /// when all three are used.
+    pub fn next_totp_code(&self, email: &str) -> String {
+        let mut conn = self.db();
+        let user = tvistetrappa::store::users::by_email(&mut conn, email).unwrap().expect("user");
+        loop {
+            let totp = tvistetrappa::store::second_factor::totp(&mut conn, &user.id).unwrap().expect("a TOTP secret");
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+            let step = (now / 30) as i64;
+            if let Some(free) = [step - 1, step, step + 1].into_iter().find(|s| totp.last_step.is_none_or(|last| *s > last)) {
+                return tvistetrappa::security::totp_code(&totp.secret, free as u64 * 30).unwrap();
+            }
+            std::thread::sleep(Duration::from_secs(30 - now % 30));
+        }
+    }
+
+    /// Sends one request exactly as written (no normalisation of the path by a client
+    /// library) and returns the status and the Location header.
+    pub fn raw_request(&self, method: &str, target: &str, body: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let host = self.address.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(host).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let request = format!(
+            "{method} {target} HTTP/1.1\r\nHost: {host}\r\nCookie: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.cookie_header(),
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).expect("read");
+        let text = String::from_utf8_lossy(&answer);
+        let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status for {target}: {text}"));
+        let location = text
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        (status, location)
     }
 
     /// Any page's CSRF token for the signed-in user (the start page has the logout form).
