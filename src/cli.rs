@@ -43,10 +43,7 @@ pub fn add_user(
     let name = text::required_line(name, text::NAME_MAX, "give a name").map_err(|e| CliError::Input(format!("--name: {e}")))?;
     let role: Role = role.parse().map_err(|e| CliError::Input(format!("--role: {e}")))?;
     let organisation = find_organisation(conn, organisation)?;
-    let password = match password {
-        Some(given) => text::new_password(&given, &given).map_err(|e| CliError::Input(format!("password: {e}")))?,
-        None => random_token()[..20].to_owned(),
-    };
+    let password = chosen_password(password)?;
     let hash = hash_password(&password, fast_hashing);
     conn.write(|conn| {
         if users::by_email(conn, email.as_str())?.is_some() {
@@ -58,6 +55,14 @@ pub fn add_user(
         Ok(())
     })?;
     Ok(password)
+}
+
+/// The password given (checked like one typed on a page), or a generated one.
+fn chosen_password(given: Option<String>) -> Result<String, CliError> {
+    match given {
+        Some(given) => text::new_password(&given, &given).map_err(|e| CliError::Input(format!("password: {e}"))),
+        None => Ok(random_token()[..20].to_owned()),
+    }
 }
 
 fn existing(conn: &mut DbConn, email: &str) -> Result<users::User, CliError> {
@@ -88,10 +93,7 @@ pub fn disable(conn: &mut DbConn, email: &str) -> Result<(), CliError> {
 /// Sets a new password (given, or generated and returned) and ends the account's sessions.
 pub fn set_password(conn: &mut DbConn, email: &str, password: Option<String>, fast_hashing: bool) -> Result<String, CliError> {
     let user = existing(conn, email)?;
-    let password = match password {
-        Some(given) => text::new_password(&given, &given).map_err(|e| CliError::Input(format!("password: {e}")))?,
-        None => random_token()[..20].to_owned(),
-    };
+    let password = chosen_password(password)?;
     let hash = hash_password(&password, fast_hashing);
     conn.write(|conn| {
         users::set_password_hash(conn, &user.id, &hash)?;

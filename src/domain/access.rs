@@ -92,14 +92,8 @@ pub enum Capability {
     Administer,
 }
 
-pub const ALL_CAPABILITIES: [Capability; 6] = [
-    Capability::Public,
-    Capability::SignedIn,
-    Capability::FileCases,
-    Capability::AnswerReview,
-    Capability::PaymentOfficer,
-    Capability::Administer,
-];
+pub const ALL_CAPABILITIES: [Capability; 6] =
+    [Capability::Public, Capability::SignedIn, Capability::FileCases, Capability::AnswerReview, Capability::PaymentOfficer, Capability::Administer];
 
 impl Capability {
     /// Whether a signed-in user with this role in this organisation holds the capability.

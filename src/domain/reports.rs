@@ -49,7 +49,7 @@ pub enum PeriodRefusal {
 impl PeriodRefusal {
     pub fn message(self) -> &'static str {
         match self {
-            PeriodRefusal::Reversed => "Slutet kan inte ligga före starten.",
+            PeriodRefusal::Reversed => "Slutet av perioden kan inte ligga före början.",
             PeriodRefusal::OutOfRange => "Välj en period mellan år 2019 och 2100.",
             PeriodRefusal::TooLong => "Välj en period på högst tio år.",
         }

@@ -78,7 +78,8 @@ pub fn required_line(input: &str, max: usize, what: &'static str) -> Result<Stri
     Ok(text.to_owned())
 }
 
-const IDENTITY_NUMBER: &str = "Texten innehåller ett personnummer eller samordningsnummer. Tjänsten får inte innehålla patientuppgifter – ta bort numret.";
+const IDENTITY_NUMBER: &str =
+    "Texten innehåller ett personnummer eller samordningsnummer. Tjänsten får inte innehålla patientuppgifter – ta bort numret.";
 
 /// A new password as typed twice by the user.
 pub fn new_password(password: &str, repeated: &str) -> Result<String, FieldError> {

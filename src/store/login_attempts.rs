@@ -12,21 +12,6 @@ pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 /// share an address behind a municipal proxy, hence higher).
 pub const MAX_FAILURES_PER_IP: i64 = 30;
 
-pub fn record(conn: &mut DbConn, email: &str, ip: &str, succeeded: bool) -> QueryResult<()> {
-    let id = super::new_id();
-    let at = now();
-    db_run!(conn, |c| diesel::insert_into(login_attempts::table)
-        .values((
-            login_attempts::id.eq(id),
-            login_attempts::email.eq(email),
-            login_attempts::ip.eq(ip),
-            login_attempts::at.eq(at),
-            login_attempts::succeeded.eq(succeeded),
-        ))
-        .execute(c))?;
-    Ok(())
-}
-
 /// Claims one checked attempt for `email` from `ip`, counted as failed until
 /// [`succeeded`] or [`withdraw`] says otherwise; `None` when throttled. Counting and claiming
 /// happen in one transaction under a lock on the account and on the address, so a burst of
@@ -67,7 +52,7 @@ pub fn withdraw(conn: &mut DbConn, attempt: &str) -> QueryResult<()> {
 
 /// Whether a login for `email` from `ip` is to be refused without checking the password.
 /// Kept in the database so that several app servers share the count.
-pub fn throttled(conn: &mut DbConn, email: &str, ip: &str) -> QueryResult<bool> {
+fn throttled(conn: &mut DbConn, email: &str, ip: &str) -> QueryResult<bool> {
     let since = now() - Duration::minutes(WINDOW_MINUTES);
     let last_success = db_run!(conn, |c| login_attempts::table
         .filter(login_attempts::email.eq(email))

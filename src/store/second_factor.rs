@@ -56,11 +56,10 @@ pub fn confirm(conn: &mut DbConn, user_id: &str, step: i64, codes: &[String]) ->
 /// Takes the time step of a right code, unless that step (or a later one) was already used:
 /// one conditional update, so two requests with the same code cannot both pass.
 pub fn accept_step(conn: &mut DbConn, user_id: &str, step: i64) -> QueryResult<bool> {
-    let changed = db_run!(conn, |c| diesel::update(
-        users::table.find(user_id).filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step)))
-    )
-    .set(users::totp_last_step.eq(Some(step)))
-    .execute(c))?;
+    let changed =
+        db_run!(conn, |c| diesel::update(users::table.find(user_id).filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step))))
+            .set(users::totp_last_step.eq(Some(step)))
+            .execute(c))?;
     Ok(changed == 1)
 }
 
@@ -120,7 +119,9 @@ pub fn challenge_user(conn: &mut DbConn, token: &str) -> QueryResult<Option<Stri
 /// Ends a challenge, and any of the user's that have run out.
 pub fn end_challenge(conn: &mut DbConn, token: &str) -> QueryResult<()> {
     let since = now() - Duration::minutes(CHALLENGE_MINUTES);
-    db_run!(conn, |c| diesel::delete(login_challenges::table.filter(login_challenges::token_hash.eq(token_hash(token)).or(login_challenges::created_at.lt(since))))
-        .execute(c))?;
+    db_run!(conn, |c| diesel::delete(
+        login_challenges::table.filter(login_challenges::token_hash.eq(token_hash(token)).or(login_challenges::created_at.lt(since)))
+    )
+    .execute(c))?;
     Ok(())
 }

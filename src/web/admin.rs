@@ -1,9 +1,9 @@
 //! Administration: accounts, the editable part of the registry, and the audit log. The gate
 //! lets only administrators reach `/admin`.
 
+use super::capability::AdminUser;
 use super::error::AppError;
 use super::forms::{FieldErrors, FormData};
-use super::capability::AdminUser;
 use super::guard::CurrentUser;
 use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};

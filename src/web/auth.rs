@@ -2,11 +2,11 @@
 
 use super::error::AppError;
 use super::forms::FieldErrors;
-use super::guard::{cookie_name, expired_session_cookie, session_cookie, CurrentUser, Visitor, CHALLENGE_COOKIE, SESSION_COOKIE};
+use super::guard::{cookie_name, expired_session_cookie, fully_decoded, session_cookie, CurrentUser, Visitor, CHALLENGE_COOKIE, SESSION_COOKIE};
 use super::page::{notice, Page};
 use super::{html, see_other, AppState};
-use crate::domain::text::{self, Email};
 use crate::domain::access::requires_second_factor;
+use crate::domain::text::{self, Email};
 use crate::security::{hash_password, new_recovery_codes, new_totp_secret, totp_qr_svg, totp_step, verify_password};
 use crate::store::{audit, login_attempts, password_resets, second_factor, sessions, users, DbConn};
 use actix_web::cookie::{Cookie, SameSite};
@@ -40,14 +40,7 @@ struct LoginPage {
 /// then anything but `/` or `\`, and no control characters, also once percent-decoded
 /// (browsers read `/%2F` and `/\` as the start of another host).
 fn safe_next(next: &str) -> String {
-    let mut decoded = next.to_owned();
-    for _ in 0..4 {
-        let once = percent_encoding::percent_decode_str(&decoded).decode_utf8_lossy().into_owned();
-        if once == decoded {
-            break;
-        }
-        decoded = once;
-    }
+    let decoded = fully_decoded(next);
     let local = |path: &str| {
         let mut chars = path.chars();
         chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\')) && !path.chars().any(char::is_control)
@@ -273,7 +266,12 @@ struct SecondFactorPage {
 }
 
 /// The enrolment page: a pending secret with its QR code, or the state of a confirmed one.
-async fn render_second_factor(state: &AppState, user: &CurrentUser, errors: FieldErrors, recovery_codes: Vec<String>) -> Result<HttpResponse, AppError> {
+async fn render_second_factor(
+    state: &AppState,
+    user: &CurrentUser,
+    errors: FieldErrors,
+    recovery_codes: Vec<String>,
+) -> Result<HttpResponse, AppError> {
     let user_id = user.user.id.clone();
     let (totp, unused_codes) = state
         .write(move |conn| {

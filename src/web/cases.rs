@@ -1,9 +1,9 @@
 //! Filing cases, reading them, and acting on them up the ladders. The rules are in
 //! `domain::ladder`; this module parses forms, checks access and stores the outcome.
 
+use super::capability::CaseFiler;
 use super::error::AppError;
 use super::forms::{FieldErrors, FormData};
-use super::capability::CaseFiler;
 use super::guard::CurrentUser;
 use super::page::{local_time, Done, Page};
 use super::{html, ok_html, see_other, AppState};
@@ -307,7 +307,6 @@ pub async fn new_form(state: web::Data<AppState>, user: CaseFiler, query: web::Q
     }
     render_new(&state, &user, kind, FormData::parse(prefill.finish().as_bytes()), FieldErrors::default()).await
 }
-
 
 fn parse_date(value: &str, required: Option<&'static str>) -> Result<Option<NaiveDate>, FieldError> {
     let value = value.trim();

@@ -33,9 +33,9 @@ fn is_public(path: &str) -> bool {
     matches!(path, "/logga-in" | "/logga-in/kod" | "/glomt-losenord" | "/healthz") || path.starts_with("/aterstall/") || path.starts_with("/static/")
 }
 
-/// The path as a router that decodes everything would see it: percent-decoded until nothing
-/// changes, `;parameters` dropped, empty and `.` segments removed and `..` resolved.
-pub fn normalised_path(raw: &str) -> String {
+/// Percent-decoded until nothing changes (a few rounds at most), as the most eager reader
+/// of a URL would see it.
+pub fn fully_decoded(raw: &str) -> String {
     let mut decoded = raw.to_owned();
     for _ in 0..4 {
         let next = percent_encoding::percent_decode_str(&decoded).decode_utf8_lossy().into_owned();
@@ -44,6 +44,13 @@ pub fn normalised_path(raw: &str) -> String {
         }
         decoded = next;
     }
+    decoded
+}
+
+/// The path as a router that decodes everything would see it: fully decoded, `;parameters`
+/// dropped, empty and `.` segments removed and `..` resolved.
+pub fn normalised_path(raw: &str) -> String {
+    let decoded = fully_decoded(raw);
     let mut segments: Vec<&str> = Vec::new();
     for segment in decoded.split(['/', '\\']) {
         let segment = segment.split(';').next().unwrap_or("");
@@ -155,7 +162,12 @@ pub fn client_ip(req: &HttpRequest, trusted: &[crate::proxies::Network]) -> Stri
 }
 
 pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
-    Cookie::build(cookie_name(&state.config, SESSION_COOKIE), token).path("/").http_only(true).secure(state.config.secure_cookies()).same_site(SameSite::Lax).finish()
+    Cookie::build(cookie_name(&state.config, SESSION_COOKIE), token)
+        .path("/")
+        .http_only(true)
+        .secure(state.config.secure_cookies())
+        .same_site(SameSite::Lax)
+        .finish()
 }
 
 pub fn expired_session_cookie(state: &AppState) -> Cookie<'static> {

@@ -17,10 +17,10 @@ pub mod payment;
 pub mod reports;
 
 use crate::config::Config;
-use capability::{Route, RouteTable, Routes};
 use crate::db::{DbConn, Pool};
 use actix_web::http::header;
 use actix_web::{middleware, web, App, HttpResponse, HttpServer};
+use capability::{Route, RouteTable, Routes};
 use error::AppError;
 use std::net::TcpListener;
 

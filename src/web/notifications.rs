@@ -1,9 +1,9 @@
 //! E-mail as users and administrators see it: each user's choice for what is not
 //! essential, an organisation's functional mailbox, and the outbox with retry.
 
+use super::capability::AdminUser;
 use super::error::AppError;
 use super::forms::{FieldErrors, FormData};
-use super::capability::AdminUser;
 use super::guard::CurrentUser;
 use super::organisations::render_show;
 use super::page::{local_time, notice, Done, Page};

@@ -1,10 +1,10 @@
 //! The payment model in the browser: importing episode files (HSF), the monthly overview of
 //! all units, and a page per unit and month that explains its calculation.
 
+use super::capability::{AdminUser, LocalManager, PaymentOfficer};
 use super::error::AppError;
 use super::export::{self, Cell, Table};
 use super::forms::{FieldErrors, FormData};
-use super::capability::{AdminUser, LocalManager, PaymentOfficer};
 use super::guard::CurrentUser;
 use super::page::{local_time, notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
@@ -352,7 +352,6 @@ struct ImportsPage {
     error_total: usize,
     message: Option<String>,
 }
-
 
 pub async fn imports(state: web::Data<AppState>, user: PaymentOfficer, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let imports = state.read(|conn| Ok(episodes::imports(conn)?)).await?;

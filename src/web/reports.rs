@@ -7,7 +7,6 @@ use super::charts::{self, Bar};
 use super::error::AppError;
 use super::export::{self, Cell, Table};
 use super::forms::FieldErrors;
-use actix_web::http::StatusCode;
 use super::guard::CurrentUser;
 use super::page::Page;
 use super::payment::paying_organisation;
@@ -18,6 +17,7 @@ use crate::domain::payment::{Model, Month, UnitResult};
 use crate::domain::reports::{self, case_figures, ClosedCase, FiledGroup, Period};
 use crate::store::{calculations, episodes, organisations, reports as queries, DbConn};
 use actix_web::http::header;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
@@ -115,12 +115,16 @@ pub struct InvalidPeriod {
 }
 
 impl InvalidPeriod {
-    fn refused(mut errors: FieldErrors, refusal: reports::PeriodRefusal) -> InvalidPeriod {
-        errors.add("till", refusal.message());
+    /// `backwards` is what to say when the end comes before the start (in days or months).
+    fn refused(mut errors: FieldErrors, refusal: reports::PeriodRefusal, backwards: &'static str) -> InvalidPeriod {
+        let message = if refusal == reports::PeriodRefusal::Reversed { backwards } else { refusal.message() };
+        errors.add("till", message);
         let status = if refusal == reports::PeriodRefusal::Reversed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
         InvalidPeriod { errors, status }
     }
 }
+
+const DAYS_BACKWARDS: &str = "Slutdatumet kan inte ligga före startdatumet.";
 
 /// The period asked for, the current year when nothing is asked, or what is wrong.
 fn case_period(query: &ReportQuery, today: NaiveDate) -> Result<Period, InvalidPeriod> {
@@ -140,8 +144,8 @@ fn case_period(query: &ReportQuery, today: NaiveDate) -> Result<Period, InvalidP
     let to = day("till", &query.till, year.to);
     let (Some(from), Some(to)) = (from, to) else { return Err(InvalidPeriod { errors, status: StatusCode::UNPROCESSABLE_ENTITY }) };
     match reports::check_span((from.year(), from.month()), (to.year(), to.month())) {
-        Ok(()) => Period::new(from, to).ok_or_else(|| InvalidPeriod::refused(errors, reports::PeriodRefusal::Reversed)),
-        Err(refusal) => Err(InvalidPeriod::refused(errors, refusal)),
+        Ok(()) => Period::new(from, to).ok_or_else(|| InvalidPeriod::refused(errors, reports::PeriodRefusal::Reversed, DAYS_BACKWARDS)),
+        Err(refusal) => Err(InvalidPeriod::refused(errors, refusal, DAYS_BACKWARDS)),
     }
 }
 
@@ -379,7 +383,8 @@ pub async fn cases_download(
 ) -> Result<HttpResponse, AppError> {
     let today = crate::store::today();
     let query = query.into_inner();
-    let period = case_period(&query, today).map_err(|_| AppError::BadRequest("Ange en period på högst tio år mellan 2019 och 2100, som ÅÅÅÅ-MM-DD.".into()))?;
+    let period = case_period(&query, today)
+        .map_err(|_| AppError::BadRequest("Ange en period på högst tio år mellan 2019 och 2100, som ÅÅÅÅ-MM-DD.".into()))?;
     let report = state.read(move |conn| build_case_report(conn, &user, period, today)).await?;
     download(report, &format, &query.tabell, &format!("arenden-{}-{}", period.from, period.to))
 }
@@ -405,7 +410,7 @@ fn payment_period(query: &ReportQuery, newest: Option<Month>, today: NaiveDate) 
     let (Some(from), Some(to)) = (from, to) else { return Err(InvalidPeriod { errors, status: StatusCode::UNPROCESSABLE_ENTITY }) };
     match reports::check_span((from.year, from.month), (to.year, to.month)) {
         Ok(()) => Ok((from, to)),
-        Err(refusal) => Err(InvalidPeriod::refused(errors, refusal)),
+        Err(refusal) => Err(InvalidPeriod::refused(errors, refusal, "Slutmånaden kan inte ligga före startmånaden.")),
     }
 }
 
@@ -590,7 +595,8 @@ pub async fn payment_download(
     let (report, name) = state
         .read(move |conn| {
             let newest = newest_month(conn)?;
-            let (from, to) = payment_period(&asked, newest, today).map_err(|_| AppError::BadRequest("Ange en period på högst tio år mellan 2019 och 2100, som ÅÅÅÅ-MM.".into()))?;
+            let (from, to) = payment_period(&asked, newest, today)
+                .map_err(|_| AppError::BadRequest("Ange en period på högst tio år mellan 2019 och 2100, som ÅÅÅÅ-MM.".into()))?;
             Ok((build_payment_report(conn, &user, from, to, today)?, format!("betalning-{from}-{to}")))
         })
         .await?;

@@ -9,18 +9,6 @@ const HSF: &str = "maria.sund@hsf.example";
 const STEERING: &str = "johan.lund@styrgruppen.example";
 const VIS: &str = "karin.wall@vis.example";
 
-fn deviation<'a>(title: &'a str, description: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("title", title),
-        ("filed_by_org", "kommun-0127"),
-        ("counterpart", "enh-sos-medicin-52"),
-        ("commitment_id", "process.sip-called"),
-        ("occurred_from", "2026-11-02"),
-        ("description", description),
-        ("consequences", "Personen fick stanna två dagar längre."),
-    ]
-}
-
 fn ok(response: &Response) {
     assert_eq!(response.status, 303, "{}", response.body);
 }

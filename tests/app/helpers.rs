@@ -30,6 +30,19 @@ s1,0180,Södermalm,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-13 10:00,,
 f1,0127,,somatic,2022-02-01 08:00,2022-02-10 09:00,2022-02-11 10:00,,
 ";
 
+/// The fields of a deviation Botkyrka files against Södersjukhuset's ward 52.
+pub fn deviation<'a>(title: &'a str, description: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("filed_by_org", "kommun-0127"),
+        ("counterpart", "enh-sos-medicin-52"),
+        ("commitment_id", "process.sip-called"),
+        ("occurred_from", "2026-11-02"),
+        ("description", description),
+        ("consequences", "Personen fick stanna två dagar längre."),
+    ]
+}
+
 pub struct TestApp {
     pub address: String,
     pub config: Config,
@@ -78,6 +91,8 @@ pub struct Options {
     pub clock: Option<Clock>,
     /// TRUSTED_PROXIES.
     pub trusted_proxies: Option<String>,
+    /// BASE_URL, when not the test server's own address (https makes cookies Secure).
+    pub base_url: Option<String>,
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
@@ -95,7 +110,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let mut config = Config::from_settings(Settings {
         database_url: Some(database_url),
         bind: Some(format!("127.0.0.1:{port}")),
-        base_url: Some(address.clone()),
+        base_url: Some(options.base_url.unwrap_or_else(|| address.clone())),
         data_dir: Some(dir.path().to_path_buf()),
         pool_size: Some(4),
         workers: Some(1),
@@ -273,6 +288,8 @@ impl TestApp {
     /// library) and returns the status and the Location header.
     pub fn raw_request(&self, method: &str, target: &str, body: &str) -> (u16, String) {
         use std::io::{Read, Write};
+        // A GET carries no body (one the server does not read makes it wait before closing).
+        let body = if method == "GET" { "" } else { body };
         let host = self.address.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(host).expect("connect");
         stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();

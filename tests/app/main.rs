@@ -12,4 +12,6 @@ mod pages;
 mod payment;
 mod registry;
 mod reports;
+mod routes;
+mod security;
 mod smtp;
