@@ -188,6 +188,8 @@ impl Routes for RouteTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::access::Role;
+    use actix_web::HttpMessage;
 
     async fn admin_page(_state: web::Data<()>, _admin: AdminUser, _id: web::Path<String>) -> &'static str {
         "admin"
@@ -224,6 +226,63 @@ mod tests {
                 ("POST", "/upload", Capability::PaymentOfficer),
             ]
         );
+    }
+
+    fn request_as(role: Option<(Role, &str, bool)>) -> (HttpRequest, Payload) {
+        let (req, payload) = actix_web::test::TestRequest::default().to_http_parts();
+        if let Some((role, organisation_id, second_factor)) = role {
+            let user = crate::store::users::User {
+                id: "u".into(),
+                email: "u@example.org".into(),
+                name: "U".into(),
+                organisation_id: organisation_id.into(),
+                role,
+                active: true,
+                created_at: chrono::NaiveDateTime::default(),
+                second_factor,
+            };
+            let current =
+                CurrentUser { user, organisation_name: String::new(), csrf: String::new(), session_token: String::new(), ip: String::new() };
+            req.extensions_mut().insert(current);
+        }
+        (req, payload)
+    }
+
+    /// The status an extractor answers with for a user (None: nobody signed in), or 200.
+    fn status<E: FromRequest<Error = AppError, Future = Ready<Result<E, AppError>>>>(role: Option<(Role, &str, bool)>) -> u16 {
+        use actix_web::ResponseError;
+        let (req, mut payload) = request_as(role);
+        match E::from_request(&req, &mut payload).into_inner() {
+            Ok(_) => 200,
+            Err(e) => e.status_code().as_u16(),
+        }
+    }
+
+    #[test]
+    fn each_extractor_lets_in_exactly_its_holders() {
+        use Role::*;
+        let people =
+            [(Local, "kommun-0127"), (Reviewer, "storsthlm"), (Reviewer, "hsf"), (Steering, "styrgruppen"), (Secretariat, "vis"), (Admin, "region")];
+        for (role, organisation) in people {
+            let who = Some((role, organisation, true));
+            assert_eq!(status::<CurrentUser>(who), 200);
+            assert_eq!(status::<AdminUser>(who), if role == Admin { 200 } else { 403 }, "{role:?}");
+            assert_eq!(status::<CaseFiler>(who), if matches!(role, Local | Reviewer) { 200 } else { 403 }, "{role:?}");
+            assert_eq!(status::<LocalManager>(who), if role == Local { 200 } else { 403 }, "{role:?}");
+            let officer = role == Admin || (role == Reviewer && organisation == "hsf");
+            assert_eq!(status::<PaymentOfficer>(who), if officer { 200 } else { 403 }, "{role:?} {organisation}");
+        }
+        assert_eq!(status::<AdminUser>(Some((Admin, "region", false))), 403, "an administrator without a second factor");
+        assert_eq!(status::<PaymentOfficer>(Some((Admin, "region", false))), 200);
+        for nobody in [
+            status::<CurrentUser>(None),
+            status::<AdminUser>(None),
+            status::<CaseFiler>(None),
+            status::<PaymentOfficer>(None),
+            status::<LocalManager>(None),
+        ] {
+            assert_eq!(nobody, 403);
+        }
     }
 
     #[test]

@@ -380,6 +380,10 @@ async fn agreed_corrections_become_a_new_version_and_an_invoiced_month_shows_wha
     app.login_as(HUDDINGE).await;
     let own = app.get("/betalning/2022-03/versioner/2?mot=1").await;
     assert!(!own.body.contains("Botkyrka") && !own.body.contains("<th scope=\"row\">b1</th>"), "{}", own.body);
+    // Nor the dispute behind version 2: its case number and who applied it are Botkyrka's and HSF's.
+    assert!(!own.body.contains(&number) && !own.body.contains("Maria Sund"), "{}", own.body);
+    let list = app.get("/betalning/2022-03/versioner").await.body;
+    assert!(!list.contains(&number) && list.contains("<td>Rättelse efter betalningstvist</td>\n    <td>–</td>"), "{list}");
     assert!(app.get("/betalning?manad=2022-03").await.body.contains("Fakturerat underlag: version 1"));
     assert!(!app.get("/betalning?manad=2022-03").await.body.contains("Att kreditera"));
 
