@@ -5,7 +5,7 @@
 use crate::calc::{read_episodes, CalcFailure};
 use crate::db::DbConn;
 use crate::domain::payment::versions::{self, Cause};
-use crate::domain::payment::{Claim, Episode, FileCalculation, Model, Month, Rules, Tally, UnitResult, LAST_COUNTY_AVERAGE_MONTH, OCTOBER_2020};
+use crate::domain::payment::{october_2020_tally, CalcError, Claim, Episode, FileCalculation, Month, Rules, UnitResult, OCTOBER_2020};
 use crate::store::calculations::{self, NewVersion};
 use crate::store::{episodes, settings, QueryResult};
 use sha2::{Digest, Sha256};
@@ -73,7 +73,9 @@ pub fn import_file(
 ) -> Result<Imported, ImportFailure> {
     // The file's name is kept with the import; a name holding an identity number is not.
     let source = if crate::domain::personnummer::contains(source) { "fil (namnet innehöll ett personnummer)" } else { source };
-    let rules = &Rules::default();
+    // The rules as an administrator has set them (daily amounts, the October 2020 figure,
+    // the end of the transitional rule), exactly as a recalculation would use them.
+    let rules = &settings::rules(conn)?;
     let mut months: BTreeMap<Month, i64> = BTreeMap::new();
     let mut hashing = Hashing { inner: open(path)?, hasher: Sha256::new() };
     let rows = read_episodes(&mut hashing, |episode, _| *months.entry(episode.month()).or_default() += 1).map_err(ImportFailure::Invalid)?;
@@ -116,8 +118,18 @@ pub fn import_file(
     Ok(Imported { id, rows, months, sha256 })
 }
 
-/// Stores each month's results for `import_id` as the month's next version. Months after
-/// October 2020 that the data does not cover take October from its current version.
+/// The one way the service turns episodes into money: the tallies of `calculation` (fed by
+/// an import as the file streams past, or from stored episodes for a recalculation or a
+/// correction) finished under the rules as stored. Where a month's threshold needs the
+/// county average of October 2020 and the episodes do not hold that month, it comes from
+/// October's current version.
+fn finish(conn: &mut DbConn, calculation: FileCalculation, rules: &Rules) -> QueryResult<Vec<(Month, Result<Vec<UnitResult>, CalcError>)>> {
+    let october =
+        if calculation.needs_october_2020() { Some(october_2020_tally(&episodes::month_episodes(conn, OCTOBER_2020)?, rules)) } else { None };
+    Ok(calculation.finish(rules, october))
+}
+
+/// Stores each month's results for `import_id` as the month's next version.
 fn save_calculations(
     conn: &mut DbConn,
     calculation: FileCalculation,
@@ -125,37 +137,20 @@ fn save_calculations(
     user_id: Option<&str>,
     rules: &Rules,
 ) -> Result<(), diesel::result::Error> {
-    let october = if calculation.needs_october_2020() {
-        let mut tally = Tally::default();
-        for e in episodes::month_episodes(conn, OCTOBER_2020)? {
-            if e.model(rules) == Model::Average && e.exclusion().is_none() {
-                tally.add(&e);
-            }
-        }
-        Some(tally)
-    } else {
-        None
-    };
-    for (month, results) in calculation.finish(rules, october) {
+    for (month, results) in finish(conn, calculation, rules)? {
         let version = NewVersion { month, import_id, cause: Cause::Import, case_id: None, created_by: user_id };
         calculations::save(conn, &version, results.as_deref().map_err(|e| e.label()))?;
     }
     Ok(())
 }
 
-/// The month's results from `month_episodes` under `rules`; October 2020 comes from its
-/// current version where the month's threshold needs it.
+/// The month's results from `month_episodes` under `rules`.
 fn calculate(conn: &mut DbConn, month: Month, month_episodes: &[Episode], rules: &Rules) -> QueryResult<Result<Vec<UnitResult>, String>> {
     let mut calculation = FileCalculation::default();
-    if month > OCTOBER_2020 && month <= LAST_COUNTY_AVERAGE_MONTH {
-        for e in episodes::month_episodes(conn, OCTOBER_2020)? {
-            calculation.add(&e, rules);
-        }
-    }
     for e in month_episodes {
         calculation.add(e, rules);
     }
-    let results = calculation.finish(rules, None).into_iter().find(|(m, _)| *m == month).map(|(_, r)| r);
+    let results = finish(conn, calculation, rules)?.into_iter().find(|(m, _)| *m == month).map(|(_, r)| r);
     Ok(results.unwrap_or(Ok(Vec::new())).map_err(|e| e.label()))
 }
 

@@ -162,15 +162,17 @@ impl Model {
     }
 }
 
-/// Noon: a ready notice before it makes its own day day zero.
+/// Noon: a ready notice sent at it or before makes its own day day zero.
 fn noon() -> NaiveTime {
     NaiveTime::from_hms_opt(12, 0, 0).expect("noon")
 }
 
-/// Day zero (§5.2): the ready notice's date if sent before 12:00, else the next day.
+/// Day zero (§5.2): the ready notice's date if sent at or before 12:00, else the next day.
+/// The agreement (12.3) asks for the notice "senast kl. 12.00": 12:00:00 is on time,
+/// 12:00:01 is not (the seeds' "before 12" paraphrases it; the agreement's words govern).
 pub fn day_zero(ready_notice_at: NaiveDateTime) -> NaiveDate {
     let date = ready_notice_at.date();
-    if ready_notice_at.time() < noon() {
+    if ready_notice_at.time() <= noon() {
         date
     } else {
         date.succ_opt().expect("a date after a real date")
@@ -514,7 +516,7 @@ impl MonthCalculation {
     pub fn add(&mut self, episode: &Episode, rules: &Rules) {
         let model = episode.model(rules);
         let month = episode.month();
-        if model == Model::Average && month == (Month { year: 2020, month: 10 }) && episode.exclusion().is_none() {
+        if counts_towards_county_average(episode, rules) {
             self.october_2020.add(episode);
         }
         if Some(month) == self.month {
@@ -557,7 +559,7 @@ impl FileCalculation {
     pub fn add(&mut self, episode: &Episode, rules: &Rules) {
         let month = episode.month();
         self.months.entry(month).or_insert_with(|| MonthCalculation::new(month)).add(episode, rules);
-        if month == OCTOBER_2020 && episode.model(rules) == Model::Average && episode.exclusion().is_none() {
+        if counts_towards_county_average(episode, rules) {
             self.october_2020.add(episode);
         }
     }
@@ -581,6 +583,21 @@ impl FileCalculation {
 }
 
 pub const OCTOBER_2020: Month = Month { year: 2020, month: 10 };
+
+/// Whether an episode is one of those whose average is the county average of October 2020
+/// (§5.3): included, average model, discharged in 2020-10.
+pub fn counts_towards_county_average(episode: &Episode, rules: &Rules) -> bool {
+    episode.month() == OCTOBER_2020 && episode.model(rules) == Model::Average && episode.exclusion().is_none()
+}
+
+/// The county tally of October 2020 over `episodes` (any months; the others are skipped).
+pub fn october_2020_tally<'a>(episodes: impl IntoIterator<Item = &'a Episode>, rules: &Rules) -> Tally {
+    let mut tally = Tally::default();
+    for episode in episodes.into_iter().filter(|e| counts_towards_county_average(e, rules)) {
+        tally.add(episode);
+    }
+    tally
+}
 /// The last month whose threshold is the county average of October 2020.
 pub const LAST_COUNTY_AVERAGE_MONTH: Month = Month { year: 2021, month: 10 };
 

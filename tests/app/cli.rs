@@ -89,7 +89,7 @@ fn calc(args: &[&str], file: &str) -> std::process::Output {
 const EPISODES: &str = "\
 episode_id,municipality_code,district,placement_municipality_code,care_type,care_provider,admission_notice_at,ready_notice_at,discharged_at,needs_sip,sip_called_at
 a1,0127,,,somatic,,2022-03-01 08:00,2022-03-10 11:59,2022-03-15 10:00,ja,2022-03-13 10:00
-a2,0127,,,somatic,,2022-03-01 08:00,2022-03-10 12:00,2022-03-12 10:00,,
+a2,0127,,,somatic,,2022-03-01 08:00,2022-03-10 12:00:01,2022-03-12 10:00,,
 a3,0127,,,somatic,,2022-03-01 08:00,2022-03-10 09:00,2022-03-10 18:00,,
 a4,0127,,,somatic,,2022-03-01 08:00,2022-03-10 09:00,2022-03-20 10:00,yes,2022-03-14 10:00
 s1,0180,Södermalm,,somatic,,2022-03-01 08:00,2022-03-10 09:00,2022-03-13 10:00,,

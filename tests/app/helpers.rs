@@ -23,7 +23,7 @@ pub const ADMIN: &str = "admin@tvistetrappa.example";
 pub const FILE: &str = "\
 episode_id,municipality_code,district,care_type,admission_notice_at,ready_notice_at,discharged_at,needs_sip,sip_called_at
 b1,0127,,somatic,2022-03-01 08:00,2022-03-10 11:59,2022-03-15 10:00,,
-b2,0127,,somatic,2022-03-01 08:00,2022-03-10 12:00,2022-03-12 10:00,,
+b2,0127,,somatic,2022-03-01 08:00,2022-03-10 12:00:01,2022-03-12 10:00,,
 b3,0127,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-20 10:00,ja,2022-03-14 10:00
 hud-1,0126,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-14 10:00,,
 s1,0180,Södermalm,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-13 10:00,,

@@ -23,7 +23,7 @@ async fn hsf_imports_and_each_municipality_sees_only_its_own_calculation() {
     for unit in ["Botkyrka", "Huddinge", "Stockholm, Södermalm"] {
         assert!(overview.body.contains(unit), "{unit}");
     }
-    // Botkyrka: b1 D=5, b2 D=1 (12:00 notice), b3 excluded (SIP after 4 days).
+    // Botkyrka: b1 D=5, b2 D=1 (a notice at 12:00:01 is after noon), b3 excluded (SIP after 4 days).
     // A = 3.00; T = 1.30; k = 2; B = 3.40; amount = 3.40 × 9 300 = 31 620.
     // February: f1 D=1 → A = 1.00, nothing owed, so the change is +31 620.
     assert!(overview.body.contains("31620"));

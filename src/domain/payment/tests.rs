@@ -55,9 +55,12 @@ fn calculate(month: &str, episodes: &[Episode], rules: &Rules) -> Result<Vec<Uni
 }
 
 #[test]
-fn a_notice_before_noon_makes_its_own_day_day_zero() {
+fn a_notice_at_or_before_noon_makes_its_own_day_day_zero() {
     assert_eq!(day_zero(at("2022-03-10 11:59")), day(2022, 3, 10));
-    assert_eq!(day_zero(at("2022-03-10 12:00")), day(2022, 3, 11));
+    assert_eq!(day_zero(at("2022-03-10 12:00")), day(2022, 3, 10), "senast kl. 12.00: noon itself is on time");
+    assert_eq!(day_zero(at("2022-03-10 12:00:00")), day(2022, 3, 10));
+    assert_eq!(day_zero(at("2022-03-10 12:00:01")), day(2022, 3, 11));
+    assert_eq!(day_zero(at("2022-03-10 12:01")), day(2022, 3, 11));
     assert_eq!(day_zero(at("2022-03-10 00:00")), day(2022, 3, 10));
 }
 
@@ -67,11 +70,12 @@ fn same_day_and_next_day_discharges_have_zero_days() {
     assert_eq!(ready_days(at("2022-03-10 11:59"), at("2022-03-10 18:00")), 0);
     // Notice at 13:00, discharged the next day: that day is day zero.
     assert_eq!(ready_days(at("2022-03-10 13:00"), at("2022-03-11 10:00")), 0);
-    // Notice at 12:00 and discharged the same afternoon: still zero, never negative.
-    assert_eq!(ready_days(at("2022-03-10 12:00"), at("2022-03-10 16:00")), 0);
-    // Notice 11:59, discharged two days later.
+    // Notice after 12:00 and discharged the same afternoon: still zero, never negative.
+    assert_eq!(ready_days(at("2022-03-10 12:00:01"), at("2022-03-10 16:00")), 0);
+    // Notice 11:59 or 12:00, discharged two days later; a second past noon counts one day less.
     assert_eq!(ready_days(at("2022-03-10 11:59"), at("2022-03-12 09:00")), 2);
-    assert_eq!(ready_days(at("2022-03-10 12:00"), at("2022-03-12 09:00")), 1);
+    assert_eq!(ready_days(at("2022-03-10 12:00"), at("2022-03-12 09:00")), 2);
+    assert_eq!(ready_days(at("2022-03-10 12:00:01"), at("2022-03-12 09:00")), 1);
 }
 
 #[test]
