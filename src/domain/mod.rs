@@ -11,4 +11,5 @@ pub mod payment;
 pub mod personnummer;
 pub mod registry;
 pub mod reports;
+pub mod review;
 pub mod text;

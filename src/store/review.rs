@@ -16,19 +16,18 @@ pub struct ReviewBasis {
 }
 
 impl ReviewBasis {
-    pub fn window_closes(&self) -> NaiveDate {
-        window_closes(self.invoice_date)
+    /// The units answer until the invoice date (`domain::review`).
+    pub fn last_day_to_answer(&self) -> NaiveDate {
+        crate::domain::review::last_day_to_answer(self.invoice_date)
     }
 
-    /// From the invoice date the published version is the invoice basis, and stays so.
+    pub fn open(&self, today: NaiveDate) -> bool {
+        crate::domain::review::open(today, self.invoice_date)
+    }
+
     pub fn invoiced(&self, today: NaiveDate) -> bool {
-        self.invoice_date <= today
+        crate::domain::review::invoiced(today, self.invoice_date)
     }
-}
-
-/// The review window closes three weeks before the invoice date (domain.md §4).
-pub fn window_closes(invoice_date: NaiveDate) -> NaiveDate {
-    invoice_date - chrono::Days::new(21)
 }
 
 pub fn publish(conn: &mut DbConn, month: &str, calculation_id: &str, invoice_date: NaiveDate, user_id: &str) -> QueryResult<String> {

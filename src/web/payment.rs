@@ -26,7 +26,7 @@ use serde::Deserialize;
 /// Whether the month's figures are statistics only: payment responsibility is activated
 /// from a date an administrator sets, once the data is reliable (seed 004), not before.
 fn statistics_only(conn: &mut DbConn, month: Month) -> Result<bool, AppError> {
-    Ok(settings::settings(conn)?.payment_responsibility_from.is_none_or(|from| month.first_day() < from))
+    Ok(crate::domain::review::statistics_only(month, settings::settings(conn)?.payment_responsibility_from))
 }
 
 /// The organisation a paying unit is (a municipality, or a Stockholm district).
@@ -73,6 +73,8 @@ pub struct OverviewRow {
 struct OverviewPage {
     ctx: Page,
     statistics: bool,
+    /// When payment responsibility starts, if an administrator has set it.
+    active_from: Option<chrono::NaiveDate>,
     months: Vec<String>,
     month: String,
     rows: Vec<OverviewRow>,
@@ -146,9 +148,11 @@ pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web:
     let page = state
         .run(move |conn| {
             let months = episodes::months(conn)?;
+            let active_from = settings::settings(conn)?.payment_responsibility_from;
             let mut page = OverviewPage {
                 ctx: viewer.page(),
-                statistics: settings::settings(conn)?.payment_responsibility_from.is_none(),
+                statistics: active_from.is_none(),
+                active_from,
                 months,
                 month: String::new(),
                 rows: Vec::new(),
@@ -541,22 +545,20 @@ pub struct PublishForm {
 }
 
 /// HSF publishes a month's current calculation as the review basis, with the planned
-/// invoice date; the municipalities then have until three weeks before it.
+/// invoice date at least three weeks away; the units answer until that date (§4.2). Never
+/// before payment responsibility is active.
 pub async fn publish(state: web::Data<AppState>, user: PaymentOfficer, form: web::Form<PublishForm>) -> Result<HttpResponse, AppError> {
     let month = Month::parse(&form.month).ok_or_else(|| AppError::BadRequest("Välj en månad.".into()))?;
     let today = crate::store::today();
     let invoice_date = chrono::NaiveDate::parse_from_str(form.invoice_date.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::BadRequest("Ange fakturadatum som ÅÅÅÅ-MM-DD.".into()))?;
-    if review::window_closes(invoice_date) < today {
-        return Err(AppError::Conflict(
-            "Granskningsunderlaget ska nå kommunerna tre veckor före faktureringen: välj ett fakturadatum minst 21 dagar fram.".into(),
-        ));
-    }
     let user_id = user.user.id.clone();
     let actor = user.actor();
     let config = state.config.clone();
     state
         .write(move |conn| {
+            let active_from = settings::settings(conn)?.payment_responsibility_from;
+            crate::domain::review::may_publish(month, today, invoice_date, active_from).map_err(|refusal| AppError::Conflict(refusal.message()))?;
             let current = calculations::current(conn, month)?.ok_or(AppError::NotFound)?;
             let units = current.results.map_err(AppError::Conflict)?;
             if review::is_published(conn, &current.version.id)? {
@@ -567,8 +569,8 @@ pub async fn publish(state: web::Data<AppState>, user: PaymentOfficer, form: web
             audit::record(conn, &actor, audit::Action::ReviewBasisPublished, Some(&month.to_string()), &detail)?;
             let mut organisations: Vec<String> = units.iter().map(unit_organisation).collect();
             organisations.dedup();
-            let closes = review::window_closes(invoice_date);
-            crate::notify::review_published(conn, &config, &month.to_string(), &organisations, closes, crate::store::now())?;
+            let last_day = crate::domain::review::last_day_to_answer(invoice_date);
+            crate::notify::review_published(conn, &config, &month.to_string(), &organisations, last_day, crate::store::now())?;
             Ok(())
         })
         .await?;
@@ -585,7 +587,7 @@ pub struct ReviewRow {
     pub amount_sek: i64,
     pub link: String,
     pub invoice_date: chrono::NaiveDate,
-    pub window_closes: chrono::NaiveDate,
+    pub last_day_to_answer: chrono::NaiveDate,
     pub open: bool,
     pub response: Option<String>,
     pub may_answer: bool,
@@ -607,14 +609,17 @@ impl ReviewRow {
 struct ReviewPage {
     ctx: Page,
     rows: Vec<ReviewRow>,
+    /// Payment responsibility is not active: nothing here is invoiced.
+    statistics: bool,
 }
 
 pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
     let viewer = user.clone();
     let today = crate::store::today();
-    let rows = state
+    let (rows, statistics) = state
         .run(move |conn| {
             let subtree = organisations::subtree(conn, &viewer.user.organisation_id)?;
+            let statistics = settings::settings(conn)?.payment_responsibility_from.is_none();
             let mut rows = Vec::new();
             for basis in review::published(conn)? {
                 let Some(month) = Month::parse(&basis.month) else { continue };
@@ -623,7 +628,7 @@ pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: w
                 for result in visible_units(conn, &viewer, results)? {
                     let organisation_id = unit_organisation(&result);
                     let response = review::response(conn, &basis.id, &organisation_id)?;
-                    let open = today <= basis.window_closes();
+                    let open = basis.open(today);
                     rows.push(ReviewRow {
                         may_answer: open && response.is_none() && viewer.user.role == Role::Local && subtree.contains(&organisation_id),
                         basis_id: basis.id.clone(),
@@ -634,18 +639,18 @@ pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: w
                         invoiced: basis.invoiced(today),
                         amount_sek: result.amount_sek,
                         invoice_date: basis.invoice_date,
-                        window_closes: basis.window_closes(),
+                        last_day_to_answer: basis.last_day_to_answer(),
                         organisation_id,
                         open,
                         response,
                     });
                 }
             }
-            Ok(rows)
+            Ok((rows, statistics))
         })
         .await?;
     let ctx = user.page().with_notice(notice(query.klart.as_deref()));
-    Ok(ok_html(ReviewPage { ctx, rows }.render()?))
+    Ok(ok_html(ReviewPage { ctx, rows, statistics }.render()?))
 }
 
 #[derive(Deserialize, Default)]
@@ -680,8 +685,8 @@ pub async fn review_answer(
             let calculation = calculations::get(conn, &basis.calculation_id)?.ok_or(AppError::NotFound)?;
             let results = calculation.results.map_err(AppError::Conflict)?;
             let result = results.into_iter().find(|r| unit_organisation(r) == form.organisation_id).ok_or(AppError::NotFound)?;
-            if today > basis.window_closes() {
-                return Err(AppError::Conflict(format!("Granskningstiden gick ut {}.", basis.window_closes())));
+            if !basis.open(today) {
+                return Err(AppError::Conflict(format!("Granskningstiden gick ut {}.", basis.last_day_to_answer())));
             }
             if review::response(conn, &basis.id, &form.organisation_id)?.is_some() {
                 return Err(AppError::Conflict("Underlaget är redan besvarat.".into()));

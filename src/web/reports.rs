@@ -64,6 +64,8 @@ pub struct Report {
     pub tables: Vec<Table>,
     /// The download address without the format, with the period's query.
     pub download: String,
+    /// Some month of the report lies before payment responsibility: its amounts are statistics.
+    pub statistics: bool,
 }
 
 #[derive(Template)]
@@ -316,6 +318,7 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
         charts,
         tables,
         download: format!("/rapporter/arenden.{{format}}?fran={}&till={}", period.from, period.to),
+        statistics: false,
     })
 }
 
@@ -551,6 +554,7 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
         charts,
         tables,
         download: format!("/rapporter/betalning.{{format}}?fran={from}&till={to}"),
+        statistics: crate::domain::review::statistics_only(from, crate::store::settings::settings(conn)?.payment_responsibility_from),
     })
 }
 

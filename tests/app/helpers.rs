@@ -284,6 +284,15 @@ impl TestApp {
         }
     }
 
+    /// Payment responsibility starts on `from` (an administrator's setting): months from it
+    /// may be published for invoicing.
+    pub fn activate_payment_responsibility(&self, from: &str) {
+        let mut conn = self.db();
+        let mut settings = tvistetrappa::store::settings::settings(&mut conn).unwrap();
+        settings.payment_responsibility_from = Some(from.parse().unwrap());
+        tvistetrappa::store::settings::save_settings(&mut conn, &settings).unwrap();
+    }
+
     /// Sends one request exactly as written (no normalisation of the path by a client
     /// library) and returns the status and the Location header.
     pub fn raw_request(&self, method: &str, target: &str, body: &str) -> (u16, String) {

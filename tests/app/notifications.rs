@@ -107,11 +107,13 @@ async fn a_published_review_basis_tells_each_municipality_its_deadline() {
                 b1,0127,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-15 10:00\n\
                 h1,0126,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-14 10:00\n";
     assert_eq!(app.post_file(&page, "/betalning/importer", &[], "v.csv", file.as_bytes()).await.status, 303);
+    app.activate_payment_responsibility("2022-01-01");
     let invoice = tvistetrappa::store::today() + chrono::Days::new(30);
     let published =
         app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice.to_string())]).await;
     assert_eq!(published.status, 303);
-    let closes = invoice - chrono::Days::new(21);
+    // The units answer until the invoice date: the day before it is the last.
+    let closes = invoice - chrono::Days::new(1);
     let mail = app.sent_mail();
     for address in [BOTKYRKA, HUDDINGE] {
         let to_them = mail.iter().find(|m| m.contains(&format!("To: {address}"))).unwrap_or_else(|| panic!("no mail to {address}"));

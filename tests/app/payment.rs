@@ -221,11 +221,22 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     let app = spawn_app().await;
     app.login_as(HSF).await;
     assert_eq!(import(&app, FILE).await.status, 303);
-    let too_soon = (tvistetrappa::store::today() + chrono::Days::new(10)).to_string();
+    let invoice = (tvistetrappa::store::today() + chrono::Days::new(30)).to_string();
+    // Nothing is published for invoicing before payment responsibility is active.
+    let inactive = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice)]).await;
+    assert_eq!(inactive.status, 409);
+    assert!(inactive.body.contains("inte aktiverat"), "{}", inactive.body);
+    app.activate_payment_responsibility("2022-04-01");
+    let overview = app.get("/betalning?manad=2022-03").await;
+    assert!(overview.body.contains("betalningsansvaret gäller från 2022-04-01") && !overview.body.contains("/betalning/publicera"));
+    let early = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice)]).await;
+    assert_eq!(early.status, 409);
+    assert!(early.body.contains("gäller från 2022-04-01"));
+    app.activate_payment_responsibility("2022-03-01");
+    let too_soon = (tvistetrappa::store::today() + chrono::Days::new(20)).to_string();
     let refused = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &too_soon)]).await;
     assert_eq!(refused.status, 409);
     assert!(refused.body.contains("minst 21 dagar"));
-    let invoice = (tvistetrappa::store::today() + chrono::Days::new(30)).to_string();
     let published = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice)]).await;
     assert_eq!(published.status, 303, "{}", published.body);
     let all = app.get("/granskning").await;
@@ -236,8 +247,8 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     let own = app.get("/granskning").await;
     assert!(own.body.contains("31620") && !own.body.contains("Huddinge"));
     assert!(own.body.contains("Väntar på granskning"));
-    let closes = (tvistetrappa::store::today() + chrono::Days::new(9)).to_string();
-    assert!(own.body.contains(&closes), "the window closes three weeks before the invoice date");
+    let last_day = (tvistetrappa::store::today() + chrono::Days::new(29)).to_string();
+    assert!(own.body.contains(&format!("<td>{last_day}</td>")), "the units answer until the invoice date");
     let token = own.csrf();
     let basis = own.body.split("/granskning/").nth(1).unwrap().split('/').next().unwrap().to_owned();
     let accepted =
@@ -304,6 +315,7 @@ async fn agreed_corrections_become_a_new_version_and_an_invoiced_month_shows_wha
     let app = spawn_app().await;
     app.login_as(HSF).await;
     assert_eq!(import(&app, FILE).await.status, 303);
+    app.activate_payment_responsibility("2022-01-01");
     let invoice = (tvistetrappa::store::today() + chrono::Days::new(30)).to_string();
     let published = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice)]).await;
     assert_eq!(published.status, 303, "{}", published.body);
@@ -464,4 +476,48 @@ async fn a_settings_change_that_moves_an_amount_makes_a_new_version() {
         app.submit("/admin/betalning", "/admin/betalning/dagbelopp", &[("year", "2022"), ("amount", "9400"), ("source", "Samma belopp")]).await;
     assert_eq!(again.status, 303);
     assert_eq!(app.get("/betalning/2022-03/versioner/3").await.status, 404);
+}
+
+#[actix_web::test]
+async fn the_review_window_runs_until_the_invoice_date_and_pages_say_when_figures_are_statistics() {
+    use diesel::prelude::*;
+    use tvistetrappa::db::schema::review_bases;
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    assert_eq!(import(&app, FILE).await.status, 303);
+    // Before activation the review and report pages say the figures are statistics.
+    assert!(app.get("/granskning").await.body.contains("Endast statistik"));
+    assert!(app.get("/rapporter/betalning?fran=2022-01&till=2022-12").await.body.contains("Endast statistik"));
+    app.activate_payment_responsibility("2022-01-01");
+    assert!(!app.get("/granskning").await.body.contains("Endast statistik"));
+    assert!(!app.get("/rapporter/betalning?fran=2022-01&till=2022-12").await.body.contains("Endast statistik"));
+    let invoice = (tvistetrappa::store::today() + chrono::Days::new(21)).to_string();
+    let published = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice)]).await;
+    assert_eq!(published.status, 303, "exactly three weeks is enough: {}", published.body);
+
+    let set_invoice_date = |days: i64| {
+        let mut conn = app.db();
+        let date = tvistetrappa::store::today() + chrono::Duration::days(days);
+        tvistetrappa::db_run!(conn, |c| diesel::update(review_bases::table).set(review_bases::invoice_date.eq(date)).execute(c)).unwrap();
+    };
+    app.login_as(BOTKYRKA).await;
+    // On the invoice date the window has closed: the version is the invoice basis.
+    set_invoice_date(0);
+    let page = app.get("/granskning").await;
+    assert!(page.body.contains("Granskningstiden har gått ut") && !page.body.contains("Godkänn</button>"));
+    let basis: String = {
+        let mut conn = app.db();
+        tvistetrappa::db_run!(conn, |c| review_bases::table.select(review_bases::id).first(c)).unwrap()
+    };
+    let token = page.csrf();
+    let late =
+        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0127"), ("response", "accepted")]).await;
+    assert_eq!(late.status, 409);
+    // The day before, it is the last day to answer.
+    set_invoice_date(1);
+    let page = app.get("/granskning").await;
+    assert!(page.body.contains(&format!("<td>{}</td>", tvistetrappa::store::today())), "today is the last day");
+    let answered =
+        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0127"), ("response", "accepted")]).await;
+    assert_eq!(answered.status, 303);
 }
