@@ -63,13 +63,14 @@ fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, ImportFailure>
         .map_err(|e| ImportFailure::Invalid(CalcFailure::Read(format!("{}: {e}", path.display()))))
 }
 
-/// Validates and imports `path`; `progress` hears the number of rows written so far.
+/// Validates and imports `path`; `progress` hears the rows written so far and the file's
+/// total (known once the validating pass is done).
 pub fn import_file(
     conn: &mut DbConn,
     path: &Path,
     source: &str,
     user_id: Option<&str>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Imported, ImportFailure> {
     // The file's name is kept with the import; a name holding an identity number is not.
     let source = if crate::domain::personnummer::contains(source) { "fil (namnet innehöll ett personnummer)" } else { source };
@@ -97,7 +98,7 @@ pub fn import_file(
                 match episodes::insert_batch(conn, &id, &batch) {
                     Ok(()) => {
                         written += batch.len() as u64;
-                        progress(written);
+                        progress(written, rows);
                     }
                     Err(e) => failed = Some(e),
                 }
@@ -110,7 +111,7 @@ pub fn import_file(
         }
         if !batch.is_empty() {
             episodes::insert_batch(conn, &id, &batch)?;
-            progress(written + batch.len() as u64);
+            progress(written + batch.len() as u64, rows);
         }
         save_calculations(conn, calculation, &id, user_id, rules)?;
         Ok::<_, ImportFailure>(id)

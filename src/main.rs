@@ -189,14 +189,11 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Import { episodes } => {
             let source = episodes.file_name().map_or_else(|| episodes.display().to_string(), |n| n.to_string_lossy().into_owned());
             let started = std::time::Instant::now();
-            let mut report = |written: u64| {
-                if written % 50_000 < 500 {
-                    eprint!("\rimported {written} rows");
-                }
-            };
-            let imported = tvistetrappa::import::import_file(&mut conn, &episodes, &source, None, &mut report)
-                .map_err(|e| e.to_string().trim_end().to_owned())?;
-            eprintln!("\rimported {} rows", imported.rows);
+            let progress = ImportProgress::new();
+            let imported =
+                tvistetrappa::import::import_file(&mut conn, &episodes, &source, None, &mut |written, total| progress.show(written, total))
+                    .map_err(|e| e.to_string().trim_end().to_owned())?;
+            progress.finish(imported.rows);
             let months: Vec<String> = imported.months.iter().map(|(m, n)| format!("{m} ({n})")).collect();
             println!(
                 "import {}: {} rows in {:.1} s, sha256 {}; months: {}",
@@ -209,6 +206,49 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Calc { .. } => unreachable!("calc runs before any database is opened"),
+    }
+}
+
+/// The import's progress on standard error: a bar with rows, rate, elapsed time and time
+/// left on a terminal; a plain line at every tenth of the file otherwise (a log, a pipe).
+struct ImportProgress {
+    bar: Option<indicatif::ProgressBar>,
+    last_tenth: std::cell::Cell<u64>,
+}
+
+impl ImportProgress {
+    fn new() -> ImportProgress {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows, {per_sec}, {elapsed_precise} elapsed, {eta} left")
+                .expect("a valid template");
+            indicatif::ProgressBar::new(0).with_style(style)
+        });
+        ImportProgress { bar, last_tenth: std::cell::Cell::new(0) }
+    }
+
+    fn show(&self, written: u64, total: u64) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_length(total);
+                bar.set_position(written);
+            }
+            None => {
+                let tenth = written * 10 / total.max(1);
+                if tenth > self.last_tenth.get() {
+                    self.last_tenth.set(tenth);
+                    eprintln!("imported {written} of {total} rows");
+                }
+            }
+        }
+    }
+
+    fn finish(&self, rows: u64) {
+        match &self.bar {
+            Some(bar) => bar.finish_and_clear(),
+            None if self.last_tenth.get() < 10 => eprintln!("imported {rows} of {rows} rows"),
+            None => {}
+        }
     }
 }
 

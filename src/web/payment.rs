@@ -402,7 +402,7 @@ pub async fn upload(state: web::Data<AppState>, user: PaymentOfficer, mut payloa
         }
     }
     let user_id = user.user.id.clone();
-    let outcome = state.run(move |conn| Ok(import_file(conn, &path, &source, Some(&user_id), &mut |_| {}))).await;
+    let outcome = state.run(move |conn| Ok(import_file(conn, &path, &source, Some(&user_id), &mut |_, _| {}))).await;
     drop(upload);
     match outcome? {
         Ok(_) => Ok(see_other("/betalning/importer?klart=import")),

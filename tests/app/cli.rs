@@ -158,3 +158,16 @@ fn calc_refuses_bad_files_and_missing_rules_with_a_clear_message() {
         assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
     }
 }
+
+#[actix_web::test]
+async fn an_import_from_the_command_line_reports_progress_as_plain_lines_off_a_terminal() {
+    let app = spawn_app().await;
+    let path = app.config.data_dir.join("vardtillfallen.csv");
+    std::fs::write(&path, FILE).unwrap();
+    let output = tvistetrappa(&app, &["import", "--episodes", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.lines().any(|l| l == "imported 6 of 6 rows"), "{stderr}");
+    assert!(!stderr.contains('\r') && !stderr.contains('\u{1b}'), "no bar drawn into a pipe: {stderr:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("6 rows"));
+}
