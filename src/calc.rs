@@ -114,10 +114,22 @@ fn invalid(errors: Vec<RowError>) -> CalcFailure {
     CalcFailure::Invalid { errors, total }
 }
 
-pub fn calculate(input: impl Read, month: Month, rules: &Rules) -> Result<Vec<UnitResult>, CalcFailure> {
+/// The month's statistics and, where its year has a daily amount, its money: what the
+/// service stores for a month.
+pub fn month_results(input: impl Read, month: Month, rules: &Rules) -> Result<Vec<UnitResult>, CalcFailure> {
     let mut calculation = MonthCalculation::new(month);
     read_episodes(input, |episode, _| calculation.add(&episode, rules))?;
     calculation.finish(rules).map_err(CalcFailure::Calculation)
+}
+
+/// The month's calculation as `calc` prints it: the amounts are the point, so a year
+/// without a daily amount stops with a clear error naming the year (§5.5), never a guess.
+pub fn calculate(input: impl Read, month: Month, rules: &Rules) -> Result<Vec<UnitResult>, CalcFailure> {
+    let results = month_results(input, month, rules)?;
+    if !rules.daily_rates.contains_key(&month.year) {
+        return Err(CalcFailure::Calculation(CalcError::MissingDailyRate(month.year)));
+    }
+    Ok(results)
 }
 
 /// One unit as §5.6 names its fields.
@@ -158,11 +170,12 @@ pub fn output(month: Month, results: &[UnitResult]) -> Output {
                 episodes_included: r.tally.episodes_included,
                 total_days: r.tally.total_days,
                 episodes_with_days: r.tally.episodes_with_days,
-                daily_rate_sek: r.daily_rate_sek,
+                // `calculate` has made sure the year has its amount.
+                daily_rate_sek: r.daily_rate_sek.unwrap_or_default(),
                 average_days: (r.key.model == Model::Average).then(|| r.average_days.map(Fraction::two_decimals).unwrap_or_default()),
                 threshold_days: (r.key.model == Model::Average).then(|| r.threshold_days.map(Fraction::two_decimals).unwrap_or_default()),
                 billable_days: r.billable_days.two_decimals(),
-                amount_sek: r.amount_sek,
+                amount_sek: r.amount_sek.unwrap_or_default(),
             })
             .collect(),
     }

@@ -336,6 +336,9 @@ diesel::table! {
         care_plan_established -> Bool,
         outpatient_care_unavailable -> Bool,
         patient_declined -> Bool,
+        aged_65_or_over -> Nullable<Bool>,
+        unplanned_readmission_within_7_days -> Nullable<Bool>,
+        excluded_by_agreement -> Bool,
     }
 }
 
@@ -372,6 +375,9 @@ diesel::table! {
         threshold_hundredths -> BigInt,
         daily_rate_sek -> BigInt,
         amount_sek -> BigInt,
+        rate_known -> Bool,
+        aged_65_or_over -> Nullable<BigInt>,
+        readmitted_within_7_days -> Nullable<BigInt>,
     }
 }
 

@@ -27,9 +27,11 @@ pub enum Column {
     CarePlanEstablished,
     OutpatientCareUnavailable,
     PatientDeclined,
+    AgedSixtyFiveOrOver,
+    UnplannedReadmissionWithinSevenDays,
 }
 
-const COLUMNS: [(Column, &str); 18] = [
+const COLUMNS: [(Column, &str); 20] = [
     (Column::EpisodeId, "episode_id"),
     (Column::MunicipalityCode, "municipality_code"),
     (Column::District, "district"),
@@ -48,6 +50,8 @@ const COLUMNS: [(Column, &str); 18] = [
     (Column::CarePlanEstablished, "care_plan_established"),
     (Column::OutpatientCareUnavailable, "outpatient_care_unavailable"),
     (Column::PatientDeclined, "patient_declined"),
+    (Column::AgedSixtyFiveOrOver, "aged_65_or_over"),
+    (Column::UnplannedReadmissionWithinSevenDays, "unplanned_readmission_within_7_days"),
 ];
 
 const REQUIRED: [Column; 4] = [Column::EpisodeId, Column::MunicipalityCode, Column::CareType, Column::DischargedAt];
@@ -170,6 +174,9 @@ impl Header {
             Column::PatientDeclined,
         ]
         .map(|c| row.flag(c));
+        // Follow-up only (§6): a file without the column did not report it, which is not "no".
+        let [aged_65_or_over, readmitted] =
+            [Column::AgedSixtyFiveOrOver, Column::UnplannedReadmissionWithinSevenDays].map(|c| self.has(c).then(|| row.flag(c)).flatten());
         let paying = placement.or(municipality);
         let district_name = row.text(Column::District);
         let district = match (discharged_at, district_name.is_empty()) {
@@ -207,7 +214,15 @@ impl Header {
             care_plan_established,
             outpatient_care_unavailable,
             patient_declined,
+            aged_65_or_over,
+            unplanned_readmission_within_7_days: readmitted,
+            excluded_by_agreement: false,
         })
+    }
+
+    /// Whether the file has `column`.
+    pub fn has(&self, column: Column) -> bool {
+        self.positions.contains(&column)
     }
 }
 
@@ -295,6 +310,26 @@ mod tests {
 
     fn header() -> Header {
         Header::parse(&HEADER).unwrap()
+    }
+
+    #[test]
+    fn the_follow_up_columns_are_optional_and_a_missing_column_is_not_reported() {
+        let without = Header::parse(&["episode_id", "municipality_code", "care_type", "discharged_at"]).unwrap();
+        let e = without.episode(&["e1", "0127", "somatic", "2026-01-03 10:00"], 2).unwrap();
+        assert_eq!((e.aged_65_or_over, e.unplanned_readmission_within_7_days), (None, None));
+        let with = Header::parse(&[
+            "episode_id",
+            "municipality_code",
+            "care_type",
+            "discharged_at",
+            "aged_65_or_over",
+            "unplanned_readmission_within_7_days",
+        ])
+        .unwrap();
+        let e = with.episode(&["e1", "0127", "somatic", "2026-01-03 10:00", "ja", ""], 2).unwrap();
+        assert_eq!((e.aged_65_or_over, e.unplanned_readmission_within_7_days), (Some(true), Some(false)), "empty means false");
+        let bad = with.episode(&["e1", "0127", "somatic", "2026-01-03 10:00", "kanske", "1"], 7).unwrap_err();
+        assert_eq!((bad[0].line, bad[0].column.as_str()), (7, "aged_65_or_over"));
     }
 
     #[test]

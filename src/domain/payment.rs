@@ -89,11 +89,18 @@ pub struct Episode {
     pub care_plan_established: bool,
     pub outpatient_care_unavailable: bool,
     pub patient_declined: bool,
+    /// Follow-up only (§6): None where the file has no such column.
+    pub aged_65_or_over: Option<bool>,
+    pub unplanned_readmission_within_7_days: Option<bool>,
+    /// The parties agreed, in a payment dispute, that the episode does not count ("Annat").
+    pub excluded_by_agreement: bool,
 }
 
 /// Why an episode does not count: the first rule of §5.2 that fails, in the brief's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exclusion {
+    /// Agreed in a payment dispute for a reason the other rules do not name ("Annat").
+    ByAgreement,
     NoAdmissionNotice,
     NoReadyNotice,
     NoOutpatientContact,
@@ -106,6 +113,7 @@ pub enum Exclusion {
 impl Exclusion {
     pub fn code(self) -> &'static str {
         match self {
+            Exclusion::ByAgreement => "by_agreement",
             Exclusion::NoAdmissionNotice => "no_admission_notice",
             Exclusion::NoReadyNotice => "no_ready_notice",
             Exclusion::NoOutpatientContact => "no_outpatient_contact",
@@ -118,6 +126,7 @@ impl Exclusion {
 
     pub fn label(self) -> &'static str {
         match self {
+            Exclusion::ByAgreement => "Annat: ingår inte enligt överenskommen rättelse",
             Exclusion::NoAdmissionNotice => "Inskrivningsmeddelande skickades inte",
             Exclusion::NoReadyNotice => "Meddelande om utskrivningsklar skickades inte",
             Exclusion::NoOutpatientContact => "Fast vårdkontakt utsågs inte",
@@ -239,6 +248,9 @@ impl Episode {
 
     /// Included, or the first reason it is not (§5.2, in the brief's order).
     pub fn exclusion(&self) -> Option<Exclusion> {
+        if self.excluded_by_agreement {
+            return Some(Exclusion::ByAgreement);
+        }
         if self.admission_notice_at.is_none() {
             return Some(Exclusion::NoAdmissionNotice);
         }
@@ -318,6 +330,13 @@ impl Fraction {
     }
 
     /// "12.34", rounded half-up.
+    /// Rounded half-up to one decimal, as `12.5`.
+    pub fn one_decimal(self) -> String {
+        let tenths = self.times(10).round_half_up();
+        let sign = if tenths < 0 { "-" } else { "" };
+        format!("{sign}{}.{}", tenths.abs() / 10, tenths.abs() % 10)
+    }
+
     pub fn two_decimals(self) -> String {
         let h = self.round_to_hundredths();
         let sign = if h < 0 { "-" } else { "" };
@@ -368,10 +387,40 @@ pub struct Tally {
     pub episodes_with_days: i64,
     /// Sum of max(0, D − 5) over the included episodes (the individual model).
     pub days_over_five: i64,
+    /// Follow-up of readmissions (§6), over every episode, included or not; None when the
+    /// episodes did not report age.
+    pub readmissions: Option<Readmissions>,
+}
+
+/// Among the episodes of people 65 or older, how many were readmitted unplanned within 7 days.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Readmissions {
+    pub aged_65_or_over: i64,
+    pub readmitted: i64,
+}
+
+impl Readmissions {
+    pub fn add(&mut self, other: Readmissions) {
+        self.aged_65_or_over += other.aged_65_or_over;
+        self.readmitted += other.readmitted;
+    }
+
+    /// The share in per cent with one decimal ("12,5 %" is written by the page); None
+    /// without anyone 65 or older.
+    pub fn percent(self) -> Option<Fraction> {
+        (self.aged_65_or_over > 0).then(|| Fraction::new(self.readmitted as i128 * 100, self.aged_65_or_over as i128))
+    }
 }
 
 impl Tally {
     pub fn add(&mut self, episode: &Episode) {
+        if let Some(aged) = episode.aged_65_or_over {
+            let readmissions = self.readmissions.get_or_insert_default();
+            if aged {
+                readmissions.aged_65_or_over += 1;
+                readmissions.readmitted += i64::from(episode.unplanned_readmission_within_7_days == Some(true));
+            }
+        }
         self.episodes_total += 1;
         if episode.exclusion().is_none() {
             let days = episode.ready_days().expect("an included episode has a ready notice");
@@ -456,17 +505,18 @@ pub fn threshold(month: Month, rules: &Rules, october_2020: &Tally) -> Result<Fr
 pub struct UnitResult {
     pub key: UnitKey,
     pub tally: Tally,
-    pub daily_rate_sek: i64,
+    /// None while the year has no daily amount: the statistics stand, the money waits (§6).
+    pub daily_rate_sek: Option<i64>,
     /// A and T, for the average model.
     pub average_days: Option<Fraction>,
     pub threshold_days: Option<Fraction>,
     pub billable_days: Fraction,
-    pub amount_sek: i64,
+    pub amount_sek: Option<i64>,
 }
 
 /// Applies the model to one unit's tally.
-pub fn settle(key: UnitKey, tally: Tally, threshold_days: Fraction, daily_rate_sek: i64) -> UnitResult {
-    let rate = daily_rate_sek as i128;
+pub fn settle(key: UnitKey, tally: Tally, threshold_days: Fraction, daily_rate_sek: Option<i64>) -> UnitResult {
+    let amount = |billable: Fraction| daily_rate_sek.map(|rate| billable.times(rate as i128).round_half_up() as i64);
     match key.model {
         Model::Average => {
             let average = tally.average();
@@ -474,28 +524,19 @@ pub fn settle(key: UnitKey, tally: Tally, threshold_days: Fraction, daily_rate_s
                 Some(a) if a.greater_than(threshold_days) => a.minus(threshold_days).times(tally.episodes_with_days as i128),
                 _ => Fraction::whole(0),
             };
-            let amount = billable.times(rate).round_half_up() as i64;
             UnitResult {
                 key,
                 average_days: Some(average.unwrap_or(Fraction::whole(0))),
                 threshold_days: Some(threshold_days),
                 billable_days: billable,
-                amount_sek: amount,
+                amount_sek: amount(billable),
                 daily_rate_sek,
                 tally,
             }
         }
         Model::Individual => {
             let billable = Fraction::whole(tally.days_over_five as i128);
-            UnitResult {
-                key,
-                average_days: None,
-                threshold_days: None,
-                billable_days: billable,
-                amount_sek: billable.times(rate).round_half_up() as i64,
-                daily_rate_sek,
-                tally,
-            }
+            UnitResult { key, average_days: None, threshold_days: None, billable_days: billable, amount_sek: amount(billable), daily_rate_sek, tally }
         }
     }
 }
@@ -534,7 +575,8 @@ impl MonthCalculation {
         if month < (Month { year: 2020, month: 1 }) {
             return Err(CalcError::NoRuleSet(month));
         }
-        let rate = *rules.daily_rates.get(&month.year).ok_or(CalcError::MissingDailyRate(month.year))?;
+        // A year without a daily amount still gets its statistics; only the amounts wait.
+        let rate = rules.daily_rates.get(&month.year).copied();
         // The threshold is needed only by average-model units (a month of 2020-11 with only
         // psychiatric episodes in the transitional rule needs no October 2020 figure).
         let needs_threshold = self.units.keys().any(|k| k.model == Model::Average);
@@ -703,7 +745,7 @@ pub fn corrected_episode(episode: &Episode, claim: &Claim) -> Episode {
         }
         ContestReason::OutpatientCareUnavailable => e.outpatient_care_unavailable = true,
         ContestReason::PatientDeclined => e.patient_declined = true,
-        ContestReason::Other => e.admission_notice_at = None,
+        ContestReason::Other => e.excluded_by_agreement = true,
     }
     e
 }

@@ -2,7 +2,7 @@
 //! the payment figures per month and unit. Pure arithmetic over facts the store hands in.
 
 use super::ladder::{CaseKind, Level, Status, ALL_KINDS, ALL_LEVELS};
-use super::payment::Month;
+use super::payment::{Month, Readmissions, UnitResult};
 use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
 
@@ -69,6 +69,87 @@ pub fn check_span(from: (i32, u32), to: (i32, u32)) -> Result<(), PeriodRefusal>
         return Err(PeriodRefusal::TooLong);
     }
     Ok(())
+}
+
+/// One row of the follow-up per unit and month (§6): a paying unit over all its rows (the
+/// average model and each care provider of the transitional rule), or Stockholm as a whole
+/// beside its districts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitFollowUp {
+    pub name: String,
+    pub city_total: bool,
+    pub episodes: i64,
+    pub included: i64,
+    pub days: i64,
+    /// None while some unit's year has no daily amount.
+    pub amount_sek: Option<i64>,
+    /// None where the episodes did not report age ("inte rapporterat", never 0 %).
+    pub readmissions: Option<Readmissions>,
+}
+
+impl UnitFollowUp {
+    fn of(r: &UnitResult) -> UnitFollowUp {
+        UnitFollowUp {
+            name: r.key.unit.name(),
+            city_total: false,
+            episodes: r.tally.episodes_total,
+            included: r.tally.episodes_included,
+            days: r.tally.total_days,
+            amount_sek: r.amount_sek,
+            readmissions: r.tally.readmissions,
+        }
+    }
+
+    fn merge(&mut self, other: &UnitFollowUp) {
+        self.episodes += other.episodes;
+        self.included += other.included;
+        self.days += other.days;
+        self.amount_sek = self.amount_sek.zip(other.amount_sek).map(|(a, b)| a + b);
+        if let Some(more) = other.readmissions {
+            self.readmissions.get_or_insert_default().add(more);
+        }
+    }
+}
+
+/// The month's units in their order, each once, with Stockholm's city total after its
+/// districts (results come sorted by municipality code and district, so they stand together).
+pub fn follow_up(results: &[UnitResult]) -> Vec<UnitFollowUp> {
+    let empty = |name: String, city_total: bool| UnitFollowUp {
+        name,
+        city_total,
+        episodes: 0,
+        included: 0,
+        days: 0,
+        amount_sek: Some(0),
+        readmissions: None,
+    };
+    let mut rows: Vec<(super::payment::PayingUnit, UnitFollowUp)> = Vec::new();
+    for r in results {
+        if rows.last().is_none_or(|(unit, _)| *unit != r.key.unit) {
+            rows.push((r.key.unit, empty(r.key.unit.name(), false)));
+        }
+        rows.last_mut().expect("pushed above").1.merge(&UnitFollowUp::of(r));
+    }
+    let is_district = |unit: &super::payment::PayingUnit| unit.municipality.is_stockholm() && unit.district.is_some();
+    let last_district = rows.iter().rposition(|(unit, _)| is_district(unit));
+    let mut city = empty("Stockholm, hela staden".to_owned(), true);
+    for (_, row) in rows.iter().filter(|(unit, _)| is_district(unit)) {
+        city.merge(row);
+    }
+    let mut out: Vec<UnitFollowUp> = rows.into_iter().map(|(_, row)| row).collect();
+    if let Some(i) = last_district {
+        out.insert(i + 1, city);
+    }
+    out
+}
+
+/// The share in per cent with one decimal, as Swedish pages write it ("12,5 %").
+pub fn percent_text(readmissions: Option<Readmissions>) -> String {
+    match readmissions.and_then(Readmissions::percent) {
+        Some(percent) => format!("{} %", percent.one_decimal().replace('.', ",")),
+        None if readmissions.is_some() => "ingen 65+".to_owned(),
+        None => "inte rapporterat".to_owned(),
+    }
 }
 
 /// The nearest-rank percentile of sorted values: the smallest value with at least `p` per
@@ -184,6 +265,48 @@ pub fn is_structural(kind: CaseKind, principled: bool, level: Level) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_follow_up_sums_a_unit_over_its_models_and_adds_stockholm_as_a_whole() {
+        use crate::domain::payment::{settle, Fraction, Model, PayingUnit, Tally, UnitKey};
+        use crate::domain::registry::MunicipalityCode;
+        let unit = |code: &str, district: Option<&'static str>, model: Model, days: i64, readmissions: Option<(i64, i64)>, rate: Option<i64>| {
+            let key = UnitKey {
+                unit: PayingUnit { municipality: MunicipalityCode::parse(code).unwrap(), district },
+                model,
+                care_provider: (model == Model::Individual).then(|| "SLSO".to_owned()),
+            };
+            let tally = Tally {
+                episodes_total: 2,
+                episodes_included: 1,
+                total_days: days,
+                episodes_with_days: 1,
+                days_over_five: 0,
+                readmissions: readmissions.map(|(aged_65_or_over, readmitted)| Readmissions { aged_65_or_over, readmitted }),
+            };
+            settle(key, tally, Fraction::whole(1), rate)
+        };
+        let results = [
+            unit("0127", None, Model::Average, 3, Some((4, 1)), Some(100)),
+            unit("0127", None, Model::Individual, 8, Some((2, 1)), Some(100)),
+            unit("0180", Some("Bromma"), Model::Average, 2, None, Some(100)),
+            unit("0180", Some("Södermalm"), Model::Average, 5, Some((8, 1)), Some(100)),
+            unit("0184", None, Model::Average, 1, None, None),
+        ];
+        let rows = follow_up(&results);
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Botkyrka", "Stockholm, Bromma", "Stockholm, Södermalm", "Stockholm, hela staden", "Solna"]);
+        assert_eq!((rows[0].episodes, rows[0].days, rows[0].readmissions), (4, 11, Some(Readmissions { aged_65_or_over: 6, readmitted: 2 })));
+        assert_eq!(percent_text(rows[0].readmissions), "33,3 %");
+        assert_eq!(percent_text(rows[1].readmissions), "inte rapporterat", "not reported is never 0 %");
+        let city = &rows[3];
+        assert!(city.city_total);
+        assert_eq!((city.episodes, city.days, city.readmissions), (4, 7, Some(Readmissions { aged_65_or_over: 8, readmitted: 1 })));
+        assert_eq!(percent_text(city.readmissions), "12,5 %");
+        assert_eq!(city.amount_sek, rows[1].amount_sek.zip(rows[2].amount_sek).map(|(a, b)| a + b));
+        assert_eq!(rows[4].amount_sek, None, "a year without its daily amount");
+        assert_eq!(percent_text(Some(Readmissions { aged_65_or_over: 0, readmitted: 0 })), "ingen 65+");
+    }
 
     #[test]
     fn report_periods_are_bounded() {

@@ -5,7 +5,7 @@ use super::{new_id, now, DbConn, QueryResult};
 use crate::db::schema::{calculation_units, calculations, cases, users};
 use crate::db_run;
 use crate::domain::payment::versions::Cause;
-use crate::domain::payment::{settle, Fraction, Model, Month, PayingUnit, Tally, UnitKey, UnitResult};
+use crate::domain::payment::{settle, Fraction, Model, Month, PayingUnit, Readmissions, Tally, UnitKey, UnitResult};
 use crate::domain::registry::{MunicipalityCode, DISTRICTS};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -85,8 +85,11 @@ pub fn save(conn: &mut DbConn, new: &NewVersion, results: Result<&[UnitResult], 
                 calculation_units::episodes_with_days.eq(r.tally.episodes_with_days),
                 calculation_units::days_over_five.eq(r.tally.days_over_five),
                 calculation_units::threshold_hundredths.eq(threshold),
-                calculation_units::daily_rate_sek.eq(r.daily_rate_sek),
-                calculation_units::amount_sek.eq(r.amount_sek),
+                calculation_units::daily_rate_sek.eq(r.daily_rate_sek.unwrap_or(0)),
+                calculation_units::amount_sek.eq(r.amount_sek.unwrap_or(0)),
+                calculation_units::rate_known.eq(r.daily_rate_sek.is_some()),
+                calculation_units::aged_65_or_over.eq(r.tally.readmissions.map(|x| x.aged_65_or_over)),
+                calculation_units::readmitted_within_7_days.eq(r.tally.readmissions.map(|x| x.readmitted)),
             ))
             .execute(c))?;
     }
@@ -154,7 +157,7 @@ pub fn current(conn: &mut DbConn, month: Month) -> QueryResult<Option<Calculatio
     found.map(|v| with_units(conn, v)).transpose()
 }
 
-type UnitRow = (String, Option<String>, String, Option<String>, (i64, i64, i64, i64, i64), i64, i64);
+type UnitRow = (String, Option<String>, String, Option<String>, (i64, i64, i64, i64, i64), (Option<i64>, Option<i64>), i64, i64, bool);
 
 /// A version with its units (or its error).
 pub fn with_units(conn: &mut DbConn, version: Version) -> QueryResult<Calculation> {
@@ -176,16 +179,27 @@ pub fn with_units(conn: &mut DbConn, version: Version) -> QueryResult<Calculatio
                 calculation_units::episodes_with_days,
                 calculation_units::days_over_five,
             ),
+            (calculation_units::aged_65_or_over, calculation_units::readmitted_within_7_days),
             calculation_units::threshold_hundredths,
             calculation_units::daily_rate_sek,
+            calculation_units::rate_known,
         ))
         .load(c))?;
     Ok(Calculation { results: Ok(rows.into_iter().filter_map(unit_from_row).collect()), version })
 }
 
 fn unit_from_row(row: UnitRow) -> Option<UnitResult> {
-    let (code, district, model, care_provider, (episodes_total, episodes_included, total_days, episodes_with_days, days_over_five), threshold, rate) =
-        row;
+    let (
+        code,
+        district,
+        model,
+        care_provider,
+        (episodes_total, episodes_included, total_days, episodes_with_days, days_over_five),
+        (aged_65_or_over, readmitted),
+        threshold,
+        rate,
+        rate_known,
+    ) = row;
     let district = match district {
         Some(name) => Some(DISTRICTS.iter().find(|d| d.name == name)?.name),
         None => None,
@@ -195,6 +209,7 @@ fn unit_from_row(row: UnitRow) -> Option<UnitResult> {
         model: if model == Model::Individual.as_str() { Model::Individual } else { Model::Average },
         care_provider,
     };
-    let tally = Tally { episodes_total, episodes_included, total_days, episodes_with_days, days_over_five };
-    Some(settle(key, tally, Fraction::hundredths(threshold as i128), rate))
+    let readmissions = aged_65_or_over.zip(readmitted).map(|(aged_65_or_over, readmitted)| Readmissions { aged_65_or_over, readmitted });
+    let tally = Tally { episodes_total, episodes_included, total_days, episodes_with_days, days_over_five, readmissions };
+    Some(settle(key, tally, Fraction::hundredths(threshold as i128), rate_known.then_some(rate)))
 }

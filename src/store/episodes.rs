@@ -33,6 +33,9 @@ struct Row<'a> {
     care_plan_established: bool,
     outpatient_care_unavailable: bool,
     patient_declined: bool,
+    aged_65_or_over: Option<bool>,
+    unplanned_readmission_within_7_days: Option<bool>,
+    excluded_by_agreement: bool,
 }
 
 fn care_type_name(care_type: CareType) -> &'static str {
@@ -90,6 +93,9 @@ pub fn insert_batch(conn: &mut DbConn, import_id: &str, batch: &[(Episode, u64)]
             care_plan_established: e.care_plan_established,
             outpatient_care_unavailable: e.outpatient_care_unavailable,
             patient_declined: e.patient_declined,
+            aged_65_or_over: e.aged_65_or_over,
+            unplanned_readmission_within_7_days: e.unplanned_readmission_within_7_days,
+            excluded_by_agreement: e.excluded_by_agreement,
         })
         .collect();
     match &mut conn.inner {
@@ -157,6 +163,7 @@ type StoredRow = (
     Option<String>,
     (Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>, NaiveDateTime, Option<NaiveDateTime>),
     (bool, bool, bool, bool, bool, bool, bool),
+    (Option<bool>, Option<bool>, bool),
 );
 
 /// The month's episodes in its current version, in file order.
@@ -203,6 +210,7 @@ fn load_from(conn: &mut DbConn, import: &str, month: Month, paying: Option<Munic
                     episodes::outpatient_care_unavailable,
                     episodes::patient_declined,
                 ),
+                (episodes::aged_65_or_over, episodes::unplanned_readmission_within_7_days, episodes::excluded_by_agreement),
             ))
             .load(c)
     })?;
@@ -212,7 +220,8 @@ fn load_from(conn: &mut DbConn, import: &str, month: Month, paying: Option<Munic
 /// Rows were validated on import; one that no longer reads (a registry change) is skipped
 /// rather than guessed at.
 fn episode_from_row(row: StoredRow) -> Option<Episode> {
-    let (episode_id, code, district, placement, care_type, care_provider, times, flags) = row;
+    let (episode_id, code, district, placement, care_type, care_provider, times, flags, follow_up) = row;
+    let (aged_65_or_over, unplanned_readmission_within_7_days, excluded_by_agreement) = follow_up;
     let (admitted_at, admission_notice_at, ready_notice_at, discharged_at, sip_called_at) = times;
     let (
         needs_outpatient_contact,
@@ -248,5 +257,8 @@ fn episode_from_row(row: StoredRow) -> Option<Episode> {
         care_plan_established,
         outpatient_care_unavailable,
         patient_declined,
+        aged_65_or_over,
+        unplanned_readmission_within_7_days,
+        excluded_by_agreement,
     })
 }

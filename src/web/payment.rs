@@ -79,7 +79,8 @@ struct OverviewPage {
     month: String,
     rows: Vec<OverviewRow>,
     error: Option<String>,
-    total: i64,
+    /// None while the year has no daily amount.
+    total: Option<i64>,
     can_import: bool,
     version: Option<calculations::Version>,
     invoiced: Option<Invoiced>,
@@ -106,7 +107,8 @@ fn invoiced(
     let invoiced = calculations::get(conn, &basis.calculation_id)?.ok_or(AppError::NotFound)?;
     let settlement = (invoiced.version.id != current.version.id).then(|| {
         let visible = |results: &Result<Vec<UnitResult>, String>| -> i64 {
-            results.iter().flatten().filter(|r| visibility.sees(&r.key.unit)).map(|r| r.amount_sek).sum()
+            // Only a month with its daily amount is ever invoiced.
+            results.iter().flatten().filter(|r| visibility.sees(&r.key.unit)).filter_map(|r| r.amount_sek).sum()
         };
         Settlement::of(visible(&current.results) - visible(&invoiced.results))
     });
@@ -137,6 +139,14 @@ fn unit_link(month: Month, r: &UnitResult, version: Option<i32>) -> String {
 }
 
 /// HSF (and administrators) import episodes, publish review bases and apply corrections.
+/// What a page says where a year has no daily amount yet (§6: the statistics stand).
+pub const RATE_MISSING: &str = "dagbelopp saknas";
+
+/// An amount as a page shows it: "12345 kr", or that the daily amount is missing.
+pub fn kronor(amount: &Option<i64>) -> String {
+    amount.map_or_else(|| RATE_MISSING.to_owned(), |a| format!("{a} kr"))
+}
+
 pub fn can_import(user: &CurrentUser) -> bool {
     Capability::PaymentOfficer.granted(user.user.role, &user.user.organisation_id)
 }
@@ -157,7 +167,7 @@ pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web:
                 month: String::new(),
                 rows: Vec::new(),
                 error: None,
-                total: 0,
+                total: Some(0),
                 can_import: can_import(&viewer),
                 version: None,
                 invoiced: None,
@@ -179,7 +189,7 @@ pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web:
                         .iter()
                         .filter(|r| visibility.sees(&r.key.unit))
                         .map(|result| {
-                            let change = previous.iter().find(|p| p.key == result.key).map(|p| result.amount_sek - p.amount_sek);
+                            let change = previous.iter().find(|p| p.key == result.key).and_then(|p| Some(result.amount_sek? - p.amount_sek?));
                             OverviewRow { link: unit_link(month, result, None), change, result: result.clone() }
                         })
                         .collect();
@@ -222,6 +232,8 @@ struct UnitPage {
     /// The page's own address for a download, with `{format}` for csv or xlsx.
     download: String,
     statistics: bool,
+    /// Unplanned readmissions within 7 days among people 65+, over the whole unit (§6).
+    readmissions: Option<crate::domain::payment::Readmissions>,
 }
 
 fn load_unit(conn: &mut DbConn, viewer: &CurrentUser, month: Month, query: &UnitQuery) -> Result<UnitPage, AppError> {
@@ -239,7 +251,10 @@ fn load_unit(conn: &mut DbConn, viewer: &CurrentUser, month: Month, query: &Unit
             && r.key.model.as_str() == query.modell
             && r.key.care_provider.as_deref().unwrap_or("") == query.vardgivare
     };
-    let result = visible_units(conn, viewer, results)?.into_iter().find(wanted).ok_or(AppError::NotFound)?;
+    let visible = visible_units(conn, viewer, results)?;
+    let result = visible.iter().find(|r| wanted(r)).cloned().ok_or(AppError::NotFound)?;
+    let same_unit: Vec<UnitResult> = visible.into_iter().filter(|r| r.key.unit == result.key.unit).collect();
+    let readmissions = crate::domain::reports::follow_up(&same_unit).first().and_then(|f| f.readmissions);
     let lines = episodes::unit_episodes_of(conn, &calculation.version.import_id, month, result.key.unit.municipality)?
         .into_iter()
         .filter(|e| {
@@ -257,7 +272,17 @@ fn load_unit(conn: &mut DbConn, viewer: &CurrentUser, month: Month, query: &Unit
     let name = result.key.unit.name();
     let download = unit_link(month, &result, asked).replace("/enhet?", "/enhet.{format}?");
     let statistics = statistics_only(conn, month)?;
-    Ok(UnitPage { ctx: viewer.page(), month: month.to_string(), version: calculation.version, result, name, lines, download, statistics })
+    Ok(UnitPage {
+        ctx: viewer.page(),
+        month: month.to_string(),
+        version: calculation.version,
+        result,
+        name,
+        lines,
+        download,
+        statistics,
+        readmissions,
+    })
 }
 
 pub async fn unit(
@@ -294,8 +319,16 @@ fn unit_tables(page: &UnitPage) -> [Table; 2] {
         rows.push(decimal("Tröskel T", t));
     }
     rows.push(decimal("Debiterbara dagar B", r.billable_days));
-    rows.push(int("Dagbelopp (kr)", r.daily_rate_sek));
-    rows.push(int("Belopp (kr)", r.amount_sek));
+    match (r.daily_rate_sek, r.amount_sek) {
+        (Some(rate), Some(amount)) => {
+            rows.push(int("Dagbelopp (kr)", rate));
+            rows.push(int("Belopp (kr)", amount));
+        }
+        _ => {
+            rows.push(text("Dagbelopp (kr)", RATE_MISSING.into()));
+            rows.push(text("Belopp (kr)", RATE_MISSING.into()));
+        }
+    }
     if page.statistics {
         rows.push(text("Status", "Endast statistik: betalningsansvaret är inte aktiverat".into()));
     }
@@ -561,6 +594,12 @@ pub async fn publish(state: web::Data<AppState>, user: PaymentOfficer, form: web
             crate::domain::review::may_publish(month, today, invoice_date, active_from).map_err(|refusal| AppError::Conflict(refusal.message()))?;
             let current = calculations::current(conn, month)?.ok_or(AppError::NotFound)?;
             let units = current.results.map_err(AppError::Conflict)?;
+            if units.iter().any(|u| u.amount_sek.is_none()) {
+                return Err(AppError::Conflict(format!(
+                    "Socialstyrelsens dagbelopp för {} saknas: månaden kan inte faktureras förrän det är inlagt.",
+                    month.year
+                )));
+            }
             if review::is_published(conn, &current.version.id)? {
                 return Err(AppError::Conflict(format!("Version {} av {month} är redan publicerad.", current.version.version)));
             }
@@ -584,7 +623,7 @@ pub struct ReviewRow {
     pub invoiced: bool,
     pub unit_name: String,
     pub organisation_id: String,
-    pub amount_sek: i64,
+    pub amount_sek: Option<i64>,
     pub link: String,
     pub invoice_date: chrono::NaiveDate,
     pub last_day_to_answer: chrono::NaiveDate,
@@ -707,7 +746,7 @@ pub async fn review_answer(
                 query.append_pair("manad", &basis.month);
                 query.append_pair("version", &calculation.version.version.to_string());
                 query.append_pair("enhet", &form.organisation_id);
-                query.append_pair("belopp", &result.amount_sek.to_string());
+                query.append_pair("belopp", &result.amount_sek.map(|a| a.to_string()).unwrap_or_default());
                 format!("/arenden/nytt?{}", query.finish())
             })
         })
@@ -733,7 +772,7 @@ struct VersionsPage {
 }
 
 fn visible_total(calculation: &Calculation, visibility: &Visibility) -> Option<i64> {
-    calculation.results.as_ref().ok().map(|results| results.iter().filter(|r| visibility.sees(&r.key.unit)).map(|r| r.amount_sek).sum())
+    calculation.results.as_ref().ok().and_then(|results| results.iter().filter(|r| visibility.sees(&r.key.unit)).map(|r| r.amount_sek).sum())
 }
 
 /// A version made by a dispute's corrections names the case and who applied them; only those

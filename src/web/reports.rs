@@ -13,7 +13,7 @@ use super::payment::paying_organisation;
 use super::AppState;
 use crate::domain::commitments;
 use crate::domain::ladder::{CaseKind, Level, Outcome, Status};
-use crate::domain::payment::{Model, Month, UnitResult};
+use crate::domain::payment::{Model, Month, Readmissions, UnitResult};
 use crate::domain::reports::{self, case_figures, ClosedCase, FiledGroup, Period};
 use crate::store::{calculations, episodes, organisations, reports as queries, DbConn};
 use actix_web::http::header;
@@ -432,10 +432,37 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
     let mut month_rows = Vec::new();
     let mut amounts = Vec::new();
     let mut days = Vec::new();
+    let mut follow_up_rows = Vec::new();
+    let mut readmission_bars = Vec::new();
     for month in &months {
         let Some(calculation) = calculations::current(conn, *month)? else { continue };
         let Ok(results) = calculation.results else { continue };
-        let (mut total, mut included, mut day_sum, mut billable, mut amount, mut disputed) = (0, 0, 0, 0i128, 0, 0);
+        let seen: Vec<UnitResult> = results.iter().filter(|r| sees(r)).cloned().collect();
+        let mut month_readmissions: Option<Readmissions> = None;
+        for row in reports::follow_up(&seen) {
+            if !row.city_total {
+                if let Some(r) = row.readmissions {
+                    month_readmissions.get_or_insert_default().add(r);
+                }
+            }
+            follow_up_rows.push(vec![
+                Cell::text(month.to_string()),
+                Cell::text(row.name),
+                Cell::Int(row.episodes),
+                Cell::Int(row.included),
+                Cell::Int(row.days),
+                row.amount_sek.map_or_else(|| Cell::text(super::payment::RATE_MISSING), Cell::Int),
+                row.readmissions.map_or_else(|| Cell::text("inte rapporterat"), |r| Cell::Int(r.aged_65_or_over)),
+                row.readmissions.map_or_else(|| Cell::text("inte rapporterat"), |r| Cell::Int(r.readmitted)),
+                Cell::text(reports::percent_text(row.readmissions)),
+            ]);
+        }
+        if let Some(percent) = month_readmissions.and_then(Readmissions::percent) {
+            readmission_bars.push(Bar { label: month.to_string(), value: percent.round_half_up() as i64 });
+        }
+        let (mut total, mut included, mut day_sum, mut billable, mut disputed) = (0, 0, 0, 0i128, 0);
+        // None once a unit has no daily amount: the month's statistics still show (§6).
+        let mut amount = Some(0);
         let mut counted = std::collections::HashSet::new();
         for r in results.iter().filter(|r| sees(r)) {
             let organisation = paying_organisation(&r.key.unit);
@@ -461,7 +488,7 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
                 Cell::Decimal(r.average_days.map(|a| a.two_decimals()).unwrap_or_default()),
                 Cell::Decimal(r.threshold_days.map(|t| t.two_decimals()).unwrap_or_default()),
                 Cell::Decimal(r.billable_days.two_decimals()),
-                Cell::Int(r.amount_sek),
+                r.amount_sek.map_or_else(|| Cell::text(super::payment::RATE_MISSING), Cell::Int),
                 Cell::Int(disputed_here),
                 Cell::text(outcomes.join("; ")),
             ]);
@@ -469,7 +496,7 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
             included += r.tally.episodes_included;
             day_sum += r.tally.total_days;
             billable += r.billable_days.round_to_hundredths();
-            amount += r.amount_sek;
+            amount = amount.zip(r.amount_sek).map(|(sum, a)| sum + a);
             disputed += disputed_here;
         }
         let average =
@@ -481,10 +508,10 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
             Cell::Int(day_sum),
             Cell::Decimal(average),
             Cell::Decimal(two(billable)),
-            Cell::Int(amount),
+            amount.map_or_else(|| Cell::text(super::payment::RATE_MISSING), Cell::Int),
             Cell::Int(disputed),
         ]);
-        amounts.push(Bar { label: month.to_string(), value: amount });
+        amounts.push(Bar { label: month.to_string(), value: amount.unwrap_or(0) });
         days.push(Bar { label: month.to_string(), value: day_sum });
     }
     let names = OrganisationNames::load(conn)?;
@@ -536,16 +563,36 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
             rows: unit_rows,
         },
         Table {
+            key: "uppfoljning",
+            title: "Uppföljning per månad och enhet (Stockholm även som hela staden)".into(),
+            headings: vec![
+                "Månad",
+                "Enhet",
+                "Vårdtillfällen",
+                "Ingår",
+                "Utskrivningsklara dagar från dag noll",
+                "Belopp (kr)",
+                "Vårdtillfällen 65+",
+                "Oplanerat återinskrivna inom 7 dagar",
+                "Andel återinskrivna",
+            ],
+            rows: follow_up_rows,
+        },
+        Table {
             key: "tvister",
             title: "Betalningstvister".into(),
             headings: vec!["Månad", "Enhet", "Ärende", "Ifrågasatt belopp (kr)", "Läge"],
             rows: dispute_rows,
         },
     ];
-    let charts = vec![
+    let mut charts = vec![
         Chart::columns("belopp", "Belopp per månad (kr)", "kr", &amounts),
         Chart::columns("dagar", "Utskrivningsklara dagar per månad", "dagar", &days),
     ];
+    // Only where some month reported it: an empty chart would read as 0 %.
+    if !readmission_bars.is_empty() {
+        charts.push(Chart::columns("aterinskrivning", "Oplanerade återinskrivningar inom 7 dagar bland personer 65+ (%)", "%", &readmission_bars));
+    }
     Ok(Report {
         title: "Betalningsansvar per månad och enhet",
         period: format!("{from} – {to}"),

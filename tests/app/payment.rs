@@ -79,13 +79,24 @@ async fn a_corrected_file_becomes_a_new_version_and_the_old_one_is_kept() {
 }
 
 #[actix_web::test]
-async fn a_month_without_a_daily_amount_says_so() {
+async fn a_month_without_a_daily_amount_keeps_its_statistics_and_says_the_amount_waits() {
     let app = spawn_app().await;
     app.login_as(HSF).await;
-    let file = "episode_id,municipality_code,care_type,discharged_at\nx,0127,somatic,2021-12-01 10:00\n";
+    let file = "episode_id,municipality_code,care_type,admission_notice_at,ready_notice_at,discharged_at\n\
+                x,0127,somatic,2021-12-01 08:00,2021-12-01 09:00,2021-12-04 10:00\n";
     assert_eq!(import(&app, file).await.status, 303);
+    // Statistics never wait for money (§6): the unit, its episode and days show; only the amount waits.
     let overview = app.get("/betalning?manad=2021-12").await;
-    assert!(overview.body.contains("dagbelopp för 2021 saknas"));
+    assert!(overview.body.contains("Botkyrka") && overview.body.contains("dagbelopp saknas"), "{}", overview.body);
+    let unit = app.get("/betalning/2021-12/enhet?kommun=0127&modell=average").await;
+    assert!(unit.body.contains("3.00") && unit.body.contains("dagbelopp saknas"), "{}", unit.body);
+    let report = app.get("/rapporter/betalning?fran=2021-01&till=2021-12").await;
+    assert!(report.body.contains("2021-12") && report.body.contains("dagbelopp saknas"), "the month is shown, not skipped");
+    app.activate_payment_responsibility("2021-01-01");
+    let invoice = (tvistetrappa::store::today() + chrono::Days::new(30)).to_string();
+    let publish = app.submit("/betalning?manad=2021-12", "/betalning/publicera", &[("month", "2021-12"), ("invoice_date", &invoice)]).await;
+    assert_eq!(publish.status, 409, "a month without its amounts is not invoiced");
+    assert!(publish.body.contains("dagbelopp för 2021 saknas"));
 
     // An administrator enters the amount with its source; the month is calculated again.
     app.login_as(ADMIN).await;
@@ -100,7 +111,8 @@ async fn a_month_without_a_daily_amount_says_so() {
     assert_eq!(saved.status, 303, "{}", saved.body);
     let overview = app.get("/betalning?manad=2021-12").await;
     assert!(!overview.body.contains("saknas"), "{}", overview.body);
-    assert!(overview.body.contains("Botkyrka"));
+    // A = 3.00, T = 1.30, B = 1.70 × 8 500 kr = 14 450 kr.
+    assert!(overview.body.contains("Botkyrka") && overview.body.contains("14450 kr"), "{}", overview.body);
     assert!(app.get("/admin/logg?handelse=payment_settings_changed").await.body.contains("daily amount 2021 = 8500 kr"));
 }
 
@@ -520,4 +532,58 @@ async fn the_review_window_runs_until_the_invoice_date_and_pages_say_when_figure
     let answered =
         app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0127"), ("response", "accepted")]).await;
     assert_eq!(answered.status, 303);
+}
+
+#[actix_web::test]
+async fn readmissions_among_people_65_and_over_are_followed_up_and_stockholm_shows_as_a_whole() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    // March reports age and readmission; April's file has no such columns.
+    let march = "episode_id,municipality_code,district,care_type,admission_notice_at,ready_notice_at,discharged_at,aged_65_or_over,unplanned_readmission_within_7_days\n\
+                 m1,0127,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-12 10:00,ja,ja\n\
+                 m2,0127,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-12 10:00,ja,nej\n\
+                 m3,0127,,somatic,,2022-03-10 09:00,2022-03-12 10:00,true,true\n\
+                 m4,0127,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-12 10:00,nej,ja\n\
+                 s1,0180,Södermalm,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-13 10:00,ja,\n\
+                 s2,0180,Bromma,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-13 10:00,ja,ja\n";
+    assert_eq!(import(&app, march).await.status, 303);
+    let april = "episode_id,municipality_code,care_type,admission_notice_at,ready_notice_at,discharged_at\n\
+                 a1,0127,somatic,2022-04-01 08:00,2022-04-10 09:00,2022-04-12 10:00\n";
+    assert_eq!(import(&app, april).await.status, 303);
+
+    let report = app.get("/rapporter/betalning?fran=2022-03&till=2022-04").await;
+    assert_eq!(report.status, 200);
+    assert!(report.body.contains("Stockholm, hela staden"), "the city total beside its districts");
+    assert!(report.body.contains("id=\"aterinskrivning-titel\""), "a chart of the share");
+    let csv = String::from_utf8(app.get_bytes("/rapporter/betalning.csv?fran=2022-03&till=2022-04&tabell=uppfoljning").await).unwrap();
+    let line = |prefix: &str| csv.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix} in {csv}")).to_owned();
+    // Botkyrka: m1, m2 and m3 are 65+ (m3 counts though excluded), m1 and m3 were readmitted: 2 of 3;
+    // m1, m2, m4 are included with D = 2: A = 2.00, B = 0.70 × 3 = 2.10 → 19 530 kr.
+    assert_eq!(line("2022-03;Botkyrka;"), "2022-03;Botkyrka;4;3;6;19530;3;2;66,7 %");
+    assert_eq!(line("2022-03;Stockholm, Bromma;"), "2022-03;Stockholm, Bromma;1;1;3;15810;1;1;100,0 %");
+    assert_eq!(line("2022-03;Stockholm, hela staden;"), "2022-03;Stockholm, hela staden;2;2;6;31620;2;1;50,0 %");
+    assert_eq!(line("2022-04;Botkyrka;"), "2022-04;Botkyrka;1;1;2;6510;inte rapporterat;inte rapporterat;inte rapporterat", "never 0 %");
+
+    let unit = app.get("/betalning/2022-03/enhet?kommun=0127&modell=average").await;
+    assert!(unit.body.contains("<strong>2 av 3</strong> (66,7 %)"), "{}", unit.body);
+    let unit = app.get("/betalning/2022-04/enhet?kommun=0127&modell=average").await;
+    assert!(unit.body.contains("<strong>inte rapporterat</strong>"));
+}
+
+#[actix_web::test]
+async fn an_agreed_claim_of_another_reason_keeps_that_reason_after_the_correction() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    assert_eq!(import(&app, FILE).await.status, 303);
+    app.login_as(BOTKYRKA).await;
+    let form = "/arenden/nytt?typ=payment_dispute&manad=2022-03&version=1&enhet=kommun-0127";
+    let number = file_dispute(&app, form, "kommun-0127", "31620").await;
+    assert_eq!(app.act(&number, "contest", &[("episode_id", "b2"), ("reason", "other")]).await.status, 303);
+    assert_eq!(app.act(&number, "close", &[("text", "Överens: b2 ingår inte.")]).await.status, 303);
+    app.login_as(HSF).await;
+    let applied = app.act(&number, "corrections", &[("agreed", "b2")]).await;
+    assert_eq!(applied.status, 303, "{}", applied.body);
+    let unit = app.get("/betalning/2022-03/enhet?kommun=0127&modell=average").await;
+    assert!(unit.body.contains("Annat: ingår inte enligt överenskommen rättelse"), "{}", unit.body);
+    assert!(!unit.body.contains("Inskrivningsmeddelande skickades inte"));
 }

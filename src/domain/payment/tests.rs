@@ -33,6 +33,9 @@ pub(super) fn episode(id: &str, code: &str, ready: &str, discharged: &str) -> Ep
         care_plan_established: false,
         outpatient_care_unavailable: false,
         patient_declined: false,
+        aged_65_or_over: None,
+        unplanned_readmission_within_7_days: None,
+        excluded_by_agreement: false,
     }
 }
 
@@ -157,8 +160,8 @@ fn the_average_model_from_2021_11_with_threshold_1_3() {
     assert_eq!(r.average_days.unwrap().two_decimals(), "2.00");
     assert_eq!(r.threshold_days.unwrap().two_decimals(), "1.30");
     assert_eq!(r.billable_days.two_decimals(), "2.10");
-    assert_eq!(r.daily_rate_sek, 9_300);
-    assert_eq!(r.amount_sek, 19_530);
+    assert_eq!(r.daily_rate_sek, Some(9_300));
+    assert_eq!(r.amount_sek, Some(19_530));
 }
 
 #[test]
@@ -168,7 +171,7 @@ fn nothing_is_owed_at_or_below_the_threshold() {
     let episodes = [with_days(1, "0127", d, 2), with_days(2, "0127", d, 2)];
     let r = &calculate("2020-05", &episodes, &Rules::default()).unwrap()[0];
     assert_eq!(r.threshold_days.unwrap().two_decimals(), "2.00");
-    assert_eq!((r.billable_days.two_decimals().as_str(), r.amount_sek), ("0.00", 0));
+    assert_eq!((r.billable_days.two_decimals().as_str(), r.amount_sek), ("0.00", Some(0)));
 }
 
 #[test]
@@ -178,7 +181,7 @@ fn a_unit_with_no_included_episode_owes_nothing() {
     let r = &calculate("2022-03", &[e], &Rules::default()).unwrap()[0];
     assert_eq!((r.tally.episodes_total, r.tally.episodes_included), (1, 0));
     assert_eq!(r.average_days.unwrap().two_decimals(), "0.00");
-    assert_eq!(r.amount_sek, 0);
+    assert_eq!(r.amount_sek, Some(0));
 }
 
 #[test]
@@ -193,7 +196,7 @@ fn rounding_happens_once_half_up_at_the_end() {
     rules.daily_rates.insert(2022, 9_310);
     let r = &calculate("2022-03", &episodes, &rules).unwrap()[0];
     assert_eq!(r.billable_days, Fraction::new(19, 20));
-    assert_eq!(r.amount_sek, 8_845);
+    assert_eq!(r.amount_sek, Some(8_845));
     assert_eq!(Fraction::new(9, 8).two_decimals(), "1.13", "1.125 shows as 1.13");
     assert_eq!(Fraction::new(17689, 2).round_half_up(), 8845);
 }
@@ -214,7 +217,7 @@ fn the_county_average_of_october_2020_sets_the_threshold_until_2021_10() {
     let r = &calculate("2020-12", &data, &Rules::default()).unwrap()[0];
     assert_eq!(r.threshold_days.unwrap().two_decimals(), "1.88");
     assert_eq!(r.billable_days.two_decimals(), "1.24");
-    assert_eq!(r.amount_sek, 10_168);
+    assert_eq!(r.amount_sek, Some(10_168));
     // Above 2.0 the average is capped: October D = 3, 3 → 3.00 → T = 2.00.
     let high =
         vec![with_days(1, "0127", day(2020, 10, 15), 3), with_days(2, "0127", day(2020, 10, 16), 3), with_days(3, "0127", day(2020, 12, 10), 4)];
@@ -239,11 +242,14 @@ fn without_october_2020_data_the_calculation_stops() {
 fn months_before_2020_and_years_without_a_rate_stop_with_an_error() {
     let data = [with_days(1, "0127", day(2019, 12, 10), 3), with_days(2, "0127", day(2021, 12, 10), 3)];
     assert_eq!(calculate("2019-12", &data, &Rules::default()), Err(CalcError::NoRuleSet(Month { year: 2019, month: 12 })));
-    assert_eq!(calculate("2021-12", &data, &Rules::default()), Err(CalcError::MissingDailyRate(2021)));
+    // A year without a daily amount keeps its statistics; only the money waits (§6).
+    let waiting = calculate("2021-12", &data, &Rules::default()).unwrap();
+    assert_eq!((waiting[0].tally.total_days, waiting[0].daily_rate_sek, waiting[0].amount_sek), (3, None, None));
+    assert_eq!(waiting[0].billable_days.two_decimals(), "1.70");
     assert!(CalcError::MissingDailyRate(2021).to_string().contains("--rate 2021=AMOUNT"));
     let mut rules = Rules::default();
     rules.daily_rates.insert(2021, 8_500);
-    assert_eq!(calculate("2021-12", &data, &rules).unwrap()[0].daily_rate_sek, 8_500);
+    assert_eq!(calculate("2021-12", &data, &rules).unwrap()[0].daily_rate_sek, Some(8_500));
 }
 
 #[test]
@@ -260,9 +266,9 @@ fn psychiatric_episodes_before_july_2021_follow_the_individual_model_per_provide
     let results = calculate("2020-06", &data, &Rules::default()).unwrap();
     assert_eq!(results.len(), 2);
     assert_eq!((results[0].key.model, results[0].key.care_provider.as_deref()), (Model::Individual, Some("Vårdgivare A")));
-    assert_eq!((results[0].billable_days.two_decimals().as_str(), results[0].amount_sek), ("3.00", 24_600));
+    assert_eq!((results[0].billable_days.two_decimals().as_str(), results[0].amount_sek), ("3.00", Some(24_600)));
     assert_eq!(results[0].average_days, None);
-    assert_eq!((results[1].billable_days.two_decimals().as_str(), results[1].amount_sek), ("1.00", 8_200));
+    assert_eq!((results[1].billable_days.two_decimals().as_str(), results[1].amount_sek), ("1.00", Some(8_200)));
     // Discharged on 2021-06-30 it is still individual; on 2021-07-01 it joins the average.
     let mut rules = Rules::default();
     rules.daily_rates.insert(2021, 8_500);
@@ -326,7 +332,7 @@ fn the_units_add_up_to_the_county_totals() {
         assert_eq!(sum(|t| t.episodes_with_days), county.episodes_with_days);
         // Each unit's amount is its own billable days times the rate, rounded once.
         for r in &results {
-            assert_eq!(r.amount_sek as i128, r.billable_days.times(9_300).round_half_up());
+            assert_eq!(r.amount_sek.map(i128::from), Some(r.billable_days.times(9_300).round_half_up()));
         }
     }
 }
@@ -364,26 +370,26 @@ fn the_what_if_amount_applies_each_claim() {
     let episodes: Vec<_> = [5, 1, 3, 0].iter().enumerate().map(|(i, n)| with_days(i, "0127", d, *n)).collect();
     let rules = Rules::default();
     let original = calculate("2022-03", &episodes, &rules).unwrap().remove(0);
-    assert_eq!(original.amount_sek, 26_505);
+    assert_eq!(original.amount_sek, Some(26_505));
     let month = Month::parse("2022-03").unwrap();
     let claim = |id: &str, reason, corrected: Option<&str>| Claim { episode_id: id.into(), reason, corrected: corrected.map(Into::into) };
 
     // e0 belongs to Huddinge: D = 1, 3, 0 → A = 4/3; k = 2; B = (4/3 − 1.3) × 2 = 1/15;
     // amount = 9 300 / 15 = 620.
     let moved = what_if(&original, month, &episodes, &[claim("e0", ContestReason::WrongMunicipality, Some("0126"))], &rules);
-    assert_eq!((moved.tally.episodes_total, moved.amount_sek), (3, 620));
+    assert_eq!((moved.tally.episodes_total, moved.amount_sek), (3, Some(620)));
     // e0 SIP not called in time: excluded, same as above for this unit's amount.
     let sip = what_if(&original, month, &episodes, &[claim("e0", ContestReason::SipNotCalledInTime, None)], &rules);
-    assert_eq!((sip.tally.episodes_total, sip.tally.episodes_included, sip.amount_sek), (4, 3, 620));
+    assert_eq!((sip.tally.episodes_total, sip.tally.episodes_included, sip.amount_sek), (4, 3, Some(620)));
     // e0's notice was at 13:00 on the 15th, not 09:00: day zero the 16th → D = 4.
     // D = 4, 1, 3, 0 → A = 2.00; B = 0.70 × 3 = 2.10; amount = 19 530.
     let later = what_if(&original, month, &episodes, &[claim("e0", ContestReason::NoticeAfterNoon, Some("2022-03-15 13:00"))], &rules);
-    assert_eq!(later.amount_sek, 19_530);
+    assert_eq!(later.amount_sek, Some(19_530));
     // e2 discharged on 2022-04-01 instead: it leaves March. D = 5, 1, 0 → A = 2.00; k = 2;
     // B = 1.40; amount = 13 020.
     let april = what_if(&original, month, &episodes, &[claim("e2", ContestReason::WrongDischargeDate, Some("2022-04-01 10:00"))], &rules);
-    assert_eq!(april.amount_sek, 13_020);
+    assert_eq!(april.amount_sek, Some(13_020));
     // No claim: the same amount.
-    assert_eq!(what_if(&original, month, &episodes, &[], &rules).amount_sek, 26_505);
+    assert_eq!(what_if(&original, month, &episodes, &[], &rules).amount_sek, Some(26_505));
     assert_eq!(ContestReason::parse("patient_declined"), Some(ContestReason::PatientDeclined));
 }

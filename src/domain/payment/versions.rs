@@ -114,14 +114,15 @@ impl UnitChange {
     }
 }
 
-/// Every unit of either version with its amount in both, in unit order.
+/// Every unit of either version with its amount in both, in unit order. A year without a
+/// daily amount has no money in it yet (and is never invoiced): it counts as 0 kr here.
 pub fn unit_changes(before: &[UnitResult], after: &[UnitResult]) -> Vec<UnitChange> {
     let mut units: BTreeMap<UnitKey, (i64, i64)> = BTreeMap::new();
     for r in before {
-        units.entry(r.key.clone()).or_default().0 += r.amount_sek;
+        units.entry(r.key.clone()).or_default().0 += r.amount_sek.unwrap_or(0);
     }
     for r in after {
-        units.entry(r.key.clone()).or_default().1 += r.amount_sek;
+        units.entry(r.key.clone()).or_default().1 += r.amount_sek.unwrap_or(0);
     }
     units.into_iter().map(|(key, (before_sek, after_sek))| UnitChange { key, before_sek, after_sek }).collect()
 }
@@ -177,10 +178,16 @@ mod tests {
             model: Model::Average,
             care_provider: None,
         };
-        let tally =
-            Tally { episodes_total: episodes, episodes_included: episodes, total_days: days, episodes_with_days: episodes, days_over_five: 0 };
-        let mut result = settle(key, tally, Fraction::whole(0), 1);
-        result.amount_sek = amount;
+        let tally = Tally {
+            episodes_total: episodes,
+            episodes_included: episodes,
+            total_days: days,
+            episodes_with_days: episodes,
+            days_over_five: 0,
+            readmissions: None,
+        };
+        let mut result = settle(key, tally, Fraction::whole(0), Some(1));
+        result.amount_sek = Some(amount);
         result
     }
 
