@@ -332,7 +332,7 @@ pub fn load_episodes(conn: &mut DbConn, data_dir: &std::path::Path) -> Result<u6
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(2022);
     let units = [("0127", ""), ("0126", ""), ("0136", ""), ("0182", ""), ("0180", "Södermalm"), ("0180", "Bromma"), ("0188", "")];
-    let mut csv = String::from("episode_id,municipality_code,district,care_type,care_provider,admission_notice_at,ready_notice_at,discharged_at,needs_sip,sip_called_at,patient_declined\n");
+    let mut csv = String::from("episode_id,municipality_code,district,care_type,care_provider,admission_notice_at,ready_notice_at,discharged_at,needs_sip,sip_called_at,patient_declined,aged_65_or_over,unplanned_readmission_within_7_days\n");
     for i in 0..600 {
         let (code, district) = units[rng.gen_range(0..units.len())];
         let ready = chrono::NaiveDate::from_ymd_opt(2022, 1, 1)
@@ -343,9 +343,10 @@ pub fn load_episodes(conn: &mut DbConn, data_dir: &std::path::Path) -> Result<u6
         let discharged = ready + chrono::Duration::hours(rng.gen_range(0..24 * 5));
         let psychiatric = rng.gen_bool(0.08);
         let needs_sip = rng.gen_bool(0.3);
+        let aged = rng.gen_bool(0.7);
         let sip = if needs_sip { (ready + chrono::Duration::days(rng.gen_range(0..5))).format("%Y-%m-%d %H:%M").to_string() } else { String::new() };
         csv.push_str(&format!(
-            "demo-{i:04},{code},{district},{},{},{},{},{},{},{sip},{}\n",
+            "demo-{i:04},{code},{district},{},{},{},{},{},{},{sip},{},{},{}\n",
             if psychiatric { "psychiatric" } else { "somatic" },
             if psychiatric { "SLSO" } else { "" },
             (ready - chrono::Duration::days(4)).format("%Y-%m-%d %H:%M"),
@@ -353,6 +354,8 @@ pub fn load_episodes(conn: &mut DbConn, data_dir: &std::path::Path) -> Result<u6
             discharged.format("%Y-%m-%d %H:%M"),
             if needs_sip { "ja" } else { "nej" },
             if rng.gen_bool(0.03) { "ja" } else { "" },
+            if aged { "ja" } else { "nej" },
+            if aged && rng.gen_bool(0.12) { "ja" } else { "nej" },
         ));
     }
     std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
