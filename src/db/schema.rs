@@ -415,9 +415,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    review_responses (review_basis_id, organisation_id) {
+    review_responses (review_basis_id, organisation_id, row_key) {
         review_basis_id -> Text,
         organisation_id -> Text,
+        row_key -> Text,
         response -> Text,
         responded_by -> Text,
         responded_at -> Timestamp,

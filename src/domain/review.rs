@@ -1,7 +1,7 @@
 //! The review basis (*granskningsunderlag*, domain.md §4.2): when HSF may publish a month,
 //! how long the paying units have to answer, and when the version becomes the invoice basis.
 
-use super::payment::Month;
+use super::payment::{Model, Month, UnitKey};
 use chrono::NaiveDate;
 
 /// The basis reaches the municipalities three weeks before invoicing (seed 004).
@@ -47,6 +47,29 @@ pub fn may_publish(month: Month, published_on: NaiveDate, invoice_date: NaiveDat
     }
     Ok(())
 }
+
+/// Each row of a unit's basis is answered on its own (§4.2): the average-model row, and each
+/// care provider's row of the psychiatric transitional rule. Its key, as stored.
+pub fn row_key(key: &UnitKey) -> String {
+    match (key.model, &key.care_provider) {
+        (Model::Average, _) => "average".to_owned(),
+        (Model::Individual, Some(provider)) => format!("individual:{provider}"),
+        (Model::Individual, None) => "individual".to_owned(),
+    }
+}
+
+/// Whether the care provider as the episode file writes it is this registered organisation
+/// (the counterpart of a dispute about its row: it invoices under 12.4): the same name, the
+/// abbreviation in its name's parentheses ("SLSO"), or its id.
+pub fn names_care_provider(written: &str, id: &str, name: &str) -> bool {
+    let written = written.trim().to_lowercase();
+    let abbreviation = name.rsplit_once('(').and_then(|(_, rest)| rest.strip_suffix(')')).map(str::to_lowercase);
+    !written.is_empty()
+        && (written == name.to_lowercase() || abbreviation.as_deref() == Some(written.as_str()) || written == id || format!("vg-{written}") == id)
+}
+
+/// The row key of answers given for a whole unit, before rows were answered one by one.
+pub const WHOLE_UNIT: &str = "unit";
 
 /// Whether a month's figures are statistics only: before payment responsibility starts, or
 /// while no start is set.
@@ -98,6 +121,31 @@ mod tests {
         assert!(statistics_only(MARCH, None));
         assert!(statistics_only(MARCH, Some(day("2024-03-02"))));
         assert!(!statistics_only(MARCH, Some(day("2024-03-01"))));
+    }
+
+    #[test]
+    fn a_care_provider_is_found_by_name_abbreviation_or_id() {
+        let (id, name) = ("vg-slso", "Stockholms läns sjukvårdsområde (SLSO)");
+        for written in ["SLSO", "slso", " Stockholms läns sjukvårdsområde (SLSO) ", "vg-slso"] {
+            assert!(names_care_provider(written, id, name), "{written}");
+        }
+        for written in ["", "SOS", "Stockholms läns"] {
+            assert!(!names_care_provider(written, id, name), "{written}");
+        }
+    }
+
+    #[test]
+    fn each_row_of_a_unit_has_its_own_key() {
+        use crate::domain::payment::PayingUnit;
+        use crate::domain::registry::MunicipalityCode;
+        let unit = PayingUnit { municipality: MunicipalityCode::parse("0127").unwrap(), district: None };
+        let average = UnitKey { unit, model: Model::Average, care_provider: None };
+        let slso = UnitKey { unit, model: Model::Individual, care_provider: Some("SLSO".into()) };
+        let other = UnitKey { unit, model: Model::Individual, care_provider: Some("Capio".into()) };
+        assert_eq!(row_key(&average), "average");
+        assert_eq!(row_key(&slso), "individual:SLSO");
+        assert_ne!(row_key(&slso), row_key(&other));
+        assert_ne!(row_key(&average), WHOLE_UNIT);
     }
 
     #[test]

@@ -86,16 +86,25 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<ReviewBasis>> {
         .optional())
 }
 
-pub fn response(conn: &mut DbConn, basis_id: &str, organisation_id: &str) -> QueryResult<Option<String>> {
-    db_run!(conn, |c| review_responses::table.find((basis_id, organisation_id)).select(review_responses::response).first(c).optional())
+/// The answer to one row of a unit's basis (an answer given for the whole unit before rows
+/// were answered one by one counts for each of its rows).
+pub fn response(conn: &mut DbConn, basis_id: &str, organisation_id: &str, row_key: &str) -> QueryResult<Option<String>> {
+    db_run!(conn, |c| review_responses::table
+        .filter(review_responses::review_basis_id.eq(basis_id))
+        .filter(review_responses::organisation_id.eq(organisation_id))
+        .filter(review_responses::row_key.eq(row_key).or(review_responses::row_key.eq(crate::domain::review::WHOLE_UNIT)))
+        .select(review_responses::response)
+        .first(c)
+        .optional())
 }
 
-pub fn respond(conn: &mut DbConn, basis_id: &str, organisation_id: &str, response: &str, user_id: &str) -> QueryResult<()> {
+pub fn respond(conn: &mut DbConn, basis_id: &str, organisation_id: &str, row_key: &str, response: &str, user_id: &str) -> QueryResult<()> {
     let at = now();
     db_run!(conn, |c| diesel::insert_into(review_responses::table)
         .values((
             review_responses::review_basis_id.eq(basis_id),
             review_responses::organisation_id.eq(organisation_id),
+            review_responses::row_key.eq(row_key),
             review_responses::response.eq(response),
             review_responses::responded_by.eq(user_id),
             review_responses::responded_at.eq(at),

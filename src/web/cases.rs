@@ -258,6 +258,8 @@ pub struct NewQuery {
     version: String,
     enhet: String,
     belopp: String,
+    /// Who invoices the disputed row: HSF, or a care provider of the transitional rule.
+    motpart: String,
 }
 
 /// Organisations that can be a party: everything but the steering group and VIS.
@@ -300,7 +302,11 @@ pub async fn new_form(state: web::Data<AppState>, user: CaseFiler, query: web::Q
         prefill.append_pair("billing_unit_id", &query.enhet);
         prefill.append_pair("filed_by_org", &query.enhet);
         prefill.append_pair("amount_sek", &query.belopp);
-        prefill.append_pair("counterpart", "hsf");
+        match query.motpart.as_str() {
+            "" => prefill.append_pair("counterpart", "hsf"),
+            super::payment::NO_COUNTERPART => &mut prefill,
+            care_provider => prefill.append_pair("counterpart", care_provider),
+        };
         prefill.append_pair("calc_month", &query.manad);
         prefill.append_pair("calc_unit", &query.enhet);
         prefill.append_pair("calc_version", &query.version);

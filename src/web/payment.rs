@@ -139,6 +139,9 @@ fn unit_link(month: Month, r: &UnitResult, version: Option<i32>) -> String {
 }
 
 /// HSF (and administrators) import episodes, publish review bases and apply corrections.
+/// The new-case form's `motpart` when the counterpart is left to the filer.
+pub const NO_COUNTERPART: &str = "ingen";
+
 /// What a page says where a year has no daily amount yet (§6: the statistics stand).
 pub const RATE_MISSING: &str = "dagbelopp saknas";
 
@@ -623,6 +626,8 @@ pub struct ReviewRow {
     pub invoiced: bool,
     pub unit_name: String,
     pub organisation_id: String,
+    /// Which of the unit's rows (`domain::review::row_key`).
+    pub row_key: String,
     pub amount_sek: Option<i64>,
     pub link: String,
     pub invoice_date: chrono::NaiveDate,
@@ -666,13 +671,17 @@ pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: w
                 let Ok(results) = calculation.results else { continue };
                 for result in visible_units(conn, &viewer, results)? {
                     let organisation_id = unit_organisation(&result);
-                    let response = review::response(conn, &basis.id, &organisation_id)?;
+                    let row_key = crate::domain::review::row_key(&result.key);
+                    let response = review::response(conn, &basis.id, &organisation_id, &row_key)?;
                     let open = basis.open(today);
                     rows.push(ReviewRow {
                         may_answer: open && response.is_none() && viewer.user.role == Role::Local && subtree.contains(&organisation_id),
                         basis_id: basis.id.clone(),
                         month: basis.month.clone(),
-                        unit_name: result.key.unit.name(),
+                        unit_name: match &result.key.care_provider {
+                            Some(provider) => format!("{} – övergångsregeln för psykiatri, {provider}", result.key.unit.name()),
+                            None => result.key.unit.name(),
+                        },
                         link: unit_link(month, &result, Some(calculation.version.version)),
                         version: calculation.version.version,
                         invoiced: basis.invoiced(today),
@@ -680,6 +689,7 @@ pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: w
                         invoice_date: basis.invoice_date,
                         last_day_to_answer: basis.last_day_to_answer(),
                         organisation_id,
+                        row_key,
                         open,
                         response,
                     });
@@ -696,6 +706,7 @@ pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: w
 #[serde(default)]
 pub struct AnswerForm {
     organisation_id: String,
+    row_key: String,
     response: String,
 }
 
@@ -723,20 +734,24 @@ pub async fn review_answer(
             let basis = review::get(conn, &basis_id)?.ok_or(AppError::NotFound)?;
             let calculation = calculations::get(conn, &basis.calculation_id)?.ok_or(AppError::NotFound)?;
             let results = calculation.results.map_err(AppError::Conflict)?;
-            let result = results.into_iter().find(|r| unit_organisation(r) == form.organisation_id).ok_or(AppError::NotFound)?;
+            let row_key = form.row_key.as_str();
+            let result = results
+                .into_iter()
+                .find(|r| unit_organisation(r) == form.organisation_id && crate::domain::review::row_key(&r.key) == row_key)
+                .ok_or(AppError::NotFound)?;
             if !basis.open(today) {
                 return Err(AppError::Conflict(format!("Granskningstiden gick ut {}.", basis.last_day_to_answer())));
             }
-            if review::response(conn, &basis.id, &form.organisation_id)?.is_some() {
-                return Err(AppError::Conflict("Underlaget är redan besvarat.".into()));
+            if review::response(conn, &basis.id, &form.organisation_id, row_key)?.is_some() {
+                return Err(AppError::Conflict("Raden är redan besvarad.".into()));
             }
-            review::respond(conn, &basis.id, &form.organisation_id, &form.response, &viewer.user.id)?;
+            review::respond(conn, &basis.id, &form.organisation_id, row_key, &form.response, &viewer.user.id)?;
             audit::record(
                 conn,
                 &viewer.actor(),
                 audit::Action::ReviewBasisAnswered,
                 Some(&basis.month),
-                &format!("{} {}", form.organisation_id, form.response),
+                &format!("{} {row_key} {}", form.organisation_id, form.response),
             )?;
             Ok(if form.response == "accepted" {
                 "/granskning?klart=godkant".to_owned()
@@ -747,6 +762,16 @@ pub async fn review_answer(
                 query.append_pair("version", &calculation.version.version.to_string());
                 query.append_pair("enhet", &form.organisation_id);
                 query.append_pair("belopp", &result.amount_sek.map(|a| a.to_string()).unwrap_or_default());
+                // HSF invoices the average model; in the transitional rule the care provider does.
+                let counterpart = match &result.key.care_provider {
+                    Some(written) => organisations::all(conn)?
+                        .into_iter()
+                        .find(|o| o.kind == "care_provider" && crate::domain::review::names_care_provider(written, &o.id, &o.name))
+                        .map(|o| o.id),
+                    None => Some("hsf".to_owned()),
+                };
+                // A care provider not in the registry: the filer chooses the counterpart.
+                query.append_pair("motpart", counterpart.as_deref().unwrap_or(NO_COUNTERPART));
                 format!("/arenden/nytt?{}", query.finish())
             })
         })

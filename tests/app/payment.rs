@@ -263,21 +263,37 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     assert!(own.body.contains(&format!("<td>{last_day}</td>")), "the units answer until the invoice date");
     let token = own.csrf();
     let basis = own.body.split("/granskning/").nth(1).unwrap().split('/').next().unwrap().to_owned();
-    let accepted =
-        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0127"), ("response", "accepted")]).await;
+    let accepted = app
+        .post_raw(
+            &format!("/granskning/{basis}/svar"),
+            &[("csrf", &token), ("organisation_id", "kommun-0127"), ("row_key", "average"), ("response", "accepted")],
+        )
+        .await;
     assert_eq!(accepted.status, 303);
     assert!(app.get("/granskning").await.body.contains("Godkänt"));
-    let again =
-        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0127"), ("response", "disputed")]).await;
+    let again = app
+        .post_raw(
+            &format!("/granskning/{basis}/svar"),
+            &[("csrf", &token), ("organisation_id", "kommun-0127"), ("row_key", "average"), ("response", "disputed")],
+        )
+        .await;
     assert_eq!(again.status, 409);
-    let not_ours =
-        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0126"), ("response", "accepted")]).await;
+    let not_ours = app
+        .post_raw(
+            &format!("/granskning/{basis}/svar"),
+            &[("csrf", &token), ("organisation_id", "kommun-0126"), ("row_key", "average"), ("response", "accepted")],
+        )
+        .await;
     assert_eq!(not_ours.status, 404);
 
     app.login_as(HUDDINGE).await;
     let token = app.csrf().await;
-    let disputed =
-        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0126"), ("response", "disputed")]).await;
+    let disputed = app
+        .post_raw(
+            &format!("/granskning/{basis}/svar"),
+            &[("csrf", &token), ("organisation_id", "kommun-0126"), ("row_key", "average"), ("response", "disputed")],
+        )
+        .await;
     assert_eq!(disputed.status, 303);
     assert!(disputed.location().starts_with("/arenden/nytt?typ=payment_dispute&manad=2022-03&version=1&enhet=kommun-0126"));
     let form = app.get(&disputed.location()).await;
@@ -339,7 +355,10 @@ async fn agreed_corrections_become_a_new_version_and_an_invoiced_month_shows_wha
     let review = app.get("/granskning").await;
     let basis = review.body.split("/granskning/").nth(1).unwrap().split('/').next().unwrap().to_owned();
     let disputed = app
-        .post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &review.csrf()), ("organisation_id", "kommun-0127"), ("response", "disputed")])
+        .post_raw(
+            &format!("/granskning/{basis}/svar"),
+            &[("csrf", &review.csrf()), ("organisation_id", "kommun-0127"), ("row_key", "average"), ("response", "disputed")],
+        )
         .await;
     let number = file_dispute(&app, &disputed.location(), "kommun-0127", "31620").await;
     let late = app.act(&number, "contest", &[("episode_id", "b1"), ("reason", "notice_after_noon"), ("corrected", "2022-03-10 13:00")]).await;
@@ -522,15 +541,23 @@ async fn the_review_window_runs_until_the_invoice_date_and_pages_say_when_figure
         tvistetrappa::db_run!(conn, |c| review_bases::table.select(review_bases::id).first(c)).unwrap()
     };
     let token = page.csrf();
-    let late =
-        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0127"), ("response", "accepted")]).await;
+    let late = app
+        .post_raw(
+            &format!("/granskning/{basis}/svar"),
+            &[("csrf", &token), ("organisation_id", "kommun-0127"), ("row_key", "average"), ("response", "accepted")],
+        )
+        .await;
     assert_eq!(late.status, 409);
     // The day before, it is the last day to answer.
     set_invoice_date(1);
     let page = app.get("/granskning").await;
     assert!(page.body.contains(&format!("<td>{}</td>", tvistetrappa::store::today())), "today is the last day");
-    let answered =
-        app.post_raw(&format!("/granskning/{basis}/svar"), &[("csrf", &token), ("organisation_id", "kommun-0127"), ("response", "accepted")]).await;
+    let answered = app
+        .post_raw(
+            &format!("/granskning/{basis}/svar"),
+            &[("csrf", &token), ("organisation_id", "kommun-0127"), ("row_key", "average"), ("response", "accepted")],
+        )
+        .await;
     assert_eq!(answered.status, 303);
 }
 
@@ -586,4 +613,54 @@ async fn an_agreed_claim_of_another_reason_keeps_that_reason_after_the_correctio
     let unit = app.get("/betalning/2022-03/enhet?kommun=0127&modell=average").await;
     assert!(unit.body.contains("Annat: ingår inte enligt överenskommen rättelse"), "{}", unit.body);
     assert!(!unit.body.contains("Inskrivningsmeddelande skickades inte"));
+}
+
+#[actix_web::test]
+async fn each_row_of_a_review_basis_is_answered_on_its_own_with_the_invoicing_party_as_counterpart() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    // June 2020: Botkyrka's average-model row and two care providers' rows under the
+    // psychiatric transitional rule (SLSO is registered, the other is not).
+    let file = "episode_id,municipality_code,care_type,care_provider,admission_notice_at,ready_notice_at,discharged_at\n\
+                s1,0127,somatic,,2020-06-01 08:00,2020-06-10 09:00,2020-06-14 10:00\n\
+                p1,0127,psychiatric,SLSO,2020-06-01 08:00,2020-06-10 09:00,2020-06-20 10:00\n\
+                p2,0127,psychiatric,Privat psykiatri AB,2020-06-01 08:00,2020-06-10 09:00,2020-06-19 10:00\n";
+    assert_eq!(import(&app, file).await.status, 303);
+    app.activate_payment_responsibility("2020-01-01");
+    let invoice = (tvistetrappa::store::today() + chrono::Days::new(30)).to_string();
+    let published = app.submit("/betalning?manad=2020-06", "/betalning/publicera", &[("month", "2020-06"), ("invoice_date", &invoice)]).await;
+    assert_eq!(published.status, 303, "{}", published.body);
+
+    app.login_as(BOTKYRKA).await;
+    let page = app.get("/granskning").await;
+    assert_eq!(page.body.matches("Godkänn</button>").count(), 3, "three rows, each with its own answer");
+    let basis = page.body.split("/granskning/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let token = page.csrf();
+    let answer = |row: &'static str, response: &'static str| {
+        let (app, basis, token) = (&app, basis.clone(), token.clone());
+        async move {
+            app.post_raw(
+                &format!("/granskning/{basis}/svar"),
+                &[("csrf", &token), ("organisation_id", "kommun-0127"), ("row_key", row), ("response", response)],
+            )
+            .await
+        }
+    };
+    assert_eq!(answer("average", "accepted").await.status, 303);
+    let after = app.get("/granskning").await;
+    assert_eq!(after.body.matches("Väntar på granskning").count(), 2, "accepting one row leaves the others open");
+    assert_eq!(answer("average", "disputed").await.status, 409);
+
+    let slso = answer("individual:SLSO", "disputed").await;
+    assert_eq!(slso.status, 303);
+    assert!(slso.location().contains("motpart=vg-slso"), "{}", slso.location());
+    let form = app.get(&slso.location()).await;
+    assert!(form.body.contains("<option value=\"vg-slso\" selected"), "the care provider invoices its row, not HSF");
+    assert!(!form.body.contains("<option value=\"hsf\" selected"));
+
+    let unknown = answer("individual:Privat psykiatri AB", "disputed").await;
+    assert_eq!(unknown.status, 303);
+    let form = app.get(&unknown.location()).await;
+    assert!(!form.body.contains("<option value=\"hsf\" selected"), "an unregistered care provider: the filer chooses");
+    assert_eq!(answer("individual:Finns inte", "accepted").await.status, 404);
 }
