@@ -430,6 +430,7 @@ diesel::table! {
         case_id -> Text,
         calculation_id -> Text,
         organisation_id -> Text,
+        row_key -> Text,
     }
 }
 

@@ -11,6 +11,8 @@ use diesel::prelude::*;
 pub struct CalculationLink {
     pub calculation_id: String,
     pub organisation_id: String,
+    /// Which of the unit's rows (`domain::review::row_key`).
+    pub row_key: String,
 }
 
 pub fn link(conn: &mut DbConn, case_id: &str, link: &CalculationLink) -> QueryResult<()> {
@@ -19,6 +21,7 @@ pub fn link(conn: &mut DbConn, case_id: &str, link: &CalculationLink) -> QueryRe
             case_calculations::case_id.eq(case_id),
             case_calculations::calculation_id.eq(&link.calculation_id),
             case_calculations::organisation_id.eq(&link.organisation_id),
+            case_calculations::row_key.eq(&link.row_key),
         ))
         .execute(c))?;
     Ok(())
@@ -27,7 +30,7 @@ pub fn link(conn: &mut DbConn, case_id: &str, link: &CalculationLink) -> QueryRe
 pub fn linked(conn: &mut DbConn, case_id: &str) -> QueryResult<Option<CalculationLink>> {
     db_run!(conn, |c| case_calculations::table
         .find(case_id)
-        .select((case_calculations::calculation_id, case_calculations::organisation_id))
+        .select((case_calculations::calculation_id, case_calculations::organisation_id, case_calculations::row_key))
         .first(c)
         .optional())
 }

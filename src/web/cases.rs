@@ -10,7 +10,7 @@ use super::{html, ok_html, see_other, AppState};
 use crate::domain::commitments::{self, Commitment, CATALOGUE};
 use crate::domain::deadlines;
 use crate::domain::ladder::{self, Actor, CaseKind, CaseState, Command, Level, Outcome, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES};
-use crate::domain::payment::{self, Claim, ContestReason, Month, UnitResult, ALL_CONTEST_REASONS};
+use crate::domain::payment::{self, Claim, ContestReason, Model, Month, UnitResult, ALL_CONTEST_REASONS};
 use crate::domain::text::{self, FieldError};
 use crate::store::cases::{self, CaseRow, Filter, ListedCase, NewCase, Party, Sort};
 use crate::store::{audit, today, DbConn};
@@ -260,6 +260,8 @@ pub struct NewQuery {
     belopp: String,
     /// Who invoices the disputed row: HSF, or a care provider of the transitional rule.
     motpart: String,
+    /// Which of the unit's rows is disputed.
+    rad: String,
 }
 
 /// Organisations that can be a party: everything but the steering group and VIS.
@@ -309,6 +311,7 @@ pub async fn new_form(state: web::Data<AppState>, user: CaseFiler, query: web::Q
         };
         prefill.append_pair("calc_month", &query.manad);
         prefill.append_pair("calc_unit", &query.enhet);
+        prefill.append_pair("calc_row", &query.rad);
         prefill.append_pair("calc_version", &query.version);
     }
     render_new(&state, &user, kind, FormData::parse(prefill.finish().as_bytes()), FieldErrors::default()).await
@@ -393,8 +396,9 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
     let counterparts = form.all("counterpart");
     let billing_unit = form.get("billing_unit_id").to_owned();
     let principled = kind != CaseKind::PaymentDispute && form.checked("principled");
-    let calculation = (kind == CaseKind::PaymentDispute && !form.get("calc_month").is_empty())
-        .then(|| (form.get("calc_month").to_owned(), form.get("calc_version").to_owned(), form.get("calc_unit").to_owned()));
+    let calculation = (kind == CaseKind::PaymentDispute && !form.get("calc_month").is_empty()).then(|| {
+        (form.get("calc_month").to_owned(), form.get("calc_version").to_owned(), form.get("calc_unit").to_owned(), form.get("calc_row").to_owned())
+    });
     let user_for_db = user.clone();
     let config = state.config.clone();
     let outcome = state
@@ -446,7 +450,7 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
                 amount_sek: amount,
             };
             let link = match &calculation {
-                Some((month, version, unit)) => match calculation_link(conn, month, version, unit, &subtree)? {
+                Some((month, version, unit, row)) => match calculation_link(conn, month, version, unit, row, &subtree)? {
                     Some(link) => Some(link),
                     None => {
                         errors.add("payment_month", "Beräkningen som tvisten gäller hittades inte.");
@@ -479,8 +483,10 @@ fn calculation_link(
     month: &str,
     version: &str,
     unit: &str,
+    row: &str,
     subtree: &[String],
 ) -> Result<Option<disputes::CalculationLink>, AppError> {
+    let row = if row.is_empty() { "average" } else { row };
     let Some(parsed) = Month::parse(month) else { return Ok(None) };
     let calculation = match version.parse::<i32>() {
         Ok(number) => calculations::version(conn, parsed, number)?,
@@ -488,8 +494,9 @@ fn calculation_link(
     };
     let Some(calculation) = calculation else { return Ok(None) };
     let Ok(results) = &calculation.results else { return Ok(None) };
-    let found = subtree.iter().any(|o| o == unit) && results.iter().any(|r| super::payment::unit_organisation(r) == unit);
-    Ok(found.then(|| disputes::CalculationLink { calculation_id: calculation.version.id, organisation_id: unit.to_owned() }))
+    let found = subtree.iter().any(|o| o == unit)
+        && results.iter().any(|r| super::payment::unit_organisation(r) == unit && crate::domain::review::row_key(&r.key) == row);
+    Ok(found.then(|| disputes::CalculationLink { calculation_id: calculation.version.id, organisation_id: unit.to_owned(), row_key: row.to_owned() }))
 }
 
 /// A payment dispute about a stored calculation: the original amount, the contested
@@ -516,11 +523,20 @@ fn dispute_view(conn: &mut DbConn, case: &CaseRow, viewer: &Viewer, parties: &[P
     let Some(calculation) = calculations::get(conn, &link.calculation_id)? else { return Ok(None) };
     let Some(month) = Month::parse(&calculation.version.month) else { return Ok(None) };
     let Ok(results) = calculation.results else { return Ok(None) };
-    let Some(original) = results.into_iter().find(|r| super::payment::unit_organisation(r) == link.organisation_id) else { return Ok(None) };
+    let Some(original) = results
+        .into_iter()
+        .find(|r| super::payment::unit_organisation(r) == link.organisation_id && crate::domain::review::row_key(&r.key) == link.row_key)
+    else {
+        return Ok(None);
+    };
     let rules = settings::rules(conn)?;
     let unit_episodes: Vec<_> = episodes::unit_episodes_of(conn, &calculation.version.import_id, month, original.key.unit.municipality)?
         .into_iter()
-        .filter(|e| e.paying_unit() == original.key.unit && e.model(&rules) == original.key.model)
+        .filter(|e| {
+            e.paying_unit() == original.key.unit
+                && e.model(&rules) == original.key.model
+                && (original.key.model == Model::Average || e.care_provider == original.key.care_provider)
+        })
         .collect();
     let claims = disputes::claims(conn, &case.id)?;
     let what_if = payment::what_if(&original, month, &unit_episodes, &claims.iter().map(|c| c.claim.clone()).collect::<Vec<_>>(), &rules);

@@ -772,6 +772,7 @@ pub async fn review_answer(
                 };
                 // A care provider not in the registry: the filer chooses the counterpart.
                 query.append_pair("motpart", counterpart.as_deref().unwrap_or(NO_COUNTERPART));
+                query.append_pair("rad", row_key);
                 format!("/arenden/nytt?{}", query.finish())
             })
         })

@@ -657,6 +657,26 @@ async fn each_row_of_a_review_basis_is_answered_on_its_own_with_the_invoicing_pa
     let form = app.get(&slso.location()).await;
     assert!(form.body.contains("<option value=\"vg-slso\" selected"), "the care provider invoices its row, not HSF");
     assert!(!form.body.contains("<option value=\"hsf\" selected"));
+    // The dispute is about SLSO's row: p1, D = 10, billable 5 days × 8 200 kr = 41 000 kr.
+    let fields = [
+        ("kind", "payment_dispute"),
+        ("title", "Granskningsunderlag 2020-06, SLSO"),
+        ("filed_by_org", "kommun-0127"),
+        ("counterpart", "vg-slso"),
+        ("payment_month", "2020-06"),
+        ("billing_unit_id", "kommun-0127"),
+        ("amount_sek", "41000"),
+        ("occurred_from", "2020-06-30"),
+        ("description", "p1 skrevs ut tidigare."),
+        ("calc_month", "2020-06"),
+        ("calc_unit", "kommun-0127"),
+        ("calc_row", "individual:SLSO"),
+    ];
+    let filed = app.submit(&slso.location(), "/arenden/nytt", &fields).await;
+    assert_eq!(filed.status, 303, "{}", filed.body);
+    let case = app.get(&filed.location()).await;
+    assert!(case.body.contains("Belopp enligt underlaget</dt><dd>41000 kr"), "{}", case.body);
+    assert!(case.body.contains("p1") && !case.body.contains("value=\"s1\""), "only the row's episodes are contested");
 
     let unknown = answer("individual:Privat psykiatri AB", "disputed").await;
     assert_eq!(unknown.status, 303);

@@ -6,3 +6,7 @@ ALTER TABLE review_responses ADD COLUMN row_key TEXT NOT NULL DEFAULT 'unit';
 ALTER TABLE review_responses ALTER COLUMN row_key DROP DEFAULT;
 ALTER TABLE review_responses DROP CONSTRAINT review_responses_pkey;
 ALTER TABLE review_responses ADD PRIMARY KEY (review_basis_id, organisation_id, row_key);
+
+-- A payment dispute is about one row of the unit's calculation; links made before this were
+-- about the unit's average-model row.
+ALTER TABLE case_calculations ADD COLUMN row_key TEXT NOT NULL DEFAULT 'average';

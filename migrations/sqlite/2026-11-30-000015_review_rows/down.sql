@@ -1,3 +1,4 @@
+ALTER TABLE case_calculations DROP COLUMN row_key;
 CREATE TABLE review_unit_responses (
     review_basis_id TEXT NOT NULL REFERENCES review_bases (id),
     organisation_id TEXT NOT NULL REFERENCES organisations (id),

@@ -15,3 +15,7 @@ INSERT INTO review_row_responses (review_basis_id, organisation_id, row_key, res
     SELECT review_basis_id, organisation_id, 'unit', response, responded_by, responded_at FROM review_responses;
 DROP TABLE review_responses;
 ALTER TABLE review_row_responses RENAME TO review_responses;
+
+-- A payment dispute is about one row of the unit's calculation; links made before this were
+-- about the unit's average-model row.
+ALTER TABLE case_calculations ADD COLUMN row_key TEXT NOT NULL DEFAULT 'average';
