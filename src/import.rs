@@ -119,12 +119,15 @@ pub fn import_file(
     Ok(Imported { id, rows, months, sha256 })
 }
 
+/// A month and its units' results, or why it could not be calculated.
+type MonthResults = (Month, Result<Vec<UnitResult>, CalcError>);
+
 /// The one way the service turns episodes into money: the tallies of `calculation` (fed by
 /// an import as the file streams past, or from stored episodes for a recalculation or a
 /// correction) finished under the rules as stored. Where a month's threshold needs the
 /// county average of October 2020 and the episodes do not hold that month, it comes from
 /// October's current version.
-fn finish(conn: &mut DbConn, calculation: FileCalculation, rules: &Rules) -> QueryResult<Vec<(Month, Result<Vec<UnitResult>, CalcError>)>> {
+fn finish(conn: &mut DbConn, calculation: FileCalculation, rules: &Rules) -> QueryResult<Vec<MonthResults>> {
     let october =
         if calculation.needs_october_2020() { Some(october_2020_tally(&episodes::month_episodes(conn, OCTOBER_2020)?, rules)) } else { None };
     Ok(calculation.finish(rules, october))

@@ -86,7 +86,7 @@ fn assert_stored_equals_calc(app: &TestApp, file: &str, rules: &Rules, case: usi
 
 #[actix_web::test]
 async fn an_import_stores_what_calc_computes_whichever_comes_first_settings_or_import() {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(2017_612);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2_017_612);
     for case in 0..6 {
         let file = random_file(&mut rng);
         let settings = random_settings(&mut rng);
