@@ -120,10 +120,12 @@ impl DbUrl {
         drop(self.connect()?);
         r2d2::Pool::builder()
             .max_size(size)
-            // A checkout would otherwise cost a `SELECT 1` round trip on every request; a
-            // broken connection shows up as a query error and is replaced then.
-            .test_on_check_out(false)
-            .connection_timeout(Duration::from_secs(10))
+            // PostgreSQL can restart under us: every connection in the pool is then dead, and
+            // only a test on checkout (a `SELECT 1` round trip) finds that out before a
+            // request fails. An embedded SQLite connection cannot go away, so it is not tested.
+            .test_on_check_out(self.kind == BackendKind::Postgres)
+            // While the database is away a request waits this long for a connection, then fails.
+            .connection_timeout(Duration::from_secs(5))
             .build(DbManager { url: self.clone() })
             .map_err(|e| DbError::Pool(e.to_string()))
     }
@@ -210,6 +212,29 @@ impl DbConn {
 
 pub type Pool = r2d2::Pool<DbManager>;
 pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+/// Whether the last checkout failed, so that losing and regaining the database is logged
+/// once each rather than at every request.
+static DATABASE_LOST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A connection from the pool; says in the log when the database is lost and when it is back.
+pub fn checkout(pool: &Pool) -> Result<PooledConn, r2d2::PoolError> {
+    use std::sync::atomic::Ordering;
+    match pool.get() {
+        Ok(conn) => {
+            if DATABASE_LOST.swap(false, Ordering::Relaxed) {
+                log::info!("the database answers again");
+            }
+            Ok(conn)
+        }
+        Err(e) => {
+            if !DATABASE_LOST.swap(true, Ordering::Relaxed) {
+                log::error!("the database does not answer: {e}");
+            }
+            Err(e)
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct DbManager {

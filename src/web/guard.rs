@@ -30,7 +30,9 @@ const NUL_REFUSED: &str = "Uppgifterna innehåller ett otillåtet tecken (NUL)."
 /// Reachable without signing in. Asked of the decoded, normalised path, so no spelling of a
 /// path can make a private page public.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/logga-in" | "/logga-in/kod" | "/glomt-losenord" | "/healthz") || path.starts_with("/aterstall/") || path.starts_with("/static/")
+    matches!(path, "/logga-in" | "/logga-in/kod" | "/glomt-losenord" | "/healthz" | "/readyz")
+        || path.starts_with("/aterstall/")
+        || path.starts_with("/static/")
 }
 
 /// Percent-decoded until nothing changes (a few rounds at most), as the most eager reader
@@ -178,7 +180,7 @@ pub fn expired_session_cookie(state: &AppState) -> Cookie<'static> {
 
 pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let path = normalised_path(req.path());
-    if path.starts_with("/static/") || path == "/healthz" {
+    if path.starts_with("/static/") || path == "/healthz" || path == "/readyz" {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| AppError::Internal("no state".into()))?;

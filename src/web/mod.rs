@@ -41,7 +41,7 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
         if self.config.database.kind == crate::db::BackendKind::Sqlite {
-            let mut conn = self.pool.get().map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
+            let mut conn = crate::db::checkout(&self.pool).map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
             return work(&mut conn);
         }
         self.run(work).await
@@ -56,7 +56,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get().map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
+            let mut conn = crate::db::checkout(&pool).map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
             work(&mut conn)
         })
         .await?
@@ -89,6 +89,7 @@ pub fn route_table() -> Vec<Route> {
 fn declare<R: Routes>(r: &mut R) {
     r.get("/", home::start)
         .get("/healthz", || async { HttpResponse::Ok().body("ok") })
+        .get("/readyz", readiness)
         .get("/static/app.css", stylesheet)
         .get("/logga-in", auth::login_form)
         .post("/logga-in", auth::login)
@@ -170,6 +171,17 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../../static/app.css"))
+}
+
+/// Ready to serve: the database answers. (`/healthz` only says the process is alive, so a
+/// load balancer can tell a restart of the database from a dead app server.)
+async fn readiness(state: web::Data<AppState>) -> HttpResponse {
+    use diesel::connection::SimpleConnection;
+    let answered = state.run(|conn| Ok(crate::db_run!(conn, |c| c.batch_execute("SELECT 1"))?)).await;
+    match answered {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok"),
+        Err(_) => HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("the database does not answer"),
+    }
 }
 
 async fn not_found() -> Result<HttpResponse, AppError> {

@@ -93,11 +93,14 @@ pub struct Options {
     pub trusted_proxies: Option<String>,
     /// BASE_URL, when not the test server's own address (https makes cookies Secure).
     pub base_url: Option<String>,
+    /// A database of the test's own (a private PostgreSQL cluster), used as it is.
+    pub database_url: Option<String>,
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        _ if options.database_url.is_some() => (options.database_url.clone().expect("checked"), None),
         Some(admin_url) => {
             let db = PgDatabase::create(&admin_url);
             (db.url.clone(), Some(db))

@@ -13,6 +13,7 @@ mod pages;
 mod payment;
 mod registry;
 mod reports;
+mod resilience;
 mod routes;
 mod security;
 mod smtp;

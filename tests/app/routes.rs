@@ -9,6 +9,7 @@ use tvistetrappa::domain::access::Capability::{self, *};
 const EXPECTED: &[(&str, &str, Capability)] = &[
     ("GET", "/", SignedIn),
     ("GET", "/healthz", Public),
+    ("GET", "/readyz", Public),
     ("GET", "/static/app.css", Public),
     ("GET", "/logga-in", Public),
     ("POST", "/logga-in", Public),
