@@ -53,6 +53,9 @@ pub fn save(conn: &mut DbConn, new: &NewVersion, results: Result<&[UnitResult], 
     let at = now();
     let month = new.month.to_string();
     let error = results.as_ref().err().cloned();
+    // Numbered one after another however many imports or corrections run at once: the month's
+    // numbering is held until the caller's transaction ends.
+    conn.lock(&format!("calculation-version:{month}"))?;
     let last: Option<i32> =
         db_run!(conn, |c| calculations::table.filter(calculations::month.eq(&month)).select(diesel::dsl::max(calculations::version)).first(c))?;
     let number = last.unwrap_or(0) + 1;

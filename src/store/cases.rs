@@ -261,6 +261,17 @@ pub fn by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<CaseRow>
     db_run!(conn, |c| cases::table.filter(cases::number.eq(number)).select(CaseRow::as_select()).first(c).optional())
 }
 
+/// Inside a write transaction: holds the case's row until the transaction ends, so that every
+/// change to a case – a ladder step, a comment, a correction – reads the case, checks the
+/// version the user saw and writes without another change in between. SQLite's
+/// `BEGIN IMMEDIATE` already lets one writer in at a time; PostgreSQL takes the row lock.
+pub fn lock(conn: &mut DbConn, number: &str) -> QueryResult<()> {
+    match &mut conn.inner {
+        crate::db::Backend::Sqlite(_) => Ok(()),
+        crate::db::Backend::Pg(c) => cases::table.filter(cases::number.eq(number)).select(cases::id).for_update().load::<String>(c).map(drop),
+    }
+}
+
 pub fn number_of(conn: &mut DbConn, case_id: &str) -> QueryResult<Option<String>> {
     db_run!(conn, |c| cases::table.find(case_id).select(cases::number).first(c).optional())
 }

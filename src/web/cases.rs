@@ -813,6 +813,7 @@ pub async fn act(state: web::Data<AppState>, user: CurrentUser, number: web::Pat
         .run(move |conn| {
             let viewer = Viewer::load(conn, &user)?;
             let result: Result<(), Rollback> = conn.write(|conn| {
+                cases::lock(conn, &number)?;
                 let (case, parties) = load_visible(conn, &viewer, &number)?;
                 match perform(conn, &viewer, &case, &parties, &form, today)? {
                     Ok(()) => {
@@ -1163,6 +1164,11 @@ pub async fn upload(
             let content_type = checked.expect("checked above");
             let (filename, bytes) = file.expect("checked above");
             conn.write(|conn| {
+                // The same pattern as every case action: the row held, the version the user saw still current.
+                cases::lock(conn, &number)?;
+                if cases::by_number(conn, &number)?.is_none_or(|fresh| fresh.version != case.version) {
+                    return Err(AppError::Conflict("Ärendet ändrades medan filen laddades upp. Försök igen.".into()));
+                }
                 cases::add_attachment(conn, &case.id, &filename, content_type, &bytes, &viewer.user.user.id)?;
                 cases::add_event(
                     conn,

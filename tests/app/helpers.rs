@@ -299,32 +299,43 @@ impl TestApp {
     /// Sends one request exactly as written (no normalisation of the path by a client
     /// library) and returns the status and the Location header.
     pub fn raw_request(&self, method: &str, target: &str, body: &str) -> (u16, String) {
-        use std::io::{Read, Write};
-        // A GET carries no body (one the server does not read makes it wait before closing).
-        let body = if method == "GET" { "" } else { body };
-        let host = self.address.trim_start_matches("http://");
-        let mut stream = std::net::TcpStream::connect(host).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let request = format!(
-            "{method} {target} HTTP/1.1\r\nHost: {host}\r\nCookie: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.cookie_header(),
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).expect("send");
-        let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).expect("read");
-        let text = String::from_utf8_lossy(&answer);
-        let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status for {target}: {text}"));
-        let location = text
-            .lines()
-            .take_while(|l| !l.is_empty())
-            .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
-            .unwrap_or("")
-            .trim()
-            .to_owned();
-        (status, location)
+        raw_request(&self.address, &self.cookie_header(), method, target, body)
     }
 
+    /// The cookies of this client's session, to send from another thread.
+    pub fn session(&self) -> String {
+        self.cookie_header()
+    }
+}
+
+/// One request exactly as written, from any thread: the status and the Location header.
+pub fn raw_request(address: &str, cookies: &str, method: &str, target: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    // A GET carries no body (one the server does not read makes it wait before closing).
+    let body = if method == "GET" { "" } else { body };
+    let host = address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let request = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookies}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("read");
+    let text = String::from_utf8_lossy(&answer);
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status for {target}: {text}"));
+    let location = text
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    (status, location)
+}
+
+impl TestApp {
     /// Any page's CSRF token for the signed-in user (the start page has the logout form).
     pub async fn csrf(&self) -> String {
         self.get("/").await.csrf()

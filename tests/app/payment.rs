@@ -684,3 +684,38 @@ async fn each_row_of_a_review_basis_is_answered_on_its_own_with_the_invoicing_pa
     assert!(!form.body.contains("<option value=\"hsf\" selected"), "an unregistered care provider: the filer chooses");
     assert_eq!(answer("individual:Finns inte", "accepted").await.status, 404);
 }
+
+#[actix_web::test]
+async fn two_officers_applying_the_same_corrections_at_once_make_one_new_version() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    assert_eq!(import(&app, FILE).await.status, 303);
+    app.login_as(BOTKYRKA).await;
+    let number = file_dispute(&app, "/arenden/nytt?typ=payment_dispute&manad=2022-03&version=1&enhet=kommun-0127", "kommun-0127", "31620").await;
+    assert_eq!(app.act(&number, "contest", &[("episode_id", "b2"), ("reason", "patient_declined")]).await.status, 303);
+    assert_eq!(app.act(&number, "close", &[("text", "Överens.")]).await.status, 303);
+    app.login_as(HSF).await;
+    let (first, first_token) = (app.session(), app.csrf().await);
+    app.login_as(HSF).await;
+    let (second, second_token) = (app.session(), app.csrf().await);
+    let version = crate::helpers::case_version(&app.get(&format!("/arenden/{number}")).await.body);
+    let body = |token: &str| format!("csrf={token}&version={version}&action=corrections&agreed=b2");
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let posts: Vec<_> = [(first, body(&first_token)), (second, body(&second_token))]
+        .into_iter()
+        .map(|(cookies, body)| {
+            let (barrier, address, path) = (barrier.clone(), app.address.clone(), format!("/arenden/{number}/atgard"));
+            std::thread::spawn(move || {
+                barrier.wait();
+                raw_request(&address, &cookies, "POST", &path, &body).0
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = posts.into_iter().map(|p| p.join().unwrap()).collect();
+    statuses.sort();
+    assert_eq!(statuses[0], 303, "{statuses:?}");
+    assert!(matches!(statuses[1], 403 | 409), "the second is refused, not an error: {statuses:?}");
+    let mut conn = app.db();
+    let march = tvistetrappa::domain::payment::Month { year: 2022, month: 3 };
+    assert_eq!(tvistetrappa::store::calculations::versions(&mut conn, march).unwrap().len(), 2, "the corrections are applied once");
+}

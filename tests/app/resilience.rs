@@ -112,3 +112,78 @@ async fn after_postgresql_restarts_signed_in_pages_answer_again_within_seconds()
     }
     drop(app);
 }
+
+/// Two sessions post at the same moment; returns both statuses, sorted.
+fn at_once(address: &str, first: (&str, String), second: (&str, String), path: &str) -> Vec<u16> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let posts: Vec<_> = [first, second]
+        .into_iter()
+        .map(|(cookies, body)| {
+            let (barrier, address, cookies, path) = (barrier.clone(), address.to_owned(), cookies.to_owned(), path.to_owned());
+            std::thread::spawn(move || {
+                barrier.wait();
+                raw_request(&address, &cookies, "POST", &path, &body).0
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = posts.into_iter().map(|p| p.join().unwrap()).collect();
+    statuses.sort();
+    statuses
+}
+
+fn case_version(app: &TestApp, number: &str) -> i32 {
+    use diesel::prelude::*;
+    use tvistetrappa::db::schema::cases;
+    let mut conn = app.db();
+    tvistetrappa::db_run!(conn, |c| cases::table.filter(cases::number.eq(number)).select(cases::version).first(c)).unwrap()
+}
+
+#[actix_web::test]
+async fn two_people_commenting_at_once_one_is_saved_and_the_other_is_told() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Rubrik", "Beskrivning")).await;
+    let (anna, anna_token) = (app.session(), app.csrf().await);
+    app.login_as("sara.nyberg@sodersjukhuset.example").await;
+    let (sara, sara_token) = (app.session(), app.csrf().await);
+    let path = format!("/arenden/{number}/atgard");
+    for round in 0..5 {
+        let version = case_version(&app, &number);
+        let body = |token: &str, who: &str| format!("csrf={token}&version={version}&action=comment&text={who}+{round}");
+        let statuses = at_once(&app.address, (&anna, body(&anna_token, "Anna")), (&sara, body(&sara_token, "Sara")), &path);
+        assert_eq!(statuses, [303, 409], "round {round}: one comment is saved, the other is told the case changed");
+        assert_eq!(case_version(&app, &number), version + 1, "round {round}");
+    }
+    use diesel::prelude::*;
+    use tvistetrappa::db::schema::case_events;
+    let mut conn = app.db();
+    let comments: i64 = tvistetrappa::db_run!(conn, |c| case_events::table.filter(case_events::action.eq("comment")).count().get_result(c)).unwrap();
+    assert_eq!(comments, 5);
+}
+
+#[actix_web::test]
+async fn five_imports_of_one_file_at_once_all_succeed_with_their_own_version() {
+    let app = spawn_app().await;
+    let path = app.config.data_dir.join("samma.csv");
+    std::fs::write(&path, FILE).unwrap();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(5));
+    let imports: Vec<_> = (0..5)
+        .map(|_| {
+            // Connections of their own: five would wait for the test pool's four.
+            let (database, path, barrier) = (app.config.database.clone(), path.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut conn = database.connect().unwrap();
+                barrier.wait();
+                tvistetrappa::import::import_file(&mut conn, &path, "samma.csv", None, &mut |_, _| {}).map(|_| ()).map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    for import in imports {
+        assert_eq!(import.join().unwrap(), Ok(()));
+    }
+    let mut conn = app.db();
+    let march = tvistetrappa::domain::payment::Month { year: 2022, month: 3 };
+    let mut numbers: Vec<i32> = tvistetrappa::store::calculations::versions(&mut conn, march).unwrap().into_iter().map(|v| v.version).collect();
+    numbers.sort();
+    assert_eq!(numbers, [1, 2, 3, 4, 5]);
+}

@@ -1,0 +1,1 @@
+DROP INDEX calculations_one_correction_per_case;
