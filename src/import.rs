@@ -80,6 +80,11 @@ pub fn import_file(
     let mut months: BTreeMap<Month, i64> = BTreeMap::new();
     let mut hashing = Hashing { inner: open(path)?, hasher: Sha256::new() };
     let rows = read_episodes(&mut hashing, |episode, _| *months.entry(episode.month()).or_default() += 1).map_err(ImportFailure::Invalid)?;
+    if rows == 0 {
+        // A header and nothing else would become an empty current version of no month.
+        let error = crate::domain::episodes::RowError { line: 2, column: String::new(), message: "the file has no episodes after its header".into() };
+        return Err(ImportFailure::Invalid(CalcFailure::Invalid { errors: vec![error], total: 1 }));
+    }
     let sha256 = hex::encode(hashing.hasher.finalize());
     let months: Vec<(Month, i64)> = months.into_iter().collect();
     let id = conn.write(|conn| {

@@ -120,6 +120,26 @@ impl Header {
 
     /// Parses one data row found on `line`.
     pub fn episode(&self, fields: &[&str], line: u64) -> Result<Episode, Vec<RowError>> {
+        // Control characters (NUL included: PostgreSQL cannot store it) and oversized values
+        // are refused before anything repeats them.
+        let bad: Vec<RowError> = self
+            .positions
+            .iter()
+            .zip(fields)
+            .filter_map(|(column, field)| {
+                let message = if field.chars().any(char::is_control) {
+                    "contains a control character"
+                } else if field.chars().count() > FIELD_MAX {
+                    "longer than 200 characters"
+                } else {
+                    return None;
+                };
+                Some(RowError { line, column: column.name().to_owned(), message: message.to_owned() })
+            })
+            .collect();
+        if !bad.is_empty() {
+            return Err(bad);
+        }
         let mut row = Row { header: self, fields, line, errors: Vec::new() };
         if fields.len() != self.positions.len() {
             return Err(vec![RowError {
@@ -184,7 +204,7 @@ impl Header {
                 Ok(district) => Some(district),
                 Err(DistrictError::Unknown) => row.fail(Column::District, "not a Stockholm district (stadsdelsområde) as named in the registry"),
                 Err(DistrictError::NotValidOn(day)) => {
-                    row.fail_owned(Column::District, format!("{district_name} is not a district on the discharge date {day}"))
+                    row.fail_owned(Column::District, format!("{} is not a district on the discharge date {day}", quoted(district_name)))
                 }
             },
             (Some(_), true) if paying.is_some_and(|m| m.is_stockholm()) => row.fail(Column::District, "required when Stockholm (0180) pays"),
@@ -227,7 +247,26 @@ impl Header {
 }
 
 fn header_error(column: &str, message: &str) -> RowError {
-    RowError { line: 1, column: column.to_owned(), message: message.to_owned() }
+    RowError { line: 1, column: shown(column), message: message.to_owned() }
+}
+
+/// The longest field any column takes (an episode id takes at most 100).
+pub const FIELD_MAX: usize = 200;
+/// How much of a value a message repeats: a 5 MB field must not become 5 MB of errors.
+const SHOWN_MAX: usize = 80;
+
+/// At most the first 80 characters of `text`, marked when cut, without control characters.
+fn shown(text: &str) -> String {
+    let mut out: String = text.chars().take(SHOWN_MAX).map(|c| if c.is_control() { '�' } else { c }).collect();
+    if text.chars().nth(SHOWN_MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// `shown` in quotes, for a value inside a message.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", shown(text))
 }
 
 struct Row<'a> {
@@ -256,14 +295,14 @@ impl<'a> Row<'a> {
             "" if required => self.fail(column, "required"),
             "" => None,
             code => MunicipalityCode::parse(code)
-                .or_else(|| self.fail_owned(column, format!("{code:?} is not one of the 26 municipality codes of Stockholm County"))),
+                .or_else(|| self.fail_owned(column, format!("{} is not one of the 26 municipality codes of Stockholm County", quoted(code)))),
         }
     }
 
     fn time(&mut self, column: Column) -> Option<NaiveDateTime> {
         match self.text(column) {
             "" => None,
-            text => parse_time(text).or_else(|| self.fail_owned(column, format!("{text:?} is not a time as YYYY-MM-DD HH:MM"))),
+            text => parse_time(text).or_else(|| self.fail_owned(column, format!("{} is not a time as YYYY-MM-DD HH:MM", quoted(text)))),
         }
     }
 
@@ -310,6 +349,21 @@ mod tests {
 
     fn header() -> Header {
         Header::parse(&HEADER).unwrap()
+    }
+
+    #[test]
+    fn control_characters_and_huge_values_are_refused_and_never_echoed_whole() {
+        let h = header();
+        let nul = h.episode(&["e\u{0}1", "0127", "", "somatic", "", "2026-01-01 08:00", "2026-01-02 09:00", "2026-01-03 10:00"], 4).unwrap_err();
+        assert_eq!((nul[0].line, nul[0].column.as_str(), nul[0].message.as_str()), (4, "episode_id", "contains a control character"));
+        let long = "x".repeat(5_000);
+        let big = h.episode(&["e1", "0127", "", "psychiatric", &long, "2026-01-01 08:00", "2026-01-02 09:00", "2026-01-03 10:00"], 5).unwrap_err();
+        assert_eq!((big[0].column.as_str(), big[0].message.as_str()), ("care_provider", "longer than 200 characters"));
+        let time = h.episode(&["e1", "0127", "", "somatic", "", &"9".repeat(150), "2026-01-02 09:00", "2026-01-03 10:00"], 6).unwrap_err();
+        assert!(time[0].message.chars().count() < 140, "{}", time[0].message);
+        assert!(time[0].message.contains('…'));
+        let header_errors = Header::parse(&["episode_id", &"y".repeat(10_000)]).unwrap_err();
+        assert!(header_errors.iter().all(|e| e.column.chars().count() <= 81));
     }
 
     #[test]

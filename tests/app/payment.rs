@@ -719,3 +719,23 @@ async fn two_officers_applying_the_same_corrections_at_once_make_one_new_version
     let march = tvistetrappa::domain::payment::Month { year: 2022, month: 3 };
     assert_eq!(tvistetrappa::store::calculations::versions(&mut conn, march).unwrap().len(), 2, "the corrections are applied once");
 }
+
+#[actix_web::test]
+async fn bad_values_in_episode_fields_and_empty_files_are_refused_with_line_and_column() {
+    let app = spawn_app().await;
+    app.login_as(HSF).await;
+    let nul = "episode_id,municipality_code,care_type,care_provider,discharged_at\nx\u{0}1,0127,somatic,,2022-03-10 10:00\n";
+    let refused = import(&app, nul).await;
+    assert_eq!(refused.status, 422, "not a 500 on PostgreSQL: {}", refused.body);
+    assert!(refused.body.contains("contains a control character"), "{}", refused.body);
+    let huge =
+        format!("episode_id,municipality_code,care_type,care_provider,discharged_at\nx1,0127,psychiatric,{},2022-03-10 10:00\n", "V".repeat(100_000));
+    let refused = import(&app, &huge).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("longer than 200 characters") && refused.body.len() < 60_000, "the value is not echoed");
+    let header_only = import(&app, "episode_id,municipality_code,care_type,discharged_at\n").await;
+    assert_eq!(header_only.status, 422);
+    assert!(header_only.body.contains("no episodes after its header"));
+    let mut conn = app.db();
+    assert!(tvistetrappa::store::episodes::imports(&mut conn).unwrap().is_empty(), "nothing was written");
+}
