@@ -35,6 +35,9 @@ pub struct MailConfig {
     pub retry_base: Duration,
     /// How often reminders and digests are looked for.
     pub scan: Duration,
+    /// How long a sender's claim on a message holds: longer than one SMTP attempt (20 s), so
+    /// a claim never runs out mid-send; a sender that dies leaves the message to others then.
+    pub lease: Duration,
     /// Remind the party that is due this many working days before a deadline.
     pub reminder_working_days: u32,
 }
@@ -114,6 +117,10 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub reminder_working_days: Option<u32>,
+    /// The mail worker's timing, in seconds: poll interval, first retry wait, claim lease.
+    pub mail_poll_seconds: Option<u64>,
+    pub mail_retry_base_seconds: Option<u64>,
+    pub mail_lease_seconds: Option<u64>,
     pub trusted_proxies: Option<String>,
     pub session_idle_minutes: Option<i64>,
     pub pool_size: Option<u32>,
@@ -155,9 +162,10 @@ impl Config {
             mail: MailConfig {
                 smtp_url: settings.smtp_url.filter(|u| !u.trim().is_empty()),
                 from: settings.mail_from.unwrap_or_else(|| "Tvistetrappa <noreply@tvistetrappa.example>".to_owned()),
-                poll: Duration::from_secs(2),
-                retry_base: Duration::from_secs(30),
+                poll: Duration::from_secs(settings.mail_poll_seconds.unwrap_or(2).max(1)),
+                retry_base: Duration::from_secs(settings.mail_retry_base_seconds.unwrap_or(30).max(1)),
                 scan: Duration::from_secs(60),
+                lease: Duration::from_secs(settings.mail_lease_seconds.unwrap_or(60).max(30)),
                 reminder_working_days: settings.reminder_working_days.unwrap_or(5),
             },
             session_idle_minutes: idle,

@@ -113,21 +113,23 @@ pub fn build(config: &Config, m: &outbox::Message) -> Result<Message, SendError>
     builder.multipart(MultiPart::alternative_plain_html(m.text_body.clone(), m.html_body.clone())).map_err(|e| bad(e.to_string()))
 }
 
-/// Messages claimed per round.
-const BATCH: i64 = 20;
-/// How long a claim holds: a sender that dies leaves its messages to others after this.
-const LEASE: Duration = Duration::from_secs(300);
+/// Messages sent per round at most, so that a stop is heard between rounds.
+const ROUND: usize = 20;
 
-/// Sends what is due now; returns how many were sent.
+/// Sends what is due now, claiming one message at a time (a claim of many would run out while
+/// a slow relay takes the first ones, and another sender would send the rest again); returns
+/// how many were sent.
 pub fn deliver_due(pool: &Pool, config: &Config, transport: &Transport, owner: &str, now: NaiveDateTime) -> Result<usize, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     if !outbox::any_due(&mut conn, now).map_err(|e| e.to_string())? {
         return Ok(0);
     }
-    let lease_until = now + LEASE;
-    let claimed = conn.write(|c| outbox::claim(c, owner, now, lease_until, BATCH)).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
     let mut sent = 0;
-    for message in claimed {
+    for _ in 0..ROUND {
+        // Each claim's lease runs from when it is made, however long the round has taken.
+        let lease_until = now + started.elapsed() + config.mail.lease;
+        let Some(message) = conn.write(|c| outbox::claim(c, owner, now, lease_until, 1)).map_err(|e| e.to_string())?.pop() else { break };
         let outcome = match build(config, &message).and_then(|mail| transport.send(&mail)) {
             Ok(()) => {
                 sent += 1;

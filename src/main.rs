@@ -153,6 +153,9 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(text) => Some(text.trim().parse().map_err(|_| format!("REMINDER_WORKING_DAYS must be a whole number of days, not {text:?}"))?),
             Err(_) => None,
         },
+        mail_poll_seconds: seconds("MAIL_POLL_SECONDS")?,
+        mail_retry_base_seconds: seconds("MAIL_RETRY_BASE_SECONDS")?,
+        mail_lease_seconds: seconds("MAIL_LEASE_SECONDS")?,
         trusted_proxies: std::env::var("TRUSTED_PROXIES").ok(),
         session_idle_minutes: s.session_idle_minutes,
         pool_size: s.pool_size,
@@ -284,6 +287,14 @@ fn print_demo_accounts(created: usize) {
         println!("  {:<38} {:<12} {}", user.email, user.role.as_str(), user.description);
     }
     println!("The administrator also gives a code from an authenticator app with the key {}", demo::DEMO_ADMIN_TOTP_SECRET);
+}
+
+/// A whole number of seconds from the environment, if set.
+fn seconds(variable: &str) -> Result<Option<u64>, String> {
+    match std::env::var(variable) {
+        Ok(text) => text.trim().parse().map(Some).map_err(|_| format!("{variable} must be a whole number of seconds, not {text:?}")),
+        Err(_) => Ok(None),
+    }
 }
 
 fn password_from_stdin(wanted: bool) -> Result<Option<String>, String> {

@@ -95,6 +95,8 @@ pub struct Options {
     pub base_url: Option<String>,
     /// A database of the test's own (a private PostgreSQL cluster), used as it is.
     pub database_url: Option<String>,
+    /// How long a sender's claim on a message holds (the service's default otherwise).
+    pub mail_lease: Option<Duration>,
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
@@ -126,6 +128,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.mail.poll = Duration::from_millis(25);
     config.mail.retry_base = Duration::from_millis(50);
     config.mail.scan = Duration::from_millis(50);
+    if let Some(lease) = options.mail_lease {
+        config.mail.lease = lease;
+    }
     config.database.migrate().expect("migrations");
     let mut conn = config.database.connect().expect("connect");
     tvistetrappa::demo::load(&mut conn, true).expect("demo data");

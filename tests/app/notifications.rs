@@ -1,6 +1,7 @@
 use crate::helpers::*;
 use crate::smtp::{Received, SmtpServer};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use std::time::Duration;
 use tvistetrappa::domain::calendar;
 use tvistetrappa::mail::Clock;
 use tvistetrappa::store::{cases, outbox};
@@ -319,4 +320,46 @@ async fn two_senders_never_claim_the_same_message() {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 40, "every message claimed by one of them");
+}
+
+#[actix_web::test]
+async fn two_senders_and_a_slow_relay_deliver_every_message_once() {
+    let smtp = SmtpServer::start(false);
+    smtp.slow_down(150);
+    // A lease shorter than a batch of twenty slow messages: a sender that claimed many at
+    // once would lose the tail of its claim to the other sender mid-batch.
+    let app = spawn_app_with(Options { smtp_url: Some(smtp.url.clone()), mail_lease: Some(Duration::from_secs(1)), ..Options::default() }).await;
+    app.stop_mail();
+    {
+        let mut conn = app.db();
+        let now = tvistetrappa::store::now();
+        for i in 0..16 {
+            let subject = format!("Meddelande {i}");
+            let message = tvistetrappa::store::outbox::NewMessage {
+                kind: "test",
+                case_id: None,
+                recipient: BOTKYRKA,
+                subject: &subject,
+                text_body: "Text",
+                html_body: "<p>Text</p>",
+                thread_id: None,
+                list_unsubscribe: None,
+                dedupe_key: None,
+            };
+            assert!(tvistetrappa::store::outbox::enqueue(&mut conn, &message, "tvistetrappa.example", now).unwrap());
+        }
+    }
+    // Two app servers' senders on one database.
+    let first = tvistetrappa::mail::Worker::spawn(app.pool.clone(), app.config.clone(), app.clock.clone()).unwrap();
+    let second = tvistetrappa::mail::Worker::spawn(app.pool.clone(), app.config.clone(), app.clock.clone()).unwrap();
+    app.wait_for_outbox();
+    std::thread::sleep(Duration::from_millis(500));
+    drop((first, second));
+    let received = smtp.received();
+    let mut ids: Vec<String> = received.iter().filter_map(|m| m.header("Message-ID")).collect();
+    ids.sort();
+    let unique = ids.len();
+    ids.dedup();
+    assert_eq!((unique, ids.len()), (16, 16), "every message once, none twice");
+    assert_eq!(app.outbox_count(tvistetrappa::store::outbox::SENT), 16);
 }

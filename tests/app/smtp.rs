@@ -3,7 +3,7 @@
 
 use mailin_embedded::{response, Handler, Response, Server, SslConfig};
 use std::net::{IpAddr, TcpListener};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// One message as the server received it.
@@ -33,6 +33,8 @@ struct Capture {
     received: Arc<Mutex<Vec<Received>>>,
     refusing: Arc<AtomicBool>,
     rejecting: Arc<AtomicBool>,
+    /// Milliseconds the server takes over each message, as a slow relay would.
+    delay_ms: Arc<AtomicU64>,
 }
 
 impl Handler for Capture {
@@ -59,6 +61,7 @@ impl Handler for Capture {
     }
 
     fn data_end(&mut self) -> Response {
+        std::thread::sleep(std::time::Duration::from_millis(self.delay_ms.load(Ordering::SeqCst)));
         let message = Received { to: std::mem::take(&mut self.to), raw: std::mem::take(&mut self.data) };
         self.received.lock().unwrap().push(message);
         response::OK
@@ -70,6 +73,7 @@ pub struct SmtpServer {
     received: Arc<Mutex<Vec<Received>>>,
     refusing: Arc<AtomicBool>,
     rejecting: Arc<AtomicBool>,
+    delay_ms: Arc<AtomicU64>,
 }
 
 impl SmtpServer {
@@ -80,8 +84,15 @@ impl SmtpServer {
         let received = Arc::new(Mutex::new(Vec::new()));
         let refusing = Arc::new(AtomicBool::new(refusing));
         let rejecting = Arc::new(AtomicBool::new(false));
-        let handler =
-            Capture { to: Vec::new(), data: Vec::new(), received: received.clone(), refusing: refusing.clone(), rejecting: rejecting.clone() };
+        let delay_ms = Arc::new(AtomicU64::new(0));
+        let handler = Capture {
+            to: Vec::new(),
+            data: Vec::new(),
+            received: received.clone(),
+            refusing: refusing.clone(),
+            rejecting: rejecting.clone(),
+            delay_ms: delay_ms.clone(),
+        };
         let mut server = Server::new(handler);
         server.with_name("smtp.test").with_ssl(SslConfig::None).expect("no TLS").with_tcp_listener(listener);
         // The server runs until the test process ends.
@@ -90,13 +101,18 @@ impl SmtpServer {
                 eprintln!("test SMTP server stopped: {e}");
             }
         });
-        SmtpServer { url: format!("smtp://127.0.0.1:{port}"), received, refusing, rejecting }
+        SmtpServer { url: format!("smtp://127.0.0.1:{port}"), received, refusing, rejecting, delay_ms }
     }
 
     /// From now on the server takes mail.
     pub fn accept(&self) {
         self.refusing.store(false, Ordering::SeqCst);
         self.rejecting.store(false, Ordering::SeqCst);
+    }
+
+    /// From now on the server takes `ms` milliseconds over each message.
+    pub fn slow_down(&self, ms: u64) {
+        self.delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// From now on the server refuses every message for good (554).
