@@ -688,6 +688,13 @@ impl ShowPage {
     fn error_for(&self, key: &str) -> Option<&str> {
         self.draft.error.as_deref().filter(|_| self.draft.action == key)
     }
+
+    /// Text the user wrote for an action the case no longer offers them (someone else moved
+    /// the case first): shown apart, so that it is not lost with the form it belonged to.
+    fn orphan_draft(&self) -> Option<&str> {
+        let offered = self.actions.iter().any(|a| a.key == self.draft.action) || matches!(self.draft.action.as_str(), "comment" | "note");
+        (!offered && !self.draft.text.trim().is_empty()).then_some(self.draft.text.as_str())
+    }
 }
 
 fn case_notice(code: Option<&str>) -> Option<&'static str> {
