@@ -53,6 +53,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    form_submissions (submission) {
+        submission -> Text,
+        user_id -> Text,
+        result -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_challenges (token_hash) {
         token_hash -> Text,
         user_id -> Text,
@@ -274,6 +283,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     recovery_codes,
     login_challenges,
+    form_submissions,
     cases,
     case_parties,
     case_events,

@@ -14,6 +14,7 @@ pub mod review;
 pub mod second_factor;
 pub mod sessions;
 pub mod settings;
+pub mod submissions;
 pub mod users;
 
 pub use crate::db::DbConn;

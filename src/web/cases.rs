@@ -13,7 +13,7 @@ use crate::domain::ladder::{self, Actor, CaseKind, CaseState, Command, Level, Ou
 use crate::domain::payment::{self, Claim, ContestReason, Model, Month, UnitResult, ALL_CONTEST_REASONS};
 use crate::domain::text::{self, FieldError};
 use crate::store::cases::{self, CaseRow, Filter, ListedCase, NewCase, Party, Sort};
-use crate::store::{audit, today, DbConn};
+use crate::store::{audit, submissions, today, DbConn};
 use crate::store::{calculations, disputes, episodes, organisations, settings};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -237,6 +237,8 @@ struct NewPage {
     billing_units: Vec<organisations::Choice>,
     commitments: &'static [Commitment],
     kinds: [CaseKind; 3],
+    /// The form's key: the one it was sent with, or a new one.
+    submission: String,
 }
 
 impl NewPage {
@@ -281,7 +283,9 @@ async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: 
         .await?;
     let billing_units = all.iter().filter(|o| matches!(o.kind.as_str(), "municipality" | "district")).cloned().collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let submission = Some(form.get("submission").to_owned()).filter(|k| submissions::plausible(k)).unwrap_or_else(crate::security::random_token);
     let page = NewPage {
+        submission,
         ctx: user.page(),
         kind,
         form,
@@ -401,8 +405,15 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
     });
     let user_for_db = user.clone();
     let config = state.config.clone();
+    let submission = Some(form.get("submission").to_owned()).filter(|k| submissions::plausible(k));
     let outcome = state
         .write(move |conn| {
+            // The same form sent again (a retry after its answer was lost) files nothing new.
+            if let Some(key) = &submission {
+                if let Some(number) = submissions::earlier(conn, key, &user_for_db.user.id)? {
+                    return Ok(Ok(number));
+                }
+            }
             let subtree = organisations::subtree(conn, &user_for_db.user.organisation_id)?;
             if !subtree.contains(&filed_by) {
                 errors.add("filed_by_org", "Välj din egen organisation eller en enhet under den.");
@@ -465,6 +476,9 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
                 disputes::link(conn, &case.id, &link)?;
             }
             crate::notify::case_event(conn, &config, &number, "filed", &user_for_db.user.id, crate::store::now())?;
+            if let Some(key) = &submission {
+                submissions::record(conn, key, &number)?;
+            }
             Ok(Ok(number))
         })
         .await?;

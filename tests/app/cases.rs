@@ -589,3 +589,30 @@ async fn the_demo_cases_stand_at_their_levels() {
     let payment = app.get("/betalning?manad=2022-03").await;
     assert!(payment.body.contains("Botkyrka") && !payment.body.contains("Huddinge"), "{}", payment.body);
 }
+
+#[actix_web::test]
+async fn a_filing_form_sent_again_files_one_case_and_answers_with_it() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let page = app.get("/arenden/nytt?typ=deviation").await;
+    let key = page.body.split("name=\"submission\" value=\"").nth(1).unwrap()[..64].to_owned();
+    let token = page.csrf();
+    let mut fields = vec![("csrf", token.as_str()), ("kind", "deviation"), ("submission", key.as_str())];
+    fields.extend(deviation("Skickad två gånger", "Svaret kom aldrig fram."));
+    // A client that retries after a lost answer, and one that sends twice at once.
+    let first = app.post_raw("/arenden/nytt", &fields).await;
+    let again = app.post_raw("/arenden/nytt", &fields).await;
+    assert_eq!((first.status, again.status), (303, 303));
+    assert_eq!(first.location(), again.location(), "the second sending gets the first case");
+    let page = app.get("/arenden/nytt?typ=deviation").await;
+    let other_key = page.body.split("name=\"submission\" value=\"").nth(1).unwrap()[..64].to_owned();
+    assert_ne!(other_key, key, "each form has its own key");
+    let mut twice = vec![("csrf", token.as_str()), ("kind", "deviation"), ("submission", other_key.as_str())];
+    twice.extend(deviation("Dubbelklick", "Två på en gång."));
+    let (a, b) = futures_util::future::join(app.post_raw("/arenden/nytt", &twice), app.post_raw("/arenden/nytt", &twice)).await;
+    assert_eq!((a.status, b.status), (303, 303));
+    assert_eq!(a.location(), b.location());
+    let mut conn = app.db();
+    let filed: i64 = db_run!(conn, |c| cases::table.count().get_result(c)).unwrap();
+    assert_eq!(filed, 2, "two forms, two cases");
+}
