@@ -18,8 +18,11 @@ PORT="${PORT:-18181}"
 GENERATE_CASES="${GENERATE_CASES:-0}"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet
-BIN="${CARGO_TARGET_DIR:-target}/release/tvistetrappa"
+# BIN: another build to measure in the same run (an earlier commit, say); the default is built here.
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet
+    BIN="${CARGO_TARGET_DIR:-target}/release/tvistetrappa"
+fi
 WORK=$(mktemp -d)
 SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }

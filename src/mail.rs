@@ -120,7 +120,7 @@ const ROUND: usize = 20;
 /// a slow relay takes the first ones, and another sender would send the rest again); returns
 /// how many were sent.
 pub fn deliver_due(pool: &Pool, config: &Config, transport: &Transport, owner: &str, now: NaiveDateTime) -> Result<usize, String> {
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mut conn = crate::db::checkout(pool).map_err(|e| e.to_string())?;
     if !outbox::any_due(&mut conn, now).map_err(|e| e.to_string())? {
         return Ok(0);
     }
@@ -152,7 +152,7 @@ pub fn deliver_due(pool: &Pool, config: &Config, transport: &Transport, owner: &
 
 /// Makes the reminders and digests that are due now.
 pub fn scan(pool: &Pool, config: &Config, now: NaiveDateTime) -> Result<(), String> {
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mut conn = crate::db::checkout(pool).map_err(|e| e.to_string())?;
     let lead = config.mail.reminder_working_days;
     conn.write(|c| crate::notify::remind(c, config, now, lead)).map_err(|e| e.to_string())?;
     conn.write(|c| crate::notify::digests(c, config, now)).map_err(|e| e.to_string())?;
@@ -185,11 +185,14 @@ impl Worker {
                     let now = clock.now();
                     if now >= next_scan {
                         if let Err(e) = scan(&pool, &config, now) {
+                            crate::db::note_failure();
                             log::error!("reminders and digests: {e}");
                         }
                         next_scan = now + config.mail.scan;
                     }
                     if let Err(e) = deliver_due(&pool, &config, &transport, &owner, clock.now()) {
+                        // The database may have restarted: the next connections are tested.
+                        crate::db::note_failure();
                         log::error!("mail delivery: {e}");
                     }
                     sleep_unless_stopped(&stopping, config.mail.poll);

@@ -42,7 +42,7 @@ impl AppState {
     {
         if self.config.database.kind == crate::db::BackendKind::Sqlite {
             let mut conn = crate::db::checkout(&self.pool).map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
-            return work(&mut conn);
+            return settled(&mut conn, work);
         }
         self.run(work).await
     }
@@ -57,7 +57,7 @@ impl AppState {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = crate::db::checkout(&pool).map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
-            work(&mut conn)
+            settled(&mut conn, work)
         })
         .await?
     }
@@ -70,6 +70,16 @@ impl AppState {
     {
         self.run(move |conn| conn.write(work)).await
     }
+}
+
+/// Runs `work`; a failure inside it (a query, not a refusal) marks the connection so that it
+/// is not reused and the next connections are tested (the database may have restarted).
+fn settled<T>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> Result<T, AppError>) -> Result<T, AppError> {
+    let result = work(conn);
+    if matches!(result, Err(AppError::Internal(_))) {
+        conn.failed();
+    }
+    result
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

@@ -313,6 +313,24 @@ impl TestApp {
     }
 }
 
+/// Two sessions post at the same moment; returns both statuses, sorted.
+pub fn at_once(address: &str, first: (&str, String), second: (&str, String), path: &str) -> Vec<u16> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let posts: Vec<_> = [first, second]
+        .into_iter()
+        .map(|(cookies, body)| {
+            let (barrier, address, cookies, path) = (barrier.clone(), address.to_owned(), cookies.to_owned(), path.to_owned());
+            std::thread::spawn(move || {
+                barrier.wait();
+                raw_request(&address, &cookies, "POST", &path, &body).0
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = posts.into_iter().map(|p| p.join().unwrap()).collect();
+    statuses.sort();
+    statuses
+}
+
 /// One request exactly as written, from any thread: the status and the Location header.
 pub fn raw_request(address: &str, cookies: &str, method: &str, target: &str, body: &str) -> (u16, String) {
     use std::io::{Read, Write};

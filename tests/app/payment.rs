@@ -700,19 +700,7 @@ async fn two_officers_applying_the_same_corrections_at_once_make_one_new_version
     let (second, second_token) = (app.session(), app.csrf().await);
     let version = crate::helpers::case_version(&app.get(&format!("/arenden/{number}")).await.body);
     let body = |token: &str| format!("csrf={token}&version={version}&action=corrections&agreed=b2");
-    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
-    let posts: Vec<_> = [(first, body(&first_token)), (second, body(&second_token))]
-        .into_iter()
-        .map(|(cookies, body)| {
-            let (barrier, address, path) = (barrier.clone(), app.address.clone(), format!("/arenden/{number}/atgard"));
-            std::thread::spawn(move || {
-                barrier.wait();
-                raw_request(&address, &cookies, "POST", &path, &body).0
-            })
-        })
-        .collect();
-    let mut statuses: Vec<u16> = posts.into_iter().map(|p| p.join().unwrap()).collect();
-    statuses.sort();
+    let statuses = at_once(&app.address, (&first, body(&first_token)), (&second, body(&second_token)), &format!("/arenden/{number}/atgard"));
     assert_eq!(statuses[0], 303, "{statuses:?}");
     assert!(matches!(statuses[1], 403 | 409), "the second is refused, not an error: {statuses:?}");
     let mut conn = app.db();

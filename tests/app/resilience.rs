@@ -113,24 +113,6 @@ async fn after_postgresql_restarts_signed_in_pages_answer_again_within_seconds()
     drop(app);
 }
 
-/// Two sessions post at the same moment; returns both statuses, sorted.
-fn at_once(address: &str, first: (&str, String), second: (&str, String), path: &str) -> Vec<u16> {
-    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
-    let posts: Vec<_> = [first, second]
-        .into_iter()
-        .map(|(cookies, body)| {
-            let (barrier, address, cookies, path) = (barrier.clone(), address.to_owned(), cookies.to_owned(), path.to_owned());
-            std::thread::spawn(move || {
-                barrier.wait();
-                raw_request(&address, &cookies, "POST", &path, &body).0
-            })
-        })
-        .collect();
-    let mut statuses: Vec<u16> = posts.into_iter().map(|p| p.join().unwrap()).collect();
-    statuses.sort();
-    statuses
-}
-
 fn case_version(app: &TestApp, number: &str) -> i32 {
     use diesel::prelude::*;
     use tvistetrappa::db::schema::cases;
