@@ -2,14 +2,17 @@
 
 use super::error::AppError;
 use super::forms::FieldErrors;
-use super::guard::{cookie_name, expired_session_cookie, fully_decoded, session_cookie, CurrentUser, Visitor, CHALLENGE_COOKIE, SESSION_COOKIE};
+use super::guard::{
+    cookie, cookie_name, expired_session_cookie, fully_decoded, removed_cookie, session_cookie, CurrentUser, Visitor, CHALLENGE_COOKIE,
+    SESSION_COOKIE,
+};
 use super::page::{notice, Page};
 use super::{html, see_other, AppState};
 use crate::domain::access::requires_second_factor;
 use crate::domain::text::{self, Email};
 use crate::security::{hash_password, new_recovery_codes, new_totp_secret, totp_qr_svg, totp_step, verify_password};
 use crate::store::{audit, login_attempts, password_resets, second_factor, sessions, users, DbConn};
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::SameSite;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -146,13 +149,8 @@ pub async fn login(
         }
         LoginOutcome::NeedsCode(challenge) => {
             let location = format!("/logga-in/kod?next={}", url::form_urlencoded::byte_serialize(safe_next(&next).as_bytes()).collect::<String>());
-            let cookie = Cookie::build(cookie_name(&state.config, CHALLENGE_COOKIE), challenge)
-                .path("/")
-                .http_only(true)
-                .secure(state.config.secure_cookies())
-                .same_site(SameSite::Strict)
-                .max_age(actix_web::cookie::time::Duration::minutes(second_factor::CHALLENGE_MINUTES))
-                .finish();
+            let mut cookie = cookie(&state.config, CHALLENGE_COOKIE, challenge, SameSite::Strict);
+            cookie.set_max_age(actix_web::cookie::time::Duration::minutes(second_factor::CHALLENGE_MINUTES));
             return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).cookie(cookie).finish());
         }
         LoginOutcome::Refused => (StatusCode::UNAUTHORIZED, "Fel e-postadress eller lösenord."),
@@ -232,12 +230,10 @@ pub async fn code(
     };
     let (status, error) = match outcome {
         Some(LoginOutcome::SignedIn(token)) => {
-            let mut ended = Cookie::build(cookie_name(&state.config, CHALLENGE_COOKIE), "").path("/").finish();
-            ended.make_removal();
             return Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, safe_next(&next)))
                 .cookie(session_cookie(&state, token))
-                .cookie(ended)
+                .cookie(removed_cookie(&state.config, CHALLENGE_COOKIE, SameSite::Strict))
                 .finish());
         }
         None => (StatusCode::UNAUTHORIZED, "Inloggningen har gått ut. Börja om med e-post och lösenord."),

@@ -163,19 +163,26 @@ pub fn client_ip(req: &HttpRequest, trusted: &[crate::proxies::Network]) -> Stri
     crate::proxies::client(peer, forwarded, trusted).to_string()
 }
 
+/// Every cookie the service sets: for the whole site, out of scripts' reach, `Secure` (and
+/// `__Host-`) with an https `BASE_URL`. A removal must carry the same attributes, or a
+/// browser keeps the `__Host-` cookie.
+pub fn cookie(config: &crate::config::Config, name: &'static str, value: String, same_site: SameSite) -> Cookie<'static> {
+    Cookie::build(cookie_name(config, name), value).path("/").http_only(true).secure(config.secure_cookies()).same_site(same_site).finish()
+}
+
+/// The cookie `name` removed.
+pub fn removed_cookie(config: &crate::config::Config, name: &'static str, same_site: SameSite) -> Cookie<'static> {
+    let mut removed = cookie(config, name, String::new(), same_site);
+    removed.make_removal();
+    removed
+}
+
 pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
-    Cookie::build(cookie_name(&state.config, SESSION_COOKIE), token)
-        .path("/")
-        .http_only(true)
-        .secure(state.config.secure_cookies())
-        .same_site(SameSite::Lax)
-        .finish()
+    cookie(&state.config, SESSION_COOKIE, token, SameSite::Lax)
 }
 
 pub fn expired_session_cookie(state: &AppState) -> Cookie<'static> {
-    let mut cookie = session_cookie(state, String::new());
-    cookie.make_removal();
-    cookie
+    removed_cookie(&state.config, SESSION_COOKIE, SameSite::Lax)
 }
 
 pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
@@ -231,8 +238,6 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
         Some((user, _, _)) => audit::Actor { user_id: Some(user.id.clone()), email: Some(user.email.clone()), ip: Some(ip.clone()) },
         None => audit::Actor { ip: Some(ip.clone()), ..Default::default() },
     };
-    let target = format!("{} {}", req.method(), req.path());
-    let query = Some(req.query_string().to_owned()).filter(|q| !q.is_empty());
 
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let submitted = match submitted_csrf(&mut req).await {
@@ -242,7 +247,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
         let same_origin = origin_matches(&req, &state.config.base_url);
         if !same_origin || !submitted.is_some_and(|t| constant_time_eq(&t, &csrf)) {
             let detail = if same_origin { "missing or wrong CSRF token" } else { "foreign Origin" };
-            let actor = actor.clone();
+            let (actor, target) = (actor.clone(), audit_target(req.request(), false));
             state.write(move |conn| Ok(audit::record_bounded(conn, &actor, audit::Action::CsrfRejected, Some(&target), detail)?)).await?;
             return Ok(req.into_response(AppError::Csrf.error_response()));
         }
@@ -260,10 +265,11 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     let refused = response.response().extensions().get::<Refused>().copied();
     let downloaded = response.headers().get(header::CONTENT_DISPOSITION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("attachment"));
     if let Some(Refused(why)) = refused {
+        let target = audit_target(response.request(), false);
         state.write(move |conn| Ok(audit::record_bounded(conn, &actor, audit::Action::AccessDenied, Some(&target), why)?)).await?;
     } else if downloaded && signed_in {
         // Payment data and attachments leave the service here: who took what is kept.
-        let target = format!("{target}{}", query.map(|q| format!("?{q}")).unwrap_or_default());
+        let target = audit_target(response.request(), true);
         state.write(move |conn| Ok(audit::record(conn, &actor, audit::Action::Download, Some(&target), "")?)).await?;
     }
     let headers = response.headers_mut();
@@ -275,15 +281,19 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
         headers.insert(header::STRICT_TRANSPORT_SECURITY, header::HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     if let Some(value) = new_anonymous {
-        let cookie = Cookie::build(cookie_name(&state.config, ANON_COOKIE), value)
-            .path("/")
-            .http_only(true)
-            .secure(state.config.secure_cookies())
-            .same_site(SameSite::Strict)
-            .finish();
+        let cookie = cookie(&state.config, ANON_COOKIE, value, SameSite::Strict);
         response.response_mut().add_cookie(&cookie)?;
     }
     Ok(response)
+}
+
+/// What an audit row says was asked for: the method and the path as it was written (and
+/// the query, for a download). Made only when a row is written, not for every request.
+fn audit_target(req: &HttpRequest, with_query: bool) -> String {
+    match req.query_string() {
+        query if with_query && !query.is_empty() => format!("{} {}?{query}", req.method(), req.path()),
+        _ => format!("{} {}", req.method(), req.path()),
+    }
 }
 
 /// The token from the `X-CSRF-Token` header, the `csrf` field of an urlencoded form (the body

@@ -464,7 +464,7 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
         // None once a unit has no daily amount: the month's statistics still show (§6).
         let mut amount = Some(0);
         let mut counted = std::collections::HashSet::new();
-        for r in results.iter().filter(|r| sees(r)) {
+        for r in &seen {
             let organisation = paying_organisation(&r.key.unit);
             // A unit's disputes show on its first row (a unit can have an average and an individual row).
             let here: Vec<&queries::MonthDispute> = if counted.insert(organisation.clone()) {
