@@ -177,7 +177,7 @@ pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web:
             };
             let Some(month) = asked.or_else(|| page.months.first().and_then(|m| Month::parse(m))) else { return Ok(page) };
             page.month = month.to_string();
-            page.statistics = statistics_only(conn, month)?;
+            page.statistics = crate::domain::review::statistics_only(month, active_from);
             let Some(current) = calculations::current(conn, month)? else {
                 page.error = Some(format!("Det finns inga importerade vårdtillfällen för {month}."));
                 return Ok(page);
