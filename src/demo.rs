@@ -17,67 +17,85 @@ pub struct DemoUser {
     pub organisation_id: &'static str,
     pub role: Role,
     pub description: &'static str,
+    /// Holds the director capacity for their side (domain.md §4.1).
+    pub director: bool,
 }
 
-pub const DEMO_USERS: [DemoUser; 10] = [
+pub const DEMO_USERS: [DemoUser; 12] = [
     DemoUser {
         email: "anna.berg@botkyrka.example",
         name: "Anna Berg",
         organisation_id: "kommun-0127",
         role: Role::Local,
-        description: "enhetschef, Botkyrka kommun",
+        description: "enhetschef, Botkyrka kommun", director: false,
     },
     DemoUser {
         email: "erik.holm@huddinge.example",
         name: "Erik Holm",
         organisation_id: "kommun-0126",
         role: Role::Local,
-        description: "enhetschef, Huddinge kommun",
+        description: "enhetschef, Huddinge kommun", director: false,
     },
     DemoUser {
         email: "lena.sjoberg@stockholm.example",
         name: "Lena Sjöberg",
         organisation_id: "kommun-0180",
         role: Role::Local,
-        description: "avdelningschef, Stockholms stad (ser alla stadsdelsområden)",
+        description: "avdelningschef, Stockholms stad (ser alla stadsdelsområden)", director: false,
     },
     DemoUser {
         email: "omar.said@stockholm.example",
         name: "Omar Said",
         organisation_id: "sdo-sodermalm",
         role: Role::Local,
-        description: "enhetschef, Södermalms stadsdelsområde",
+        description: "enhetschef, Södermalms stadsdelsområde", director: false,
     },
     DemoUser {
         email: "sara.nyberg@sodersjukhuset.example",
         name: "Sara Nyberg",
         organisation_id: "enh-sos-medicin-52",
         role: Role::Local,
-        description: "avdelningschef, Södersjukhuset medicinavdelning 52",
+        description: "avdelningschef, Södersjukhuset medicinavdelning 52", director: false,
     },
     DemoUser {
         email: "lars.ek@storsthlm.example",
         name: "Lars Ek",
         organisation_id: "storsthlm",
         role: Role::Reviewer,
-        description: "handläggare, Storsthlm",
+        description: "handläggare, Storsthlm", director: false,
     },
-    DemoUser { email: "maria.sund@hsf.example", name: "Maria Sund", organisation_id: "hsf", role: Role::Reviewer, description: "handläggare, HSF" },
+    DemoUser { email: "maria.sund@hsf.example", name: "Maria Sund", organisation_id: "hsf", role: Role::Reviewer, description: "handläggare, HSF", director: false },
     DemoUser {
         email: "johan.lund@styrgruppen.example",
         name: "Johan Lund",
         organisation_id: "styrgruppen",
         role: Role::Steering,
-        description: "ledamot, styrgruppen",
+        description: "ledamot, styrgruppen", director: false,
     },
     DemoUser {
         email: "karin.wall@vis.example",
         name: "Karin Wall",
         organisation_id: "vis",
         role: Role::Secretariat,
-        description: "VIS-sekretariatet",
+        description: "VIS-sekretariatet", director: false,
     },
-    DemoUser { email: "admin@tvistetrappa.example", name: "Alex Admin", organisation_id: "region", role: Role::Admin, description: "administratör" },
+    DemoUser {
+        email: "karl.strand@botkyrka.example",
+        name: "Karl Strand",
+        organisation_id: "kommun-0127",
+        role: Role::Local,
+        description: "socialdirektör, Botkyrka kommun (direktörsnivå)",
+        director: true,
+    },
+    DemoUser {
+        email: "eva.linde@hsf.example",
+        name: "Eva Linde",
+        organisation_id: "hsf",
+        role: Role::Local,
+        description: "hälso- och sjukvårdsdirektör, HSF (direktörsnivå)",
+        director: true,
+    },
+    DemoUser { email: "admin@tvistetrappa.example", name: "Alex Admin", organisation_id: "region", role: Role::Admin, description: "administratör", director: false },
 ];
 
 /// The demo administrator's second factor (published like the password, loopback only):
@@ -112,6 +130,7 @@ pub fn load(conn: &mut DbConn, fast_hashing: bool) -> QueryResult<Vec<&'static D
                         organisation_id: demo.organisation_id,
                         role: demo.role,
                         password_hash: &hash,
+                        director: demo.director,
                     },
                 )?;
                 if crate::domain::access::requires_second_factor(demo.role) {
@@ -194,6 +213,7 @@ const DEMO_CASES: [DemoCase; 6] = [
             ("lars.ek@storsthlm.example", Command::Assess, "Storsthlm: dag noll ingår enligt bilaga 1."),
             ("maria.sund@hsf.example", Command::Assess, "HSF: delar Storsthlms bedömning men ser behov av ett förtydligande."),
             ("maria.sund@hsf.example", Command::Escalate, "Frågan är principiell och bör avgöras av styrgruppen."),
+            ("lars.ek@storsthlm.example", Command::Escalate, "Storsthlm instämmer: frågan lyfts till styrgruppen."),
         ],
     },
     DemoCase {
@@ -257,7 +277,7 @@ pub fn load_cases(conn: &mut DbConn) -> QueryResult<usize> {
                 let parties = cases::parties(conn, &case.id)?;
                 let subtree = organisations::subtree(conn, &user.organisation_id)?;
                 let actor = cases::ladder_actor(&user, &subtree, &parties);
-                let state = case.state(&parties);
+                let state = case.state(&parties, today);
                 // The demo steps are written to be allowed; a refused one is a bug in this table.
                 let transition = state.apply(&actor, *command).map_err(|refusal| {
                     diesel::result::Error::QueryBuilderError(format!("demo step {command:?} on {number} refused: {refusal:?}").into())

@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::domain::access::Role;
 use crate::domain::calendar::add_working_days;
-use crate::domain::ladder::{Side, Status, WaitingFor};
+use crate::domain::ladder::{ReviewerOrg, Side, Status, WaitingFor};
 use crate::domain::notify::{self, Audience, Preference, Reminder};
 use crate::store::cases::{self, CaseRow, Party};
 use crate::store::outbox::{self, NewMessage};
@@ -117,13 +117,18 @@ fn party_recipients(conn: &mut DbConn, parties: &[Party], side: Option<Side>) ->
 /// The people who handle what a case waits for at the county (reviewers, the steering
 /// group, the secretariat); nobody for the parties' own levels or the court.
 fn handlers(conn: &mut DbConn, waiting: WaitingFor) -> QueryResult<Vec<Recipient>> {
-    let role = match waiting {
-        WaitingFor::Reviewers => Role::Reviewer,
-        WaitingFor::SteeringGroup => Role::Steering,
-        WaitingFor::Vis => Role::Secretariat,
-        _ => return Ok(Vec::new()),
-    };
-    users::recipients_with_role(conn, role)
+    match waiting {
+        WaitingFor::Reviewers => reviewers(conn, &[ReviewerOrg::Storsthlm, ReviewerOrg::Hsf]),
+        WaitingFor::SteeringGroup => users::recipients_with_role(conn, Role::Steering, None),
+        WaitingFor::Vis => users::recipients_with_role(conn, Role::Secretariat, None),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The officers of Storsthlm and/or HSF: a reviewer role elsewhere does not count (§3.1).
+fn reviewers(conn: &mut DbConn, of: &[ReviewerOrg]) -> QueryResult<Vec<Recipient>> {
+    let ids: Vec<&str> = of.iter().map(|o| o.as_str()).collect();
+    users::recipients_with_role(conn, Role::Reviewer, Some(&ids))
 }
 
 fn case_subject(case: &CaseRow, headline: &str) -> String {
@@ -165,7 +170,17 @@ pub fn case_event(conn: &mut DbConn, config: &Config, number: &str, action: &str
     let Some(notice) = notify::case_notice(action, level) else { return Ok(()) };
     let parties = cases::parties(conn, &case.id)?;
     let mut recipients = match notice.audience {
-        Audience::Counterparts => party_recipients(conn, &parties, Some(Side::Counterpart))?,
+        Audience::CounterpartsAndLevel(level) => {
+            let mut all = party_recipients(conn, &parties, Some(Side::Counterpart))?;
+            if let Some(waiting) = notify::handles_level(level) {
+                all.extend(handlers(conn, waiting)?);
+            }
+            all
+        }
+        Audience::OtherReviewer => match case.escalation_requested_by.as_deref().and_then(ReviewerOrg::parse) {
+            Some(asked) => reviewers(conn, &[asked.other()])?,
+            None => Vec::new(),
+        },
         Audience::Parties => party_recipients(conn, &parties, None)?,
         Audience::PartiesAndLevel(level) => {
             let mut all = party_recipients(conn, &parties, None)?;

@@ -23,6 +23,8 @@ diesel::table! {
         title -> Text,
         reference -> Text,
         sort_order -> Integer,
+        responsible -> Text,
+        wording -> Text,
     }
 }
 
@@ -41,6 +43,7 @@ diesel::table! {
         totp_secret -> Nullable<Text>,
         totp_enabled_at -> Nullable<Timestamp>,
         totp_last_step -> Nullable<BigInt>,
+        director -> Bool,
     }
 }
 
@@ -148,7 +151,6 @@ diesel::table! {
         assessed_by_hsf -> Bool,
         proposal_by_party -> Nullable<Text>,
         proposal_accepted_by -> Nullable<Text>,
-        has_proposal -> Bool,
         deadline_on -> Nullable<Date>,
         level_entered_at -> Timestamp,
         version -> Integer,
@@ -156,6 +158,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        proposal_rejected -> Bool,
+        escalation_requested_by -> Nullable<Text>,
     }
 }
 
@@ -271,6 +275,8 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    interpretations,
+    interpretation_commitments,
     outbox,
     reminders_sent,
     digest_items,
@@ -455,3 +461,29 @@ diesel::table! {
         outcome -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    interpretations (id) {
+        id -> Text,
+        number -> Text,
+        case_id -> Text,
+        decision_id -> Text,
+        decided_on -> Date,
+        protocol -> Text,
+        question -> Text,
+        interpretation -> Text,
+        corrects_id -> Nullable<Text>,
+        search_text -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    interpretation_commitments (interpretation_id, commitment_id) {
+        interpretation_id -> Text,
+        commitment_id -> Text,
+    }
+}
+
+diesel::joinable!(interpretation_commitments -> interpretations (interpretation_id));
+diesel::joinable!(interpretations -> cases (case_id));

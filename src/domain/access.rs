@@ -141,6 +141,12 @@ impl Capability {
     }
 }
 
+/// Who may be granted the director capacity (domain.md §4.1): someone who acts for a party,
+/// a local manager, or an HSF officer (HSF invoices in the average model).
+pub fn may_hold_director_capacity(role: Role) -> bool {
+    matches!(role, Role::Local | Role::Reviewer)
+}
+
 /// Administrators sign in with a second factor: their account can change everyone's.
 pub fn requires_second_factor(role: Role) -> bool {
     role == Role::Admin

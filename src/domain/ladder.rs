@@ -310,8 +310,36 @@ pub enum ReviewerOrg {
     Hsf,
 }
 
+impl ReviewerOrg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewerOrg::Storsthlm => "storsthlm",
+            ReviewerOrg::Hsf => "hsf",
+        }
+    }
+
+    /// The reviewer organisation with this organisation id.
+    pub fn parse(s: &str) -> Option<ReviewerOrg> {
+        [ReviewerOrg::Storsthlm, ReviewerOrg::Hsf].into_iter().find(|o| o.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewerOrg::Storsthlm => "Storsthlm",
+            ReviewerOrg::Hsf => "HSF",
+        }
+    }
+
+    pub fn other(self) -> ReviewerOrg {
+        match self {
+            ReviewerOrg::Storsthlm => ReviewerOrg::Hsf,
+            ReviewerOrg::Hsf => ReviewerOrg::Storsthlm,
+        }
+    }
+}
+
 /// A pending proposed solution. `by_party` is the party organisation that proposed it, or
-/// None when the level's authority (Storsthlm/HSF, styrgruppen, VIS) did.
+/// None when Storsthlm and HSF did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposal {
     pub by_party: Option<String>,
@@ -330,20 +358,65 @@ pub struct CaseState {
     pub assessed_by_storsthlm: bool,
     pub assessed_by_hsf: bool,
     pub proposal: Option<Proposal>,
+    /// A proposal was rejected at this level.
+    pub proposal_rejected: bool,
+    /// The level's deadline (the county's working routine) has passed.
+    pub deadline_passed: bool,
+    /// At level 2: the reviewer organisation that asked to lift the case to the steering
+    /// group, waiting for the other to confirm.
+    pub escalation_requested_by: Option<ReviewerOrg>,
     /// Every party organisation with its side.
     pub parties: Vec<(String, Side)>,
 }
 
-/// The acting user as the ladder sees them.
+/// The acting user as the ladder sees them on one case. Built only through
+/// [`Actor::on_case`], which applies §3.1's rules of who may act for a party at all.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub role: Role,
-    /// The case's party organisations that the user acts for.
-    pub party_orgs: Vec<String>,
-    pub reviewer_org: Option<ReviewerOrg>,
+    role: Role,
+    /// The case's party organisations the user acts for (all on one side).
+    party_orgs: Vec<String>,
+    reviewer_org: Option<ReviewerOrg>,
+    /// Holds the director capacity for their side (payment disputes at director level).
+    director: bool,
+    /// Belongs to both sides of the case, and so acts for neither.
+    both_sides: bool,
 }
 
 impl Actor {
+    /// Who a user is on a case (domain.md §3.1, §4.1):
+    /// - parties act only through `local` users of a party organisation or one above it,
+    ///   and through HSF or Storsthlm officers where their organisation is itself a party;
+    /// - administrators never act on cases;
+    /// - a user whose organisation spans both sides acts for neither;
+    /// - Storsthlm and HSF officers review at level 2 unless their organisation is a party.
+    ///
+    /// `party_orgs_in_subtree` are the case's party organisations at or below the user's own.
+    pub fn on_case(role: Role, organisation_id: &str, party_orgs_in_subtree: Vec<String>, director: bool, parties: &[(String, Side)]) -> Actor {
+        let own_org_is_party = parties.iter().any(|(org, _)| org == organisation_id);
+        let acts_as_party = match role {
+            Role::Local => true,
+            Role::Reviewer => own_org_is_party && ReviewerOrg::parse(organisation_id).is_some(),
+            Role::Steering | Role::Secretariat | Role::Admin => false,
+        };
+        let mut party_orgs = if acts_as_party { party_orgs_in_subtree } else { Vec::new() };
+        let sides = |side| parties.iter().any(|(org, s)| *s == side && party_orgs.contains(org));
+        let both_sides = sides(Side::Filer) && sides(Side::Counterpart);
+        if both_sides {
+            party_orgs.clear();
+        }
+        let reviewer_org = if role == Role::Reviewer && !own_org_is_party { ReviewerOrg::parse(organisation_id) } else { None };
+        Actor { role, director: director && !party_orgs.is_empty(), party_orgs, reviewer_org, both_sides }
+    }
+
+    pub fn party_orgs(&self) -> &[String] {
+        &self.party_orgs
+    }
+
+    pub fn is_director(&self) -> bool {
+        self.director
+    }
+
     fn is_party(&self) -> bool {
         !self.party_orgs.is_empty()
     }
@@ -352,15 +425,18 @@ impl Actor {
         state.parties.iter().any(|(org, s)| *s == side && self.party_orgs.contains(org))
     }
 
-    /// Whether the user handles the case at `level`.
-    pub fn is_authority(&self, level: Level) -> bool {
-        match level.authority() {
-            Authority::Parties => self.is_party(),
-            Authority::Reviewers => self.role == Role::Reviewer,
-            Authority::SteeringGroup => self.role == Role::Steering,
-            Authority::Secretariat => self.role == Role::Secretariat,
-            Authority::Court => self.is_party() || self.role == Role::Reviewer,
+    /// Acts for a party at `level`: at director level only with the director capacity.
+    fn party_at(&self, level: Level) -> Result<(), Refusal> {
+        if self.both_sides {
+            return Err(BOTH_SIDES);
         }
+        require(self.is_party(), NOT_A_PARTY)?;
+        require(level != Level::Directors || self.director, NOT_A_DIRECTOR)
+    }
+
+    fn side_at(&self, state: &CaseState, side: Side, refusal: Refusal) -> Result<(), Refusal> {
+        self.party_at(state.level)?;
+        require(self.acts_for(state, side), refusal)
     }
 }
 
@@ -373,17 +449,34 @@ pub enum Command {
     Propose,
     Accept,
     Reject,
+    /// Lift to the next level; at level 2 one reviewer organisation asks and the other confirms.
     Escalate,
     /// A payment dispute at director level goes to a general court.
     ReferToCourt,
-    /// `correction`: a new decision that corrects an earlier one (the case may be closed).
+    /// A decision of the steering group or VIS, or a court's judgment as recorded by a party.
+    /// `correction`: a new decision that corrects an earlier one (the case stays closed).
     Decide {
         outcome: Outcome,
         correction: bool,
     },
-    Close,
+    /// The filer withdraws the case.
+    Withdraw,
     Reopen,
 }
+
+pub const ALL_COMMANDS: [Command; 11] = [
+    Command::Answer,
+    Command::Assess,
+    Command::Propose,
+    Command::Accept,
+    Command::Reject,
+    Command::Escalate,
+    Command::ReferToCourt,
+    Command::Decide { outcome: Outcome::Resolved, correction: false },
+    Command::Decide { outcome: Outcome::Resolved, correction: true },
+    Command::Withdraw,
+    Command::Reopen,
+];
 
 impl Command {
     pub fn as_str(self) -> &'static str {
@@ -397,7 +490,7 @@ impl Command {
             Command::ReferToCourt => "refer_to_court",
             Command::Decide { correction: false, .. } => "decide",
             Command::Decide { correction: true, .. } => "correct_decision",
-            Command::Close => "close",
+            Command::Withdraw => "withdraw",
             Command::Reopen => "reopen",
         }
     }
@@ -418,11 +511,32 @@ pub struct Transition {
     pub level_entered: bool,
     /// Accepting the last missing party closed the case by agreement.
     pub resolved_by_agreement: bool,
+    /// One reviewer organisation asked to lift the case; the other is to confirm.
+    pub escalation_requested: bool,
 }
 
-const CLOSED: Refusal = Refusal::Conflict("Ärendet är avslutat. Öppna det igen för att fortsätta.");
+impl Transition {
+    /// The name of the event that records this transition of `command`.
+    pub fn event(&self, command: Command) -> &'static str {
+        if self.escalation_requested {
+            "escalation_requested"
+        } else {
+            command.as_str()
+        }
+    }
+}
+
+const CLOSED: Refusal = Refusal::Conflict("Ärendet är avslutat.");
 const NOT_A_PARTY: Refusal = Refusal::Forbidden("Bara parterna i ärendet kan göra detta.");
-const NOT_AUTHORITY: Refusal = Refusal::Forbidden("Det är inte din roll att hantera ärendet på den här nivån.");
+const BOTH_SIDES: Refusal = Refusal::Forbidden("Du hör till båda sidor i ärendet och kan därför inte agera i det.");
+const NOT_A_DIRECTOR: Refusal =
+    Refusal::Forbidden("På direktörsnivå agerar bara den som har direktörsbehörighet för sin sida (enligt delegationsordningen).");
+const NO_PARTY_DECIDES: Refusal = Refusal::Forbidden(
+    "Ingen part beslutar ensam på den här nivån. Ärendet löses när alla parter godtar ett förslag, eller när anmälaren återkallar det.",
+);
+const REVIEW_DOES_NOT_DECIDE: Refusal =
+    Refusal::Forbidden("Storsthlm och HSF beslutar inte. De bedömer gemensamt och föreslår en lösning som parterna tar ställning till.");
+const FINAL: Refusal = Refusal::Conflict("Beslutet är slutligt och ärendet kan inte öppnas igen. En rättelse registreras som ett nytt beslut.");
 
 impl CaseState {
     /// A new case at its first level.
@@ -435,6 +549,9 @@ impl CaseState {
             assessed_by_storsthlm: false,
             assessed_by_hsf: false,
             proposal: None,
+            proposal_rejected: false,
+            deadline_passed: false,
+            escalation_requested_by: None,
             parties,
         }
     }
@@ -465,6 +582,25 @@ impl CaseState {
         self.assessed_by_storsthlm = false;
         self.assessed_by_hsf = false;
         self.proposal = None;
+        self.proposal_rejected = false;
+        self.deadline_passed = false;
+        self.escalation_requested_by = None;
+    }
+
+    /// A decision at this level ends the case for good: VIS's, or a court's judgment.
+    pub fn decision_is_final(&self) -> bool {
+        matches!(self.level, Level::Vis | Level::Court)
+    }
+
+    /// Who records a decision at this level.
+    fn may_decide(&self, actor: &Actor) -> Result<(), Refusal> {
+        match self.level {
+            Level::Local | Level::NearestManagers | Level::Directors => Err(NO_PARTY_DECIDES),
+            Level::Review => Err(REVIEW_DOES_NOT_DECIDE),
+            Level::Steering => require(actor.role == Role::Steering, Refusal::Forbidden("Styrgruppens beslut registreras av styrgruppen.")),
+            Level::Vis => require(actor.role == Role::Secretariat, Refusal::Forbidden("VIS beslut registreras av VIS-sekretariatet.")),
+            Level::Court => actor.party_at(Level::Court),
+        }
     }
 
     /// Applies `command` by `actor`, or says why not.
@@ -472,46 +608,50 @@ impl CaseState {
         let mut next = self.clone();
         let mut level_entered = false;
         let mut resolved_by_agreement = false;
+        let mut escalation_requested = false;
         let open = self.status == Status::Open;
         match command {
             Command::Answer => {
                 require(open, CLOSED)?;
-                require(actor.acts_for(self, Side::Counterpart), Refusal::Forbidden("Bara motparten svarar med sin ståndpunkt."))?;
+                actor.side_at(self, Side::Counterpart, Refusal::Forbidden("Bara motparten svarar med sin ståndpunkt."))?;
                 next.answered = true;
             }
             Command::Assess => {
                 require(open, CLOSED)?;
                 require(self.level == Level::Review, Refusal::Conflict("Bedömningar görs på nivå 2, av Storsthlm och HSF."))?;
-                match (actor.role, actor.reviewer_org) {
-                    (Role::Reviewer, Some(ReviewerOrg::Storsthlm)) => next.assessed_by_storsthlm = true,
-                    (Role::Reviewer, Some(ReviewerOrg::Hsf)) => next.assessed_by_hsf = true,
-                    _ => return Err(Refusal::Forbidden("Bara handläggare på Storsthlm eller HSF gör bedömningen.")),
+                match actor.reviewer_org {
+                    Some(ReviewerOrg::Storsthlm) => next.assessed_by_storsthlm = true,
+                    Some(ReviewerOrg::Hsf) => next.assessed_by_hsf = true,
+                    None => return Err(Refusal::Forbidden("Bara handläggare på Storsthlm eller HSF gör bedömningen.")),
                 }
             }
             Command::Propose => {
                 require(open, CLOSED)?;
-                require(self.level != Level::Court, Refusal::Conflict("Tvisten ligger hos allmän domstol."))?;
-                require(actor.is_authority(self.level), NOT_AUTHORITY)?;
-                if self.level == Level::Review {
-                    require(
-                        self.assessed_by_storsthlm && self.assessed_by_hsf,
-                        Refusal::Conflict("Storsthlm och HSF behöver båda lämna sin bedömning innan de föreslår en gemensam lösning."),
-                    )?;
+                match self.level.authority() {
+                    Authority::Parties => {
+                        actor.party_at(self.level)?;
+                        next.proposal = Some(Proposal { by_party: actor.party_orgs.first().cloned(), accepted_by: actor.party_orgs.clone() });
+                    }
+                    Authority::Reviewers => {
+                        require(actor.reviewer_org.is_some(), Refusal::Forbidden("Förslaget på nivå 2 lämnas av Storsthlm och HSF gemensamt."))?;
+                        require(
+                            self.assessed_by_storsthlm && self.assessed_by_hsf,
+                            Refusal::Conflict("Storsthlm och HSF behöver båda lämna sin bedömning innan de föreslår en gemensam lösning."),
+                        )?;
+                        next.proposal = Some(Proposal { by_party: None, accepted_by: Vec::new() });
+                    }
+                    _ => return Err(Refusal::Conflict("På den här nivån lämnas inga förslag till lösning; ärendet avgörs med ett beslut.")),
                 }
-                next.proposal = Some(if self.level.authority() == Authority::Parties {
-                    Proposal { by_party: actor.party_orgs.first().cloned(), accepted_by: actor.party_orgs.clone() }
-                } else {
-                    Proposal { by_party: None, accepted_by: Vec::new() }
-                });
             }
             Command::Accept | Command::Reject => {
                 require(open, CLOSED)?;
-                require(actor.is_party(), NOT_A_PARTY)?;
+                actor.party_at(self.level)?;
                 let Some(proposal) = &self.proposal else {
                     return Err(Refusal::Conflict("Det finns inget förslag att ta ställning till."));
                 };
                 if command == Command::Reject {
                     next.proposal = None;
+                    next.proposal_rejected = true;
                 } else {
                     require(
                         actor.party_orgs.iter().any(|o| !proposal.accepted_by.contains(o)),
@@ -530,15 +670,40 @@ impl CaseState {
             }
             Command::Escalate => {
                 require(open, CLOSED)?;
-                require(actor.is_authority(self.level), Refusal::Forbidden(escalation_refusal(self.level)))?;
-                let next_level = match self.level {
-                    Level::Directors => {
-                        return Err(Refusal::Conflict("Nästa steg är att hänskjuta tvisten till allmän domstol."));
+                match self.level {
+                    Level::Local => {
+                        actor.party_at(self.level)?;
+                        require(
+                            self.answered || self.proposal_rejected || self.deadline_passed,
+                            Refusal::Conflict(
+                                "Ärendet ska om möjligt lösas på lokal nivå. Det kan lyftas när motparten har svarat, när ett förslag har avvisats eller när fristen har gått ut.",
+                            ),
+                        )?;
                     }
-                    level => level.next().ok_or(Refusal::Conflict("Ärendet är redan på den högsta nivån."))?,
-                };
-                next.enter(next_level);
-                level_entered = true;
+                    Level::NearestManagers => actor.party_at(self.level)?,
+                    Level::Directors => return Err(Refusal::Conflict("Nästa steg är att hänskjuta tvisten till allmän domstol.")),
+                    Level::Review => {
+                        let Some(org) = actor.reviewer_org else {
+                            return Err(Refusal::Forbidden("Bara Storsthlm och HSF tillsammans kan lyfta ärendet till styrgruppen."));
+                        };
+                        match self.escalation_requested_by {
+                            None => {
+                                next.escalation_requested_by = Some(org);
+                                escalation_requested = true;
+                            }
+                            Some(asked) if asked == org => {
+                                return Err(Refusal::Conflict("Ni har redan begärt att ärendet lyfts. Den andra organisationen behöver bekräfta."));
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    Level::Steering => require(actor.role == Role::Steering, Refusal::Forbidden("Bara styrgruppen kan lyfta ärendet till VIS."))?,
+                    Level::Vis | Level::Court => return Err(Refusal::Conflict("Ärendet är redan på den högsta nivån.")),
+                }
+                if !escalation_requested {
+                    next.enter(self.level.next().expect("only levels with a next level get here"));
+                    level_entered = true;
+                }
             }
             Command::ReferToCourt => {
                 require(open, CLOSED)?;
@@ -546,7 +711,7 @@ impl CaseState {
                     self.level == Level::Directors,
                     Refusal::Conflict("Bara en betalningstvist på direktörsnivå kan hänskjutas till allmän domstol."),
                 )?;
-                require(actor.is_party(), NOT_A_PARTY)?;
+                actor.party_at(self.level)?;
                 next.enter(Level::Court);
                 next.status = Status::AwaitingJudgment;
                 level_entered = true;
@@ -557,32 +722,31 @@ impl CaseState {
                 } else {
                     require(self.status != Status::Closed, CLOSED)?;
                 }
-                require(actor.is_authority(self.level), NOT_AUTHORITY)?;
+                self.may_decide(actor)?;
                 next.status = Status::Closed;
                 next.proposal = None;
             }
-            Command::Close => {
+            Command::Withdraw => {
                 require(self.status != Status::Closed, Refusal::Conflict("Ärendet är redan avslutat."))?;
-                require(
-                    actor.acts_for(self, Side::Filer) || actor.is_authority(self.level),
-                    Refusal::Forbidden("Bara anmälande part eller den som hanterar nivån kan avsluta ärendet."),
-                )?;
+                actor.side_at(self, Side::Filer, Refusal::Forbidden("Bara den som anmält ärendet kan återkalla det."))?;
                 next.status = Status::Closed;
                 next.proposal = None;
             }
             Command::Reopen => {
                 require(self.status == Status::Closed, Refusal::Conflict("Ärendet är inte avslutat."))?;
-                require(
-                    actor.is_party() || actor.is_authority(self.level),
-                    Refusal::Forbidden("Bara parterna eller den som hanterar nivån kan öppna ärendet igen."),
-                )?;
+                require(!self.decision_is_final(), FINAL)?;
+                let may = match self.level {
+                    Level::Steering => actor.role == Role::Steering || actor.party_at(self.level).is_ok(),
+                    level => actor.party_at(level).is_ok(),
+                };
+                require(may, Refusal::Forbidden("Bara parterna, eller styrgruppen för sina egna ärenden, kan öppna ärendet igen."))?;
                 let level = self.level;
                 next.enter(level);
-                next.status = if level == Level::Court { Status::AwaitingJudgment } else { Status::Open };
+                next.status = Status::Open;
                 level_entered = true;
             }
         }
-        Ok(Transition { state: next, level_entered, resolved_by_agreement })
+        Ok(Transition { state: next, level_entered, resolved_by_agreement, escalation_requested })
     }
 }
 
@@ -594,15 +758,6 @@ fn require(condition: bool, refusal: Refusal) -> Result<(), Refusal> {
     }
 }
 
-fn escalation_refusal(level: Level) -> &'static str {
-    match level.authority() {
-        Authority::Parties => "Bara parterna kan lyfta ärendet från den här nivån.",
-        Authority::Reviewers => "Bara Storsthlm och HSF kan lyfta ärendet till styrgruppen.",
-        Authority::SteeringGroup => "Bara styrgruppen kan lyfta ärendet till VIS.",
-        Authority::Secretariat | Authority::Court => "Ärendet kan inte lyftas härifrån.",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -610,24 +765,45 @@ mod tests {
     const FILER: &str = "kommun-0127";
     const COUNTER: &str = "enh-sos-medicin-52";
 
+    fn parties() -> Vec<(String, Side)> {
+        vec![(FILER.into(), Side::Filer), (COUNTER.into(), Side::Counterpart)]
+    }
+
     fn case(kind: CaseKind, principled: bool) -> CaseState {
-        CaseState::new(kind, principled, vec![(FILER.into(), Side::Filer), (COUNTER.into(), Side::Counterpart)])
+        CaseState::new(kind, principled, parties())
+    }
+
+    fn at(kind: CaseKind, level: Level) -> CaseState {
+        let mut state = case(kind, false);
+        state.level = level;
+        state.status = if level == Level::Court { Status::AwaitingJudgment } else { Status::Open };
+        state
+    }
+
+    /// A user of `org` (and nothing below it) with `role`.
+    fn user(role: Role, org: &str, director: bool, state: &CaseState) -> Actor {
+        let in_subtree = state.parties.iter().filter(|(o, _)| o == org).map(|(o, _)| o.clone()).collect();
+        Actor::on_case(role, org, in_subtree, director, &state.parties)
     }
 
     fn party(org: &str) -> Actor {
-        Actor { role: Role::Local, party_orgs: vec![org.into()], reviewer_org: None }
+        user(Role::Local, org, false, &case(CaseKind::Deviation, false))
+    }
+
+    fn director(org: &str) -> Actor {
+        user(Role::Local, org, true, &case(CaseKind::PaymentDispute, false))
     }
 
     fn outsider() -> Actor {
-        Actor { role: Role::Local, party_orgs: vec![], reviewer_org: None }
+        party("kommun-0126")
     }
 
     fn reviewer(org: ReviewerOrg) -> Actor {
-        Actor { role: Role::Reviewer, party_orgs: vec![], reviewer_org: Some(org) }
+        user(Role::Reviewer, org.as_str(), false, &case(CaseKind::Deviation, false))
     }
 
     fn role(role: Role) -> Actor {
-        Actor { role, party_orgs: vec![], reviewer_org: None }
+        user(role, "region", false, &case(CaseKind::Deviation, false))
     }
 
     fn forbidden(result: Result<Transition, Refusal>) -> bool {
@@ -638,14 +814,16 @@ mod tests {
         matches!(result, Err(Refusal::Conflict(_)))
     }
 
-    fn at(kind: CaseKind, level: Level) -> CaseState {
-        let mut state = case(kind, false);
-        state.level = level;
-        state
-    }
-
     fn decide() -> Command {
         Command::Decide { outcome: Outcome::Upheld, correction: false }
+    }
+
+    fn correct() -> Command {
+        Command::Decide { outcome: Outcome::Resolved, correction: true }
+    }
+
+    fn then(state: &CaseState, actor: &Actor, command: Command) -> CaseState {
+        state.apply(actor, command).unwrap_or_else(|e| panic!("{command:?} by {actor:?}: {e:?}")).state
     }
 
     #[test]
@@ -658,25 +836,57 @@ mod tests {
         assert_eq!(case(CaseKind::Deviation, true).waiting_for(), WaitingFor::Reviewers);
     }
 
+    // ---- who is a party (§3.1, first paragraph)
+
     #[test]
-    fn a_deviation_climbs_all_four_levels_to_a_vis_decision() {
+    fn administrators_steering_and_secretariat_never_act_for_a_party() {
         let state = case(CaseKind::Deviation, false);
-        let state = state.apply(&party(COUNTER), Command::Answer).unwrap().state;
-        assert_eq!(state.waiting_for(), WaitingFor::Filer);
-        let t = state.apply(&party(FILER), Command::Escalate).unwrap();
-        assert!(t.level_entered);
-        assert_eq!(t.state.level, Level::Review);
-        let state = t.state.apply(&role(Role::Steering), Command::Escalate);
-        assert!(forbidden(state.clone()));
-        let state = t.state.apply(&reviewer(ReviewerOrg::Hsf), Command::Escalate).unwrap().state;
-        assert_eq!((state.level, state.waiting_for()), (Level::Steering, WaitingFor::SteeringGroup));
-        let state = state.apply(&role(Role::Steering), Command::Escalate).unwrap().state;
-        assert_eq!((state.level, state.waiting_for()), (Level::Vis, WaitingFor::Vis));
-        assert!(conflict(state.apply(&role(Role::Secretariat), Command::Escalate)));
-        assert!(forbidden(state.apply(&role(Role::Steering), decide())));
-        let closed = state.apply(&role(Role::Secretariat), decide()).unwrap().state;
-        assert_eq!((closed.status, closed.waiting_for()), (Status::Closed, WaitingFor::Nobody));
+        for r in [Role::Admin, Role::Steering, Role::Secretariat] {
+            // Even where their organisation is itself the party.
+            let actor = user(r, COUNTER, false, &state);
+            assert!(actor.party_orgs().is_empty(), "{r:?}");
+            for command in ALL_COMMANDS {
+                assert!(state.apply(&actor, command).is_err(), "{r:?} {command:?}");
+            }
+        }
     }
+
+    #[test]
+    fn an_administrator_of_the_region_is_offered_nothing_on_a_region_case() {
+        let state = case(CaseKind::PaymentDispute, false);
+        let admin = Actor::on_case(Role::Admin, "region", vec![COUNTER.into()], true, &state.parties);
+        for command in ALL_COMMANDS {
+            assert!(state.apply(&admin, command).is_err(), "{command:?}");
+        }
+    }
+
+    #[test]
+    fn hsf_officers_act_as_a_party_only_where_hsf_itself_is_one() {
+        let state = CaseState::new(CaseKind::PaymentDispute, false, vec![(FILER.into(), Side::Filer), ("hsf".into(), Side::Counterpart)]);
+        let hsf = user(Role::Reviewer, "hsf", false, &state);
+        assert_eq!(hsf.party_orgs(), ["hsf".to_owned()]);
+        assert!(state.apply(&hsf, Command::Answer).is_ok());
+        // A reviewer of another organisation, or where HSF is not a party, is no party.
+        let storsthlm = user(Role::Reviewer, "storsthlm", false, &state);
+        assert!(forbidden(state.apply(&storsthlm, Command::Answer)));
+        assert!(forbidden(case(CaseKind::Deviation, false).apply(&reviewer(ReviewerOrg::Hsf), Command::Answer)));
+        // A reviewer role in any other organisation counts for nothing at level 2.
+        let review = at(CaseKind::Deviation, Level::Review);
+        let stray = user(Role::Reviewer, "kommun-0126", false, &review);
+        assert!(forbidden(review.apply(&stray, Command::Assess)));
+    }
+
+    #[test]
+    fn a_user_above_both_sides_acts_for_neither() {
+        let state = CaseState::new(CaseKind::Deviation, false, vec![("enh-sos-medicin-52".into(), Side::Filer), ("enh-vc-tumba".into(), Side::Counterpart)]);
+        let regional = Actor::on_case(Role::Local, "region", vec!["enh-sos-medicin-52".into(), "enh-vc-tumba".into()], false, &state.parties);
+        for command in ALL_COMMANDS {
+            assert!(state.apply(&regional, command).is_err(), "{command:?}");
+        }
+        assert_eq!(state.apply(&regional, Command::Answer), Err(BOTH_SIDES));
+    }
+
+    // ---- level 1 (local)
 
     #[test]
     fn only_the_counterpart_answers() {
@@ -684,67 +894,62 @@ mod tests {
         assert!(forbidden(state.apply(&party(FILER), Command::Answer)));
         assert!(forbidden(state.apply(&outsider(), Command::Answer)));
         assert!(forbidden(state.apply(&reviewer(ReviewerOrg::Hsf), Command::Answer)));
-        assert!(state.apply(&party(COUNTER), Command::Answer).unwrap().state.answered);
+        assert!(then(&state, &party(COUNTER), Command::Answer).answered);
     }
 
     #[test]
-    fn who_may_escalate_from_each_level() {
-        let local = at(CaseKind::Deviation, Level::Local);
-        assert!(local.apply(&party(COUNTER), Command::Escalate).is_ok());
-        for actor in [outsider(), reviewer(ReviewerOrg::Storsthlm), role(Role::Steering), role(Role::Secretariat), role(Role::Admin)] {
-            assert!(forbidden(local.apply(&actor, Command::Escalate)), "{actor:?}");
+    fn no_party_decides_alone_at_the_party_levels() {
+        for (kind, level) in [(CaseKind::Deviation, Level::Local), (CaseKind::PaymentDispute, Level::NearestManagers), (CaseKind::PaymentDispute, Level::Directors)] {
+            let state = at(kind, level);
+            for actor in [party(FILER), party(COUNTER), director(FILER), director(COUNTER)] {
+                assert_eq!(state.apply(&actor, decide()), Err(NO_PARTY_DECIDES), "{level:?}");
+            }
         }
-        let review = at(CaseKind::Deviation, Level::Review);
-        assert!(forbidden(review.apply(&party(FILER), Command::Escalate)));
-        assert!(review.apply(&reviewer(ReviewerOrg::Storsthlm), Command::Escalate).is_ok());
-        let steering = at(CaseKind::Deviation, Level::Steering);
-        assert!(forbidden(steering.apply(&reviewer(ReviewerOrg::Hsf), Command::Escalate)));
-        assert!(forbidden(steering.apply(&party(FILER), Command::Escalate)));
-        assert!(steering.apply(&role(Role::Steering), Command::Escalate).is_ok());
     }
 
     #[test]
-    fn the_joint_proposal_at_level_two_needs_both_assessments() {
-        let state = case(CaseKind::Interpretation, true);
-        assert!(conflict(state.apply(&reviewer(ReviewerOrg::Hsf), Command::Propose)));
-        assert!(forbidden(state.apply(&party(FILER), Command::Assess)));
-        assert!(forbidden(state.apply(&role(Role::Steering), Command::Assess)));
-        let state = state.apply(&reviewer(ReviewerOrg::Storsthlm), Command::Assess).unwrap().state;
-        assert!(conflict(state.apply(&reviewer(ReviewerOrg::Storsthlm), Command::Propose)));
-        let state = state.apply(&reviewer(ReviewerOrg::Hsf), Command::Assess).unwrap().state;
-        assert!(forbidden(state.apply(&party(FILER), Command::Propose)));
-        let state = state.apply(&reviewer(ReviewerOrg::Hsf), Command::Propose).unwrap().state;
-        assert_eq!(state.waiting_for(), WaitingFor::Filer);
-        assert!(forbidden(state.apply(&reviewer(ReviewerOrg::Hsf), Command::Accept)));
-        let state = state.apply(&party(FILER), Command::Accept).unwrap().state;
-        assert_eq!(state.waiting_for(), WaitingFor::Counterpart);
-        assert!(conflict(state.apply(&party(FILER), Command::Accept)));
-        let done = state.apply(&party(COUNTER), Command::Accept).unwrap();
-        assert!(done.resolved_by_agreement);
-        assert_eq!(done.state.status, Status::Closed);
-    }
-
-    #[test]
-    fn assessments_belong_to_level_two() {
-        assert!(conflict(at(CaseKind::Deviation, Level::Local).apply(&reviewer(ReviewerOrg::Hsf), Command::Assess)));
-        assert!(forbidden(at(CaseKind::Deviation, Level::Review).apply(&role(Role::Reviewer), Command::Assess)));
-    }
-
-    #[test]
-    fn a_party_proposal_is_accepted_by_the_other_party() {
+    fn the_counterpart_cannot_close_and_the_filer_withdraws() {
         let state = case(CaseKind::Deviation, false);
-        let state = state.apply(&party(COUNTER), Command::Propose).unwrap().state;
+        assert!(forbidden(state.apply(&party(COUNTER), Command::Withdraw)));
+        assert!(forbidden(state.apply(&outsider(), Command::Withdraw)));
+        let withdrawn = then(&state, &party(FILER), Command::Withdraw);
+        assert_eq!(withdrawn.status, Status::Closed);
+        assert!(conflict(withdrawn.apply(&party(FILER), Command::Withdraw)));
+    }
+
+    #[test]
+    fn a_party_proposal_resolves_the_case_when_the_other_side_accepts() {
+        let state = then(&case(CaseKind::Deviation, false), &party(COUNTER), Command::Propose);
         assert_eq!(state.waiting_for(), WaitingFor::Filer);
         assert!(conflict(state.apply(&party(COUNTER), Command::Accept)));
         assert!(forbidden(state.apply(&outsider(), Command::Accept)));
         let done = state.apply(&party(FILER), Command::Accept).unwrap();
         assert!(done.resolved_by_agreement);
+        assert_eq!(done.state.status, Status::Closed);
+    }
+
+    #[test]
+    fn a_case_leaves_the_local_level_only_after_an_answer_a_rejection_or_the_deadline() {
+        let fresh = case(CaseKind::Deviation, false);
+        for actor in [party(FILER), party(COUNTER)] {
+            assert!(conflict(fresh.apply(&actor, Command::Escalate)));
+        }
+        let answered = then(&fresh, &party(COUNTER), Command::Answer);
+        assert_eq!(then(&answered, &party(FILER), Command::Escalate).level, Level::Review);
+        let rejected = then(&then(&fresh, &party(FILER), Command::Propose), &party(COUNTER), Command::Reject);
+        assert!(rejected.proposal_rejected && rejected.proposal.is_none());
+        assert_eq!(then(&rejected, &party(COUNTER), Command::Escalate).level, Level::Review);
+        let overdue = CaseState { deadline_passed: true, ..fresh.clone() };
+        assert_eq!(then(&overdue, &party(FILER), Command::Escalate).level, Level::Review);
+        for actor in [outsider(), reviewer(ReviewerOrg::Storsthlm), role(Role::Steering), role(Role::Secretariat), role(Role::Admin)] {
+            assert!(forbidden(overdue.apply(&actor, Command::Escalate)), "{actor:?}");
+        }
     }
 
     #[test]
     fn rejecting_a_proposal_clears_it() {
-        let state = case(CaseKind::Deviation, false).apply(&party(FILER), Command::Propose).unwrap().state;
-        let state = state.apply(&party(COUNTER), Command::Reject).unwrap().state;
+        let state = then(&case(CaseKind::Deviation, false), &party(FILER), Command::Propose);
+        let state = then(&state, &party(COUNTER), Command::Reject);
         assert_eq!(state.proposal, None);
         assert!(conflict(state.apply(&party(COUNTER), Command::Accept)));
         assert!(conflict(state.apply(&party(COUNTER), Command::Reject)));
@@ -752,105 +957,177 @@ mod tests {
     }
 
     #[test]
-    fn escalation_resets_the_level_state() {
-        let state = case(CaseKind::Deviation, false);
-        let state = state.apply(&party(COUNTER), Command::Answer).unwrap().state;
-        let state = state.apply(&party(FILER), Command::Propose).unwrap().state;
-        let state = state.apply(&party(COUNTER), Command::Escalate).unwrap().state;
-        assert!(!state.answered);
+    fn entering_a_level_resets_its_state() {
+        let state = then(&case(CaseKind::Deviation, false), &party(COUNTER), Command::Answer);
+        let state = then(&then(&state, &party(FILER), Command::Propose), &party(COUNTER), Command::Reject);
+        let state = then(&state, &party(COUNTER), Command::Escalate);
+        assert!(!state.answered && !state.proposal_rejected);
         assert_eq!(state.proposal, None);
-    }
-
-    #[test]
-    fn a_payment_dispute_goes_to_court_and_gets_a_judgment() {
-        let state = case(CaseKind::PaymentDispute, false);
-        assert!(conflict(state.apply(&party(FILER), Command::ReferToCourt)));
-        let state = state.apply(&party(FILER), Command::Escalate).unwrap().state;
-        assert_eq!(state.level, Level::Directors);
-        assert!(conflict(state.apply(&party(FILER), Command::Escalate)));
-        assert!(forbidden(state.apply(&outsider(), Command::ReferToCourt)));
-        assert!(forbidden(state.apply(&reviewer(ReviewerOrg::Hsf), Command::ReferToCourt)));
-        let t = state.apply(&party(COUNTER), Command::ReferToCourt).unwrap();
-        assert!(t.level_entered);
-        let state = t.state;
-        assert_eq!((state.level, state.status, state.waiting_for()), (Level::Court, Status::AwaitingJudgment, WaitingFor::Court));
-        for command in [Command::Answer, Command::Propose, Command::Escalate, Command::Accept, Command::ReferToCourt] {
-            assert!(conflict(state.apply(&party(COUNTER), command)), "{command:?}");
-        }
-        assert!(forbidden(state.apply(&outsider(), decide())));
-        let judged = state.apply(&reviewer(ReviewerOrg::Hsf), Command::Decide { outcome: Outcome::PartlyUpheld, correction: false }).unwrap().state;
-        assert_eq!(judged.status, Status::Closed);
-    }
-
-    #[test]
-    fn payment_levels_are_handled_by_the_parties() {
-        let state = case(CaseKind::PaymentDispute, false);
-        assert!(state.apply(&party(FILER), decide()).is_ok());
-        assert!(forbidden(state.apply(&reviewer(ReviewerOrg::Hsf), decide())));
-        assert!(forbidden(state.apply(&role(Role::Steering), Command::Escalate)));
-    }
-
-    #[test]
-    fn a_closed_case_refuses_everything_but_reopening_and_corrections() {
-        let closed = case(CaseKind::Deviation, false).apply(&party(FILER), Command::Close).unwrap().state;
-        for command in [
-            Command::Answer,
-            Command::Propose,
-            Command::Accept,
-            Command::Reject,
-            Command::Escalate,
-            Command::Assess,
-            Command::ReferToCourt,
-            decide(),
-            Command::Close,
-        ] {
-            assert!(conflict(closed.apply(&party(FILER), command)), "{command:?}");
-        }
-        assert!(forbidden(closed.apply(&outsider(), Command::Reopen)));
-        let corrected = closed.apply(&party(COUNTER), Command::Decide { outcome: Outcome::Resolved, correction: true }).unwrap();
-        assert_eq!(corrected.state.status, Status::Closed);
-        let reopened = closed.apply(&party(COUNTER), Command::Reopen).unwrap();
-        assert!(reopened.level_entered);
-        assert_eq!(reopened.state.status, Status::Open);
-        assert!(conflict(reopened.state.apply(&party(FILER), Command::Reopen)));
-        assert!(conflict(reopened.state.apply(&party(FILER), Command::Decide { outcome: Outcome::Resolved, correction: true })));
-    }
-
-    #[test]
-    fn closing_is_for_the_filer_or_the_level_authority() {
-        let state = at(CaseKind::Deviation, Level::Steering);
-        assert!(forbidden(state.apply(&party(COUNTER), Command::Close)));
-        assert!(forbidden(state.apply(&reviewer(ReviewerOrg::Hsf), Command::Close)));
-        assert!(state.apply(&party(FILER), Command::Close).is_ok());
-        assert!(state.apply(&role(Role::Steering), Command::Close).is_ok());
-    }
-
-    #[test]
-    fn decisions_at_each_level_belong_to_its_authority() {
-        let cases = [
-            (Level::Local, party(FILER), role(Role::Steering)),
-            (Level::Review, reviewer(ReviewerOrg::Storsthlm), party(FILER)),
-            (Level::Steering, role(Role::Steering), reviewer(ReviewerOrg::Hsf)),
-            (Level::Vis, role(Role::Secretariat), role(Role::Steering)),
-        ];
-        for (level, allowed, refused) in cases {
-            let state = at(CaseKind::Deviation, level);
-            assert!(state.apply(&allowed, decide()).is_ok(), "{level:?}");
-            assert!(forbidden(state.apply(&refused, decide())), "{level:?}");
-            assert!(forbidden(state.apply(&role(Role::Admin), decide())), "{level:?}");
-        }
     }
 
     #[test]
     fn a_party_with_several_counterparts_needs_everyone_to_accept() {
         let mut state = case(CaseKind::Deviation, false);
         state.parties.push(("kommun-0126".into(), Side::Counterpart));
-        let state = state.apply(&party(FILER), Command::Propose).unwrap().state;
-        let state = state.apply(&party(COUNTER), Command::Accept).unwrap();
-        assert!(!state.resolved_by_agreement);
-        assert_eq!(state.state.waiting_for(), WaitingFor::Counterpart);
-        let done = state.state.apply(&party("kommun-0126"), Command::Accept).unwrap();
+        let third = Actor::on_case(Role::Local, "kommun-0126", vec!["kommun-0126".into()], false, &state.parties);
+        let proposer = Actor::on_case(Role::Local, FILER, vec![FILER.into()], false, &state.parties);
+        let counter = Actor::on_case(Role::Local, COUNTER, vec![COUNTER.into()], false, &state.parties);
+        let state = then(&state, &proposer, Command::Propose);
+        let once = state.apply(&counter, Command::Accept).unwrap();
+        assert!(!once.resolved_by_agreement);
+        assert_eq!(once.state.waiting_for(), WaitingFor::Counterpart);
+        assert!(once.state.apply(&third, Command::Accept).unwrap().resolved_by_agreement);
+    }
+
+    // ---- level 2 (Storsthlm and HSF)
+
+    #[test]
+    fn level_two_assesses_jointly_and_proposes_but_never_decides() {
+        let state = case(CaseKind::Interpretation, true);
+        assert!(conflict(state.apply(&reviewer(ReviewerOrg::Hsf), Command::Propose)));
+        assert!(forbidden(state.apply(&party(FILER), Command::Assess)));
+        assert!(forbidden(state.apply(&role(Role::Steering), Command::Assess)));
+        let state = then(&state, &reviewer(ReviewerOrg::Storsthlm), Command::Assess);
+        assert!(conflict(state.apply(&reviewer(ReviewerOrg::Storsthlm), Command::Propose)));
+        let state = then(&state, &reviewer(ReviewerOrg::Hsf), Command::Assess);
+        assert!(forbidden(state.apply(&party(FILER), Command::Propose)));
+        for actor in [reviewer(ReviewerOrg::Hsf), reviewer(ReviewerOrg::Storsthlm)] {
+            assert_eq!(state.apply(&actor, decide()), Err(REVIEW_DOES_NOT_DECIDE));
+            assert!(forbidden(state.apply(&actor, Command::Withdraw)));
+        }
+        let state = then(&state, &reviewer(ReviewerOrg::Hsf), Command::Propose);
+        assert_eq!(state.waiting_for(), WaitingFor::Filer);
+        assert!(forbidden(state.apply(&reviewer(ReviewerOrg::Hsf), Command::Accept)));
+        let state = then(&state, &party(FILER), Command::Accept);
+        assert!(conflict(state.apply(&party(FILER), Command::Accept)));
+        let done = state.apply(&party(COUNTER), Command::Accept).unwrap();
         assert!(done.resolved_by_agreement);
+    }
+
+    #[test]
+    fn lifting_to_the_steering_group_needs_both_reviewer_organisations() {
+        let state = at(CaseKind::Deviation, Level::Review);
+        assert!(forbidden(state.apply(&party(FILER), Command::Escalate)));
+        let asked = state.apply(&reviewer(ReviewerOrg::Storsthlm), Command::Escalate).unwrap();
+        assert!(asked.escalation_requested && !asked.level_entered);
+        assert_eq!(asked.event(Command::Escalate), "escalation_requested");
+        assert_eq!((asked.state.level, asked.state.escalation_requested_by), (Level::Review, Some(ReviewerOrg::Storsthlm)));
+        // The one who asked cannot confirm its own request.
+        assert!(conflict(asked.state.apply(&reviewer(ReviewerOrg::Storsthlm), Command::Escalate)));
+        let lifted = asked.state.apply(&reviewer(ReviewerOrg::Hsf), Command::Escalate).unwrap();
+        assert!(lifted.level_entered);
+        assert_eq!(lifted.event(Command::Escalate), "escalate");
+        assert_eq!((lifted.state.level, lifted.state.escalation_requested_by), (Level::Steering, None));
+    }
+
+    // ---- levels 3 and 4
+
+    #[test]
+    fn the_steering_group_decides_or_lifts_to_vis() {
+        let state = at(CaseKind::Deviation, Level::Steering);
+        for actor in [reviewer(ReviewerOrg::Hsf), party(FILER), role(Role::Secretariat), role(Role::Admin)] {
+            assert!(forbidden(state.apply(&actor, Command::Escalate)), "{actor:?}");
+            assert!(forbidden(state.apply(&actor, decide())), "{actor:?}");
+        }
+        assert!(state.apply(&role(Role::Steering), decide()).is_ok());
+        let vis = then(&state, &role(Role::Steering), Command::Escalate);
+        assert_eq!((vis.level, vis.waiting_for()), (Level::Vis, WaitingFor::Vis));
+    }
+
+    #[test]
+    fn a_vis_decision_is_final_and_only_the_secretariat_corrects_it() {
+        let state = at(CaseKind::Interpretation, Level::Vis);
+        assert!(conflict(state.apply(&role(Role::Secretariat), Command::Escalate)));
+        for actor in [role(Role::Steering), party(FILER), reviewer(ReviewerOrg::Hsf), role(Role::Admin)] {
+            assert!(forbidden(state.apply(&actor, decide())), "{actor:?}");
+        }
+        let decided = then(&state, &role(Role::Secretariat), decide());
+        assert_eq!((decided.status, decided.waiting_for()), (Status::Closed, WaitingFor::Nobody));
+        for actor in [party(FILER), party(COUNTER), role(Role::Secretariat), role(Role::Steering)] {
+            assert_eq!(decided.apply(&actor, Command::Reopen), Err(FINAL), "{actor:?}");
+        }
+        assert!(forbidden(decided.apply(&party(FILER), correct())));
+        let corrected = then(&decided, &role(Role::Secretariat), correct());
+        assert_eq!(corrected.status, Status::Closed);
+    }
+
+    #[test]
+    fn a_deviation_climbs_all_four_levels() {
+        let state = then(&case(CaseKind::Deviation, false), &party(COUNTER), Command::Answer);
+        let state = then(&state, &party(FILER), Command::Escalate);
+        let state = then(&state, &reviewer(ReviewerOrg::Hsf), Command::Escalate);
+        let state = then(&state, &reviewer(ReviewerOrg::Storsthlm), Command::Escalate);
+        let state = then(&state, &role(Role::Steering), Command::Escalate);
+        assert_eq!(state.level, Level::Vis);
+        assert_eq!(then(&state, &role(Role::Secretariat), decide()).status, Status::Closed);
+    }
+
+    // ---- the payment ladder (§4.1)
+
+    #[test]
+    fn nearest_managers_settle_by_agreement_and_either_side_lifts() {
+        let state = case(CaseKind::PaymentDispute, false);
+        let proposed = then(&state, &party(COUNTER), Command::Propose);
+        assert!(proposed.apply(&party(FILER), Command::Accept).unwrap().resolved_by_agreement);
+        assert_eq!(then(&state, &party(COUNTER), Command::Escalate).level, Level::Directors);
+        assert!(forbidden(state.apply(&reviewer(ReviewerOrg::Hsf), Command::Escalate)));
+        assert!(forbidden(state.apply(&role(Role::Steering), Command::Escalate)));
+    }
+
+    #[test]
+    fn only_directors_act_at_director_level() {
+        let state = at(CaseKind::PaymentDispute, Level::Directors);
+        for command in [Command::Answer, Command::Propose, Command::ReferToCourt, Command::Withdraw] {
+            for manager in [party(FILER), party(COUNTER)] {
+                let result = state.apply(&manager, command);
+                assert!(result == Err(NOT_A_DIRECTOR) || forbidden(result.clone()), "{command:?}");
+            }
+        }
+        assert_eq!(state.apply(&party(COUNTER), Command::ReferToCourt), Err(NOT_A_DIRECTOR));
+        let proposed = then(&state, &director(FILER), Command::Propose);
+        assert_eq!(proposed.apply(&party(COUNTER), Command::Accept), Err(NOT_A_DIRECTOR));
+        assert!(proposed.apply(&director(COUNTER), Command::Accept).unwrap().resolved_by_agreement);
+        assert!(conflict(state.apply(&director(FILER), Command::Escalate)));
+        // The capacity is for one's own side: a director of an outside organisation is no party.
+        assert!(forbidden(state.apply(&director("kommun-0126"), Command::ReferToCourt)));
+    }
+
+    #[test]
+    fn a_directors_referral_goes_to_court_and_a_judgment_ends_the_case() {
+        let state = at(CaseKind::PaymentDispute, Level::Directors);
+        let t = state.apply(&director(COUNTER), Command::ReferToCourt).unwrap();
+        assert!(t.level_entered);
+        let court = t.state;
+        assert_eq!((court.level, court.status, court.waiting_for()), (Level::Court, Status::AwaitingJudgment, WaitingFor::Court));
+        for command in [Command::Answer, Command::Propose, Command::Escalate, Command::Accept, Command::ReferToCourt] {
+            assert!(conflict(court.apply(&director(COUNTER), command)), "{command:?}");
+        }
+        assert!(forbidden(court.apply(&outsider(), decide())));
+        assert!(forbidden(court.apply(&reviewer(ReviewerOrg::Hsf), decide())));
+        let judged = then(&court, &party(FILER), Command::Decide { outcome: Outcome::PartlyUpheld, correction: false });
+        assert_eq!(judged.status, Status::Closed);
+        for actor in [party(FILER), director(COUNTER)] {
+            assert_eq!(judged.apply(&actor, Command::Reopen), Err(FINAL));
+        }
+        // An appeal is recorded as a new entry pointing at the judgment.
+        assert!(judged.apply(&party(COUNTER), correct()).is_ok());
+    }
+
+    // ---- closed cases
+
+    #[test]
+    fn a_withdrawn_case_refuses_everything_but_reopening_by_a_party() {
+        let closed = then(&case(CaseKind::Deviation, false), &party(FILER), Command::Withdraw);
+        for command in [Command::Answer, Command::Propose, Command::Accept, Command::Reject, Command::Escalate, Command::Assess, Command::ReferToCourt, decide(), Command::Withdraw] {
+            assert!(conflict(closed.apply(&party(FILER), command)), "{command:?}");
+        }
+        assert!(forbidden(closed.apply(&outsider(), Command::Reopen)));
+        assert!(forbidden(closed.apply(&role(Role::Admin), Command::Reopen)));
+        let reopened = closed.apply(&party(COUNTER), Command::Reopen).unwrap();
+        assert!(reopened.level_entered);
+        assert_eq!(reopened.state.status, Status::Open);
+        assert!(conflict(reopened.state.apply(&party(FILER), Command::Reopen)));
+        assert!(conflict(reopened.state.apply(&role(Role::Steering), correct())));
     }
 
     #[test]
@@ -863,6 +1140,10 @@ mod tests {
         }
         for outcome in ALL_OUTCOMES {
             assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome));
+        }
+        for org in [ReviewerOrg::Storsthlm, ReviewerOrg::Hsf] {
+            assert_eq!(ReviewerOrg::parse(org.as_str()), Some(org));
+            assert_eq!(org.other().other(), org);
         }
         assert_eq!(Status::parse("closed"), Some(Status::Closed));
         assert_eq!(WaitingFor::parse("vis"), Some(WaitingFor::Vis));

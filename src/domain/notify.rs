@@ -41,8 +41,11 @@ impl Preference {
 /// Who is told about a case event besides the one who caused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
-    /// The counterpart organisations (a new case).
-    Counterparts,
+    /// The counterpart organisations and whoever handles the level a new case starts at
+    /// (a principled case is reported to Storsthlm and HSF when it is filed).
+    CounterpartsAndLevel(Level),
+    /// The reviewer organisation that did not ask to lift the case: it is to confirm.
+    OtherReviewer,
     /// Every party organisation.
     Parties,
     /// Every party and whoever handles the level the case now stands at.
@@ -65,7 +68,9 @@ pub fn case_notice(action: &str, level: Level) -> Option<CaseNotice> {
     let essential = |audience, headline| Some(CaseNotice { audience, essential: true, headline });
     let digest = |headline| Some(CaseNotice { audience: Audience::Parties, essential: false, headline });
     match action {
-        "filed" => essential(Audience::Counterparts, "Nytt ärende att besvara"),
+        "filed" if level == Level::Review => essential(Audience::CounterpartsAndLevel(level), "Nytt principiellt ärende rapporterat till Storsthlm och HSF"),
+        "filed" => essential(Audience::CounterpartsAndLevel(level), "Nytt ärende att besvara"),
+        "escalation_requested" => essential(Audience::OtherReviewer, "Bekräfta att ärendet lyfts till styrgruppen"),
         "escalate" => essential(Audience::PartiesAndLevel(level), "Ärendet har lyfts till nästa nivå"),
         "refer_to_court" => essential(Audience::Parties, "Tvisten har hänskjutits till allmän domstol"),
         "propose" => essential(Audience::Parties, "Förslag till lösning att ta ställning till"),
@@ -77,6 +82,8 @@ pub fn case_notice(action: &str, level: Level) -> Option<CaseNotice> {
         "reject" => digest("Förslaget har avvisats"),
         "resolved" => digest("Ärendet är löst genom överenskommelse"),
         "close" => digest("Ärendet har avslutats"),
+        "withdraw" => digest("Ärendet har återkallats"),
+        "interpretation" => None,
         "reopen" => digest("Ärendet har öppnats igen"),
         "comment" => digest("Ny kommentar"),
         "attachment" => digest("Ny bilaga"),
@@ -176,12 +183,16 @@ mod tests {
     #[test]
     fn what_asks_for_action_is_essential_and_the_rest_is_not() {
         let filed = case_notice("filed", Level::Local).unwrap();
-        assert_eq!((filed.audience, filed.essential), (Audience::Counterparts, true));
+        assert_eq!((filed.audience, filed.essential), (Audience::CounterpartsAndLevel(Level::Local), true));
+        // A principled case is reported to Storsthlm and HSF as it is filed (11.1 step 2).
+        assert_eq!(case_notice("filed", Level::Review).unwrap().audience, Audience::CounterpartsAndLevel(Level::Review));
+        let asked = case_notice("escalation_requested", Level::Review).unwrap();
+        assert_eq!((asked.audience, asked.essential), (Audience::OtherReviewer, true));
         let up = case_notice("escalate", Level::Steering).unwrap();
         assert_eq!(up.audience, Audience::PartiesAndLevel(Level::Steering));
         assert!(case_notice("propose", Level::Review).unwrap().essential);
         assert!(case_notice("decide", Level::Vis).unwrap().essential);
-        for action in ["comment", "answer", "close", "attachment", "contest"] {
+        for action in ["comment", "answer", "withdraw", "attachment", "contest"] {
             let notice = case_notice(action, Level::Local).unwrap();
             assert!(!notice.essential, "{action}");
             assert_eq!(notice.audience, Audience::Parties);

@@ -34,6 +34,10 @@ impl Month {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("a month parsed or built here is valid")
     }
 
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day().pred_opt().expect("a month has a last day")
+    }
+
     pub fn next(self) -> Month {
         if self.month == 12 {
             Month { year: self.year + 1, month: 1 }

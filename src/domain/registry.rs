@@ -75,6 +75,45 @@ impl fmt::Display for MunicipalityCode {
     }
 }
 
+/// The days an organisation exists, both ends inclusive; None is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Validity {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl Validity {
+    pub fn contains(self, day: NaiveDate) -> bool {
+        self.from.is_none_or(|from| from <= day) && self.to.is_none_or(|to| day <= to)
+    }
+
+    /// Whether it existed on some day from `first` to `last`.
+    pub fn overlaps(self, first: NaiveDate, last: NaiveDate) -> bool {
+        self.from.is_none_or(|from| from <= last) && self.to.is_none_or(|to| first <= to)
+    }
+
+    /// "från 2020-07-01", "till och med 2023-06-30"; None when it always existed.
+    pub fn text(self) -> Option<String> {
+        match (self.from, self.to) {
+            (None, None) => None,
+            (Some(from), None) => Some(format!("från {from}")),
+            (None, Some(to)) => Some(format!("till och med {to}")),
+            (Some(from), Some(to)) => Some(format!("{from} – {to}")),
+        }
+    }
+}
+
+/// Whether an organisation can be the billing unit of a payment dispute about `month`
+/// (domain.md §4.1): a municipality other than Stockholm as a whole, or a Stockholm district
+/// that existed in that month. Without a month, a district that exists at some time.
+pub fn may_be_billing_unit(kind: &str, municipality_code: Option<&str>, validity: Validity, month: Option<crate::domain::payment::Month>) -> bool {
+    match kind {
+        "municipality" => municipality_code != Some(STOCKHOLM),
+        "district" => month.is_none_or(|m| validity.overlaps(m.first_day(), m.last_day())),
+        _ => false,
+    }
+}
+
 /// A stadsdelsområde of Stockholm with the days it exists (both ends inclusive).
 #[derive(Debug, PartialEq, Eq)]
 pub struct District {
@@ -142,6 +181,22 @@ pub enum DistrictError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stockholm_as_a_whole_never_bills_and_districts_bill_only_while_they_exist() {
+        let month = |y, m| Some(crate::domain::payment::Month { year: y, month: m });
+        let always = Validity::default();
+        assert!(!may_be_billing_unit("municipality", Some(STOCKHOLM), always, month(2026, 9)));
+        assert!(may_be_billing_unit("municipality", Some("0127"), always, month(2026, 9)));
+        let alvsjo = Validity { from: None, to: NaiveDate::from_ymd_opt(2020, 6, 30) };
+        assert!(may_be_billing_unit("district", Some(STOCKHOLM), alvsjo, month(2020, 6)));
+        assert!(!may_be_billing_unit("district", Some(STOCKHOLM), alvsjo, month(2020, 7)));
+        let jarva = Validity { from: NaiveDate::from_ymd_opt(2023, 7, 1), to: None };
+        assert!(!may_be_billing_unit("district", Some(STOCKHOLM), jarva, month(2023, 6)));
+        assert!(may_be_billing_unit("district", Some(STOCKHOLM), jarva, month(2023, 7)));
+        assert!(!may_be_billing_unit("care_provider", None, always, month(2026, 9)));
+        assert_eq!(alvsjo.text().as_deref(), Some("till och med 2020-06-30"));
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -6,7 +6,7 @@ use crate::db::schema::{
 };
 use crate::db_run;
 use crate::domain::deadlines::{self, DayCount, DeadlineRule};
-use crate::domain::ladder::{CaseKind, CaseState, Level, Outcome, Proposal, Side, Status, WaitingFor};
+use crate::domain::ladder::{Actor, CaseKind, CaseState, Level, Outcome, Proposal, ReviewerOrg, Side, Status, WaitingFor};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -36,13 +36,14 @@ pub struct CaseRow {
     pub assessed_by_hsf: bool,
     pub proposal_by_party: Option<String>,
     pub proposal_accepted_by: Option<String>,
-    pub has_proposal: bool,
     pub deadline_on: Option<NaiveDate>,
     pub level_entered_at: NaiveDateTime,
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
+    pub proposal_rejected: bool,
+    pub escalation_requested_by: Option<String>,
 }
 
 impl CaseRow {
@@ -62,8 +63,8 @@ impl CaseRow {
         WaitingFor::parse(&self.waiting_for).unwrap_or(WaitingFor::Nobody)
     }
 
-    /// The ladder's view of the case.
-    pub fn state(&self, parties: &[Party]) -> CaseState {
+    /// The ladder's view of the case on `today`.
+    pub fn state(&self, parties: &[Party], today: NaiveDate) -> CaseState {
         CaseState {
             kind: self.kind(),
             level: self.level(),
@@ -72,8 +73,12 @@ impl CaseRow {
             assessed_by_storsthlm: self.assessed_by_storsthlm,
             assessed_by_hsf: self.assessed_by_hsf,
             proposal: self
-                .has_proposal
-                .then(|| Proposal { by_party: self.proposal_by_party.clone(), accepted_by: split_list(self.proposal_accepted_by.as_deref()) }),
+                .proposal_accepted_by
+                .as_deref()
+                .map(|accepted| Proposal { by_party: self.proposal_by_party.clone(), accepted_by: split_list(Some(accepted)) }),
+            proposal_rejected: self.proposal_rejected,
+            deadline_passed: self.deadline_on.is_some_and(|day| day < today),
+            escalation_requested_by: self.escalation_requested_by.as_deref().and_then(ReviewerOrg::parse),
             parties: parties.iter().map(|p| (p.organisation_id.clone(), p.side)).collect(),
         }
     }
@@ -91,21 +96,30 @@ pub struct Party {
     pub registration_number: Option<String>,
 }
 
-/// The ladder's view of a user on a case: the parties they act for (their organisation and
-/// everything below it) and, for Storsthlm and HSF officers, which reviewer they are.
-pub fn ladder_actor(user: &super::users::User, subtree: &[String], parties: &[Party]) -> crate::domain::ladder::Actor {
-    use crate::domain::access::Role;
-    use crate::domain::ladder::ReviewerOrg;
-    let reviewer_org = match (user.role, user.organisation_id.as_str()) {
-        (Role::Reviewer, "storsthlm") => Some(ReviewerOrg::Storsthlm),
-        (Role::Reviewer, "hsf") => Some(ReviewerOrg::Hsf),
-        _ => None,
-    };
-    crate::domain::ladder::Actor {
-        role: user.role,
-        party_orgs: parties.iter().filter(|p| subtree.contains(&p.organisation_id)).map(|p| p.organisation_id.clone()).collect(),
-        reviewer_org,
+/// The ladder's view of a user on a case: the parties at or below their organisation, and
+/// the rules of `Actor::on_case` for who may act for them.
+pub fn ladder_actor(user: &super::users::User, subtree: &[String], parties: &[Party]) -> Actor {
+    let sides: Vec<(String, Side)> = parties.iter().map(|p| (p.organisation_id.clone(), p.side)).collect();
+    let in_subtree = parties.iter().filter(|p| subtree.contains(&p.organisation_id)).map(|p| p.organisation_id.clone()).collect();
+    Actor::on_case(user.role, &user.organisation_id, in_subtree, user.director, &sides)
+}
+
+/// The people who hold the director capacity for each party of a case (at the party's
+/// organisation or one above it), as "name (party)", for the case page.
+pub fn directors(conn: &mut DbConn, parties: &[Party]) -> QueryResult<Vec<String>> {
+    let mut found = Vec::new();
+    for party in parties {
+        let lineage = super::organisations::lineage(conn, &party.organisation_id)?;
+        let names: Vec<String> = db_run!(conn, |c| users::table
+            .filter(users::organisation_id.eq_any(&lineage))
+            .filter(users::director.eq(true))
+            .filter(users::active.eq(true))
+            .order(users::name)
+            .select(users::name)
+            .load(c))?;
+        found.extend(names.into_iter().map(|name| format!("{name} ({})", party.organisation_name)));
     }
+    Ok(found)
 }
 
 pub struct NewCase {
@@ -213,7 +227,6 @@ pub fn create(conn: &mut DbConn, new: &NewCase, today: NaiveDate) -> QueryResult
             cases::answered.eq(false),
             cases::assessed_by_storsthlm.eq(false),
             cases::assessed_by_hsf.eq(false),
-            cases::has_proposal.eq(false),
             cases::deadline_on.eq(deadline),
             cases::level_entered_at.eq(at),
             cases::version.eq(1),
@@ -487,7 +500,6 @@ pub fn save_state(conn: &mut DbConn, case: &CaseRow, state: &CaseState, level_en
             cases::answered.eq(state.answered),
             cases::assessed_by_storsthlm.eq(state.assessed_by_storsthlm),
             cases::assessed_by_hsf.eq(state.assessed_by_hsf),
-            cases::has_proposal.eq(state.proposal.is_some()),
             cases::proposal_by_party.eq(by_party),
             cases::proposal_accepted_by.eq(accepted),
             cases::deadline_on.eq(deadline),
@@ -495,6 +507,8 @@ pub fn save_state(conn: &mut DbConn, case: &CaseRow, state: &CaseState, level_en
             cases::version.eq(case.version + 1),
             cases::updated_at.eq(at),
             cases::closed_at.eq(closed_at),
+            cases::proposal_rejected.eq(state.proposal_rejected),
+            cases::escalation_requested_by.eq(state.escalation_requested_by.map(ReviewerOrg::as_str)),
         ))
         .execute(c))?;
     Ok(updated == 1)
@@ -525,7 +539,7 @@ pub fn record_transition(
         body,
         visible_to_org: None,
     };
-    add_event(conn, &event(command.as_str(), body))?;
+    add_event(conn, &event(transition.event(command), body))?;
     if transition.resolved_by_agreement {
         add_event(conn, &event("resolved", "Alla parter har godtagit förslaget."))?;
     }

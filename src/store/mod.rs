@@ -5,6 +5,7 @@ pub mod calculations;
 pub mod cases;
 pub mod disputes;
 pub mod episodes;
+pub mod interpretations;
 pub mod login_attempts;
 pub mod organisations;
 pub mod outbox;

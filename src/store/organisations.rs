@@ -69,7 +69,15 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Organisation>> {
 pub fn choices(conn: &mut DbConn) -> QueryResult<Vec<Choice>> {
     db_run!(conn, |c| organisations::table
         .order(organisations::name)
-        .select((organisations::id, organisations::name, organisations::kind, organisations::active))
+        .select((
+            organisations::id,
+            organisations::name,
+            organisations::kind,
+            organisations::active,
+            organisations::municipality_code,
+            organisations::valid_from,
+            organisations::valid_to,
+        ))
         .load(c))
 }
 
@@ -79,9 +87,29 @@ pub struct Choice {
     pub name: String,
     pub kind: String,
     pub active: bool,
+    pub municipality_code: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
 }
 
 impl Choice {
+    pub fn validity(&self) -> crate::domain::registry::Validity {
+        crate::domain::registry::Validity { from: self.valid_from, to: self.valid_to }
+    }
+
+    /// The name with the days it existed, where it did not always: "Älvsjö (till och med 2020-06-30)".
+    pub fn label(&self) -> String {
+        match self.validity().text() {
+            Some(days) => format!("{} ({days})", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// Whether it can be the billing unit of a payment dispute about `month` (domain.md §4.1).
+    pub fn bills_for(&self, month: Option<crate::domain::payment::Month>) -> bool {
+        crate::domain::registry::may_be_billing_unit(&self.kind, self.municipality_code.as_deref(), self.validity(), month)
+    }
+
     pub fn kind_label(&self) -> &'static str {
         kind_label(&self.kind)
     }

@@ -17,6 +17,7 @@ pub struct UserRow {
     active: bool,
     created_at: NaiveDateTime,
     totp_enabled_at: Option<NaiveDateTime>,
+    director: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct User {
     pub created_at: NaiveDateTime,
     /// Signs in with a second factor (TOTP) after the password.
     pub second_factor: bool,
+    /// Holds the director capacity for their side (domain.md §4.1): acts at director level.
+    pub director: bool,
 }
 
 impl From<UserRow> for User {
@@ -45,6 +48,7 @@ impl From<UserRow> for User {
             active: row.active,
             created_at: row.created_at,
             second_factor: row.totp_enabled_at.is_some(),
+            director: row.director,
         }
     }
 }
@@ -61,6 +65,7 @@ pub struct NewUser<'a> {
     pub organisation_id: &'a str,
     pub role: Role,
     pub password_hash: &'a str,
+    pub director: bool,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewUser) -> QueryResult<String> {
@@ -74,6 +79,7 @@ pub fn insert(conn: &mut DbConn, new: &NewUser) -> QueryResult<String> {
             users::organisation_id.eq(new.organisation_id),
             users::role.eq(new.role.as_str()),
             users::password_hash.eq(new.password_hash),
+            users::director.eq(new.director),
             users::active.eq(true),
             users::created_at.eq(at),
             users::updated_at.eq(at),
@@ -132,10 +138,11 @@ pub fn in_organisations(conn: &mut DbConn, organisation_ids: &[String]) -> Query
     Ok(rows.into_iter().map(User::from).collect())
 }
 
-pub fn update_profile(conn: &mut DbConn, id: &str, name: &str, organisation_id: &str, role: Role, active: bool) -> QueryResult<usize> {
+pub fn update_profile(conn: &mut DbConn, id: &str, name: &str, organisation_id: &str, role: Role, active: bool, director: bool) -> QueryResult<usize> {
     let at = now();
     db_run!(conn, |c| diesel::update(users::table.find(id))
         .set((
+            users::director.eq(director),
             users::name.eq(name),
             users::organisation_id.eq(organisation_id),
             users::role.eq(role.as_str()),
@@ -200,8 +207,10 @@ pub fn recipients_in(conn: &mut DbConn, organisation_ids: &[String]) -> QueryRes
 }
 
 /// The active users with a role (the reviewers, the steering group, the secretariat).
-pub fn recipients_with_role(conn: &mut DbConn, role: Role) -> QueryResult<Vec<Recipient>> {
+/// Active users with `role`, in the given organisations only when `organisations` is Some.
+pub fn recipients_with_role(conn: &mut DbConn, role: Role, organisations: Option<&[&str]>) -> QueryResult<Vec<Recipient>> {
     let people: Vec<(String, String, String)> = db_run!(conn, |c| users::table
+        .filter(users::organisation_id.eq_any(organisations.unwrap_or_default()).or(organisations.is_none().into_sql::<diesel::sql_types::Bool>()))
         .filter(users::role.eq(role.as_str()))
         .filter(users::active.eq(true))
         .order(users::email)

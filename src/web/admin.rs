@@ -42,6 +42,8 @@ pub struct UserForm {
     organisation_id: String,
     role: String,
     active: Option<String>,
+    /// The director capacity (domain.md §4.1).
+    director: Option<String>,
 }
 
 #[derive(Template)]
@@ -59,6 +61,10 @@ struct UserFormPage {
 impl UserFormPage {
     fn is_active(&self) -> bool {
         self.form.active.is_some()
+    }
+
+    fn is_director(&self) -> bool {
+        self.form.director.is_some()
     }
 }
 
@@ -85,6 +91,7 @@ struct Profile {
     name: String,
     organisation_id: String,
     role: Role,
+    director: bool,
 }
 
 fn parse_profile(conn: &mut DbConn, form: &UserForm, errors: &mut FieldErrors) -> Result<Option<Profile>, AppError> {
@@ -94,8 +101,12 @@ fn parse_profile(conn: &mut DbConn, form: &UserForm, errors: &mut FieldErrors) -
         errors.add("organisation_id", "Välj en organisation i listan.");
     }
     let role = form.role.parse::<Role>().map_err(|_| errors.add("role", "Välj en roll i listan.")).ok();
+    let director = form.director.is_some();
+    if director && role.is_some_and(|role| !crate::domain::access::may_hold_director_capacity(role)) {
+        errors.add("director", "Direktörsbehörighet kan bara ges till en lokal chef eller en handläggare på HSF.");
+    }
     Ok(match (name, organisation, role) {
-        (Some(name), Some(organisation), Some(role)) => Some(Profile { name, organisation_id: organisation.id, role }),
+        (Some(name), Some(organisation), Some(role)) => Some(Profile { name, organisation_id: organisation.id, role, director }),
         _ => None,
     })
 }
@@ -124,10 +135,11 @@ pub async fn create_user(state: web::Data<AppState>, admin: AdminUser, form: web
                     organisation_id: &profile.organisation_id,
                     role: profile.role,
                     password_hash: crate::security::NO_PASSWORD,
+                    director: profile.director,
                 },
             )?;
             let token = password_resets::create(conn, &id, chrono::Duration::hours(WELCOME_VALID_HOURS))?;
-            let detail = format!("{} ({}, {})", email, profile.role, profile.organisation_id);
+            let detail = format!("{} ({}, {}, direktör: {})", email, profile.role, profile.organisation_id, profile.director);
             audit::record(conn, &actor, audit::Action::UserCreated, Some(&id), &detail)?;
             let lines = [
                 format!("Hej {}!", profile.name),
@@ -156,6 +168,7 @@ pub async fn edit_user_form(state: web::Data<AppState>, admin: AdminUser, id: we
         organisation_id: user.organisation_id,
         role: user.role.as_str().into(),
         active: user.active.then(|| "on".into()),
+        director: user.director.then(|| "on".into()),
     };
     render_user_form(&state, &admin, Some(id), form, FieldErrors::default()).await
 }
@@ -183,8 +196,9 @@ pub async fn update_user(
                 errors.add("role", "Du kan inte ta bort din egen administratörsbehörighet eller inaktivera dig själv.");
             }
             let (Some(profile), true) = (profile, errors.is_empty()) else { return Ok(Err(errors)) };
-            users::update_profile(conn, &user_id, &profile.name, &profile.organisation_id, profile.role, active)?;
-            let detail = format!("{} ({}, {}, aktiv: {active})", existing.email, profile.role, profile.organisation_id);
+            users::update_profile(conn, &user_id, &profile.name, &profile.organisation_id, profile.role, active, profile.director)?;
+            let detail =
+                format!("{} ({}, {}, aktiv: {active}, direktör: {})", existing.email, profile.role, profile.organisation_id, profile.director);
             audit::record(conn, &actor, audit::Action::UserUpdated, Some(&user_id), &detail)?;
             if existing.active && !active {
                 sessions::delete_for_user(conn, &user_id)?;

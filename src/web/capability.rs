@@ -240,6 +240,7 @@ mod tests {
                 active: true,
                 created_at: chrono::NaiveDateTime::default(),
                 second_factor,
+                director: false,
             };
             let current =
                 CurrentUser { user, organisation_name: String::new(), csrf: String::new(), session_token: String::new(), ip: String::new() };

@@ -14,7 +14,7 @@ use crate::domain::payment::{self, Claim, ContestReason, Model, Month, UnitResul
 use crate::domain::text::{self, FieldError};
 use crate::store::cases::{self, CaseRow, Filter, ListedCase, NewCase, Party, Sort};
 use crate::store::{audit, submissions, today, DbConn};
-use crate::store::{calculations, disputes, episodes, organisations, settings};
+use crate::store::{calculations, disputes, episodes, interpretations, organisations, settings};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -239,6 +239,10 @@ struct NewPage {
     kinds: [CaseKind; 3],
     /// The form's key: the one it was sent with, or a new one.
     submission: String,
+    /// VIS's interpretations of the chosen commitment.
+    precedents: Vec<interpretations::Interpretation>,
+    /// Ask the filer to confirm a counterpart that does not hold the commitment.
+    confirm_holder: bool,
 }
 
 impl NewPage {
@@ -264,6 +268,8 @@ pub struct NewQuery {
     motpart: String,
     /// Which of the unit's rows is disputed.
     rad: String,
+    /// The commitment to file against (from the catalogue page).
+    atagande: String,
 }
 
 /// Organisations that can be a party: everything but the steering group and VIS.
@@ -273,21 +279,31 @@ fn party_organisations(conn: &mut DbConn) -> Result<Vec<organisations::Choice>, 
 
 async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: FormData, errors: FieldErrors) -> Result<HttpResponse, AppError> {
     let org = user.user.organisation_id.clone();
-    let (own, all) = state
+    let commitment = commitments::find(form.get("commitment_id"));
+    let (own, mut all, precedents) = state
         .read(move |conn| {
             let subtree = organisations::subtree(conn, &org)?;
             let all = party_organisations(conn)?;
             let own = all.iter().filter(|o| subtree.contains(&o.id)).cloned().collect::<Vec<_>>();
-            Ok((own, all))
+            let precedents = match commitment {
+                Some(c) => interpretations::concerning(conn, c.id)?,
+                None => Vec::new(),
+            };
+            Ok((own, all, precedents))
         })
         .await?;
-    let billing_units = all.iter().filter(|o| matches!(o.kind.as_str(), "municipality" | "district")).cloned().collect();
+    // Those who hold the chosen commitment come first (a stable sort keeps the names in order).
+    if let Some(c) = commitment {
+        all.sort_by_key(|o| !c.responsible.held_by(&o.kind));
+    }
+    let billing_units = all.iter().filter(|o| o.bills_for(None)).cloned().collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let submission = Some(form.get("submission").to_owned()).filter(|k| submissions::plausible(k)).unwrap_or_else(crate::security::random_token);
     let page = NewPage {
         submission,
         ctx: user.page(),
         kind,
+        confirm_holder: errors.get("counterpart") == Some(HOLDER_WARNING),
         form,
         errors,
         own_organisations: own,
@@ -295,9 +311,12 @@ async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: 
         billing_units,
         commitments: &CATALOGUE,
         kinds: ALL_KINDS,
+        precedents,
     };
     Ok(html(status, page.render()?))
 }
+
+const HOLDER_WARNING: &str = "Ingen av motparterna ansvarar för åtagandet enligt överenskommelsen. Välj en motpart som har åtagandet, eller kryssa i rutan nedan om du ändå vill anmäla till den här motparten.";
 
 pub async fn new_form(state: web::Data<AppState>, user: CaseFiler, query: web::Query<NewQuery>) -> Result<HttpResponse, AppError> {
     let kind = CaseKind::parse(&query.typ).unwrap_or(CaseKind::Deviation);
@@ -317,6 +336,9 @@ pub async fn new_form(state: web::Data<AppState>, user: CaseFiler, query: web::Q
         prefill.append_pair("calc_unit", &query.enhet);
         prefill.append_pair("calc_row", &query.rad);
         prefill.append_pair("calc_version", &query.version);
+    }
+    if let Some(commitment) = commitments::find(&query.atagande) {
+        prefill.append_pair("commitment_id", commitment.id);
     }
     render_new(&state, &user, kind, FormData::parse(prefill.finish().as_bytes()), FieldErrors::default()).await
 }
@@ -400,6 +422,7 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
     let counterparts = form.all("counterpart");
     let billing_unit = form.get("billing_unit_id").to_owned();
     let principled = kind != CaseKind::PaymentDispute && form.checked("principled");
+    let confirmed_holder = form.checked("confirm_holder");
     let calculation = (kind == CaseKind::PaymentDispute && !form.get("calc_month").is_empty()).then(|| {
         (form.get("calc_month").to_owned(), form.get("calc_version").to_owned(), form.get("calc_unit").to_owned(), form.get("calc_row").to_owned())
     });
@@ -427,11 +450,25 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
                 errors.add("counterpart", "Din egen organisation kan inte vara motpart.");
             } else if counterparts.iter().collect::<std::collections::BTreeSet<_>>().len() != counterparts.len() {
                 errors.add("counterpart", "Välj varje motpart bara en gång.");
+            } else {
+                let chosen: Vec<&organisations::Choice> = parties.iter().filter(|o| counterparts.contains(&o.id)).collect();
+                let gone = occurred_from.and_then(|day| chosen.iter().find(|o| !o.validity().contains(day)));
+                if let Some(gone) = gone {
+                    errors.add("counterpart", format!("{} fanns inte när det inträffade ({}).", gone.name, gone.validity().text().unwrap_or_default()));
+                } else if let Some(c) = commitment.as_deref().and_then(commitments::find) {
+                    if !chosen.iter().any(|o| c.responsible.held_by(&o.kind)) && !confirmed_holder {
+                        errors.add("counterpart", HOLDER_WARNING);
+                    }
+                }
             }
             let billing_unit_id = if kind == CaseKind::PaymentDispute {
-                let valid = parties.iter().any(|o| o.id == billing_unit && matches!(o.kind.as_str(), "municipality" | "district"));
+                let month = payment_month.as_deref().and_then(Month::parse);
+                let valid = parties.iter().any(|o| o.id == billing_unit && o.bills_for(month));
                 if !valid {
-                    errors.add("billing_unit_id", "Välj den kommun eller det stadsdelsområde som fakturan gäller.");
+                    errors.add(
+                        "billing_unit_id",
+                        "Välj en kommun eller ett stadsdelsområde som fanns under fakturamånaden. Stockholms stad faktureras per stadsdelsområde.",
+                    );
                 }
                 Some(billing_unit)
             } else {
@@ -554,7 +591,7 @@ fn dispute_view(conn: &mut DbConn, case: &CaseRow, viewer: &Viewer, parties: &[P
         .collect();
     let claims = disputes::claims(conn, &case.id)?;
     let what_if = payment::what_if(&original, month, &unit_episodes, &claims.iter().map(|c| c.claim.clone()).collect::<Vec<_>>(), &rules);
-    let filer = parties.iter().any(|p| p.side == Side::Filer && actor.party_orgs.contains(&p.organisation_id));
+    let filer = parties.iter().any(|p| p.side == Side::Filer && actor.party_orgs().contains(&p.organisation_id));
     let corrections: Vec<(String, i32)> = calculations::made_by_case(conn, &case.id)?.into_iter().map(|v| (v.month, v.version)).collect();
     Ok(Some(DisputeView {
         month: calculation.version.month,
@@ -590,7 +627,7 @@ const ACTIONS: [ActionForm; 11] = [
     ActionForm { key: "refer_to_court", button: "Hänskjut till allmän domstol", text_label: "Skäl", text_required: true },
     ActionForm { key: "decide", button: "Registrera beslut", text_label: "Beslutet", text_required: true },
     ActionForm { key: "correct_decision", button: "Registrera rättelse", text_label: "Det rättade beslutet", text_required: true },
-    ActionForm { key: "close", button: "Avsluta ärendet", text_label: "Skäl till att avsluta", text_required: true },
+    ActionForm { key: "withdraw", button: "Återkalla ärendet", text_label: "Skäl till att återkalla", text_required: true },
     ActionForm { key: "reopen", button: "Öppna ärendet igen", text_label: "Skäl till att öppna igen", text_required: true },
 ];
 
@@ -606,7 +643,7 @@ fn command(key: &str, outcome: Outcome) -> Option<Command> {
         "refer_to_court" => Command::ReferToCourt,
         "decide" => Command::Decide { outcome, correction: false },
         "correct_decision" => Command::Decide { outcome, correction: true },
-        "close" => Command::Close,
+        "withdraw" => Command::Withdraw,
         "reopen" => Command::Reopen,
         _ => return None,
     })
@@ -623,8 +660,11 @@ pub fn event_label(action: &str) -> &'static str {
         "escalate" => "Lyftes till nästa nivå",
         "refer_to_court" => "Hänskjuten till allmän domstol",
         "decide" => "Beslut registrerat",
+        "interpretation" => "Införd i tolkningsregistret",
         "correct_decision" => "Rättelse av beslut",
         "close" => "Ärendet avslutades",
+        "withdraw" => "Ärendet återkallades",
+        "escalation_requested" => "Begäran om att lyfta ärendet till styrgruppen",
         "reopen" => "Ärendet öppnades igen",
         "resolved" => "Löst genom överenskommelse",
         "comment" => "Kommentar",
@@ -688,9 +728,23 @@ struct ShowPage {
     notice_text: Option<&'static str>,
     dispute: Option<DisputeView>,
     reasons: [ContestReason; 8],
+    /// VIS's interpretations of the case's commitment: the precedent to read first.
+    precedents: Vec<interpretations::Interpretation>,
+    /// At level 2: which reviewer organisation asked to lift the case, and who is to confirm.
+    escalation_note: Option<String>,
+    /// Who holds the director capacity for each party (payment disputes).
+    directors: Vec<String>,
+    /// A VIS decision recorded now may enter the register of interpretations.
+    offers_register: bool,
+    catalogue: &'static [Commitment],
 }
 
 impl ShowPage {
+    /// Whether a commitment is preselected among those a VIS interpretation concerns.
+    fn concerns(&self, commitment_id: &str) -> bool {
+        self.case.commitment_id.as_deref() == Some(commitment_id)
+    }
+
     fn draft_for(&self, key: &str) -> &str {
         if self.draft.action == key {
             &self.draft.text
@@ -728,11 +782,11 @@ fn build_show(
     notice: Option<&'static str>,
 ) -> Result<ShowPage, AppError> {
     let today = today();
-    let state = case.state(&parties);
+    let state = case.state(&parties, today);
     let actor = viewer.actor(&parties);
     let decisions = cases::decisions(conn, &case.id)?;
     let events = cases::events(conn, &case.id, &viewer.user.user.organisation_id)?;
-    let proposal = if case.has_proposal { events.iter().rev().find(|e| e.action == "propose").map(|e| e.body.clone()) } else { None };
+    let proposal = if case.proposal_accepted_by.is_some() { events.iter().rev().find(|e| e.action == "propose").map(|e| e.body.clone()) } else { None };
     let actions = ACTIONS
         .iter()
         .filter(|a| command(a.key, Outcome::Resolved).is_some_and(|c| state.apply(&actor, c).is_ok()))
@@ -766,8 +820,17 @@ fn build_show(
             internal: e.internal,
         })
         .collect();
-    let my_parties = parties.iter().filter(|p| actor.party_orgs.contains(&p.organisation_id)).cloned().collect();
+    let my_parties = parties.iter().filter(|p| actor.party_orgs().contains(&p.organisation_id)).cloned().collect();
     let dispute = if case.kind() == CaseKind::PaymentDispute { dispute_view(conn, &case, viewer, &parties)? } else { None };
+    let precedents = match &case.commitment_id {
+        Some(id) => interpretations::concerning(conn, id)?,
+        None => Vec::new(),
+    };
+    let escalation_note = state.escalation_requested_by.map(|asked| {
+        format!("{} har begärt att ärendet lyfts till styrgruppen. {} behöver bekräfta.", asked.label(), asked.other().label())
+    });
+    let directors = if kind == CaseKind::PaymentDispute { cases::directors(conn, &parties)? } else { Vec::new() };
+    let offers_register = level == Level::Vis;
     Ok(ShowPage {
         ctx: viewer.user.page(),
         kind,
@@ -793,6 +856,11 @@ fn build_show(
         notice_text: notice,
         dispute,
         reasons: ALL_CONTEST_REASONS,
+        precedents,
+        escalation_note,
+        directors,
+        offers_register,
+        catalogue: &CATALOGUE,
     })
 }
 
@@ -1006,7 +1074,7 @@ fn perform(
         }
         "registration" => {
             let actor = viewer.actor(parties);
-            let Some(org) = actor.party_orgs.iter().find(|o| *o == form.get("organisation_id")) else {
+            let Some(org) = actor.party_orgs().iter().find(|o| *o == form.get("organisation_id")) else {
                 return Ok(Err(Refused::Status(AppError::Forbidden("Bara en part anger sitt eget diarienummer."))));
             };
             let number = match registration(form.get("text")) {
@@ -1025,7 +1093,7 @@ fn perform(
         return Ok(Err(Refused::Status(AppError::BadRequest("Okänd åtgärd.".into()))));
     };
     let spec = ACTIONS.iter().find(|a| a.key == action).expect("every command has a form");
-    let state: CaseState = case.state(parties);
+    let state: CaseState = case.state(parties, today);
     let actor = viewer.actor(parties);
     let transition = match state.apply(&actor, command) {
         Ok(t) => t,
@@ -1036,6 +1104,14 @@ fn perform(
     let body = match text::case_text(form.get("text"), TEXT_MAX, required) {
         Ok(body) => body,
         Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
+    };
+    let body = if command == Command::ReferToCourt {
+        match text::case_text(form.get("reference"), REFERENCE_MAX, Some("Ange domstol och målnummer.")) {
+            Ok(court) => format!("{court}\n\n{body}"),
+            Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
+        }
+    } else {
+        body
     };
     if let Command::Decide { correction, .. } = command {
         if outcome.is_none() {
@@ -1059,7 +1135,15 @@ fn perform(
         } else {
             None
         };
-        cases::add_decision(
+        let register = if state.level == Level::Vis && form.checked("register") {
+            match interpretation_entry(form, case) {
+                Ok(entry) => Some(entry),
+                Err(message) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, message),
+            }
+        } else {
+            None
+        };
+        let decision_id = cases::add_decision(
             conn,
             &cases::NewDecision {
                 case_id: &case.id,
@@ -1072,11 +1156,48 @@ fn perform(
                 recorded_by: &user.id,
             },
         )?;
+        if let Some((question, commitment_ids)) = register {
+            let corrects_entry = match &corrects {
+                Some(decision) => interpretations::by_decision(conn, decision)?,
+                None => None,
+            };
+            let number = interpretations::register(
+                conn,
+                &interpretations::NewInterpretation {
+                    case_id: &case.id,
+                    decision_id: &decision_id,
+                    decided_on,
+                    protocol: &reference,
+                    question: &question,
+                    interpretation: &body,
+                    corrects_id: corrects_entry.as_deref(),
+                    commitment_ids: &commitment_ids,
+                },
+            )?;
+            cases::add_event(conn, &event("interpretation", &number, None))?;
+        }
     }
     if !cases::record_transition(conn, case, &state, &transition, command, &body, user)? {
         return again(StatusCode::CONFLICT, form, "Ärendet ändrades av någon annan samtidigt. Här är det aktuella läget – din text finns kvar.");
     }
     Ok(Ok(()))
+}
+
+/// The question and the commitments of a VIS interpretation entering the register.
+fn interpretation_entry(form: &FormData, case: &CaseRow) -> Result<(String, Vec<String>), String> {
+    let question = text::case_text(form.get("question"), TITLE_MAX * 5, Some("Ange frågan som VIS tolkade.")).map_err(|e| e.0.to_owned())?;
+    let mut commitment_ids = Vec::new();
+    for id in form.all("concerns") {
+        match commitments::find(&id) {
+            Some(c) if !commitment_ids.iter().any(|known: &String| known == c.id) => commitment_ids.push(c.id.to_owned()),
+            Some(_) => {}
+            None => return Err("Välj åtaganden i listan.".into()),
+        }
+    }
+    if commitment_ids.is_empty() && case.kind() == CaseKind::Deviation {
+        return Err("Välj vilket åtagande tolkningen gäller.".into());
+    }
+    Ok((question, commitment_ids))
 }
 
 // ---------------------------------------------------------------- attachments

@@ -10,6 +10,7 @@ pub mod export;
 pub mod forms;
 pub mod guard;
 pub mod home;
+pub mod interpretations;
 pub mod notifications;
 pub mod organisations;
 pub mod page;
@@ -133,6 +134,9 @@ fn declare<R: Routes>(r: &mut R) {
         .get("/betalning/{month}/versioner/{version}", payment::version_diff)
         .get("/betalning/{month}/enhet", payment::unit)
         .get("/betalning/{month}/enhet.{format}", payment::unit_download)
+        .get("/tolkningar", interpretations::register)
+        .get("/tolkningar.{format}", interpretations::register_download)
+        .get("/ataganden", interpretations::catalogue)
         .get("/rapporter", reports::cases_report)
         .get("/rapporter/arenden", reports::cases_report)
         .get("/rapporter/arenden.{format}", reports::cases_download)

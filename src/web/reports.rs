@@ -354,7 +354,7 @@ fn render(
 }
 
 /// A report's tables as CSV (one table, `?tabell=`) or XLSX (all of them).
-fn download(report: Report, format: &str, table: &str, name: &str) -> Result<HttpResponse, AppError> {
+pub(super) fn download(report: Report, format: &str, table: &str, name: &str) -> Result<HttpResponse, AppError> {
     let (bytes, content_type, extension) = match format {
         "xlsx" => {
             let heading = [

@@ -8,6 +8,7 @@ const STORSTHLM: &str = "lars.ek@storsthlm.example";
 const HSF: &str = "maria.sund@hsf.example";
 const STEERING: &str = "johan.lund@styrgruppen.example";
 const VIS: &str = "karin.wall@vis.example";
+const BOTKYRKA_DIRECTOR: &str = "karl.strand@botkyrka.example";
 
 fn ok(response: &Response) {
     assert_eq!(response.status, 303, "{}", response.body);
@@ -52,8 +53,13 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     assert!(page.body.contains("Gemensam genomgång av SIP-rutinen."));
     ok(&app.act(&number, "reject", &[("text", "Räcker inte.")]).await);
 
+    // Lifting to the steering group takes both: Storsthlm asks, HSF confirms.
     app.login_as(STORSTHLM).await;
     ok(&app.act(&number, "escalate", &[("text", "Strukturell brist.")]).await);
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Nivå</dt><dd>Storsthlm och HSF") && page.body.contains("HSF behöver bekräfta"));
+    app.login_as(HSF).await;
+    ok(&app.act(&number, "escalate", &[("text", "HSF instämmer.")]).await);
     app.login_as(STEERING).await;
     assert!(app.get("/").await.body.contains(&number));
     ok(&app.act(&number, "escalate", &[("text", "Tolkningsfråga för VIS.")]).await);
@@ -79,7 +85,9 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     for step in ["Lokal nivå → Storsthlm och HSF", "Storsthlm och HSF → Styrgruppen", "Styrgruppen → VIS"] {
         assert!(page.body.contains(step), "{step}");
     }
-    for label in ["Ärendet anmäldes", "Motparten svarade", "Bedömning", "Förslag till lösning", "Förslaget avvisades", "Beslut registrerat"] {
+    for label in
+        ["Ärendet anmäldes", "Motparten svarade", "Bedömning", "Förslag till lösning", "Förslaget avvisades", "Begäran om att lyfta", "Beslut registrerat"]
+    {
         assert!(page.body.contains(label), "{label}");
     }
     // Immutable: the decision stands; a correction is a new one that points at it.
@@ -121,7 +129,7 @@ async fn a_principled_deviation_starts_at_level_two() {
 }
 
 #[actix_web::test]
-async fn an_interpretation_question_goes_to_vis() {
+async fn an_interpretation_question_goes_to_vis_and_enters_the_register() {
     let app = spawn_app().await;
     app.login_as(BOTKYRKA).await;
     let number = app
@@ -131,6 +139,7 @@ async fn an_interpretation_question_goes_to_vis() {
                 ("title", "Vad betyder fast vårdkontakt?"),
                 ("filed_by_org", "kommun-0127"),
                 ("counterpart", "region"),
+                ("commitment_id", "process.outpatient-contact"),
                 ("occurred_from", "2026-10-01"),
                 ("description", "Parterna läser 4.3 olika."),
                 ("principled", "1"),
@@ -140,13 +149,49 @@ async fn an_interpretation_question_goes_to_vis() {
     assert!(number.starts_with("TF-"), "{number}");
     app.login_as(STORSTHLM).await;
     ok(&app.act(&number, "escalate", &[("text", "Behöver styrgruppen.")]).await);
+    app.login_as(HSF).await;
+    ok(&app.act(&number, "escalate", &[("text", "Instämmer.")]).await);
     app.login_as(STEERING).await;
     ok(&app.act(&number, "escalate", &[("text", "VIS har tolkningsföreträde.")]).await);
     app.login_as(VIS).await;
     ok(&app
-        .act(&number, "decide", &[("outcome", "resolved"), ("decided_on", "2026-11-20"), ("reference", "VIS § 3"), ("text", "Så här ska 4.3 läsas.")])
+        .act(
+            &number,
+            "decide",
+            &[
+                ("outcome", "resolved"),
+                ("decided_on", "2026-11-20"),
+                ("reference", "VIS 2026-11-20 § 3"),
+                ("text", "Den fasta vårdkontakten utses av öppenvården senast vid utskrivningen."),
+                ("register", "on"),
+                ("question", "Vem utser den fasta vårdkontakten, och när?"),
+                ("concerns", "process.outpatient-contact"),
+            ],
+        )
         .await);
-    assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Avslutat"));
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Avslutat") && page.body.contains("Införd i tolkningsregistret"));
+
+    // The register: everyone reads it; the case is linked only for those who may see it.
+    app.login_as(SOS).await;
+    let register = app.get("/tolkningar?q=V%C3%85RDKONTAKTEN").await;
+    assert!(register.body.contains("Vem utser den fasta vårdkontakten"), "{}", register.body);
+    assert!(register.body.contains("VIS 2026-11-20 § 3") && register.body.contains("-0001"));
+    assert!(!register.body.contains(&format!("/arenden/{number}")), "SÖS is no party to the case");
+    assert!(app.get("/tolkningar?q=helgutskrivning").await.body.contains("Inga tolkningar matchar"));
+    let csv = app.get("/tolkningar.csv?atagande=process.outpatient-contact").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("Vem utser den fasta vårdkontakten") && !csv.body.contains(&number));
+    app.login_as(BOTKYRKA).await;
+    assert!(app.get("/tolkningar").await.body.contains(&format!("/arenden/{number}")));
+    // Offered as precedent to whoever files against the same commitment.
+    let form = app.get("/arenden/nytt?typ=deviation&atagande=process.outpatient-contact").await;
+    assert!(form.body.contains("VIS har tolkat det här åtagandet") && form.body.contains("Vem utser den fasta vårdkontakten"));
+    assert!(app.get("/ataganden").await.body.contains("-0001</a>"));
+    // VIS's decision is final: no party reopens it.
+    let reopen = app.act(&number, "reopen", &[("text", "Vi håller inte med.")]).await;
+    assert_eq!(reopen.status, 409);
+    assert!(reopen.body.contains("slutligt"));
 }
 
 #[actix_web::test]
@@ -175,11 +220,24 @@ async fn a_payment_dispute_is_referred_to_a_general_court_and_gets_its_judgment(
     app.login_as(HSF).await;
     ok(&app.act(&number, "answer", &[("text", "Underlaget visar Botkyrka.")]).await);
     app.login_as(BOTKYRKA).await;
+    // No side decides alone at the nearest managers' level.
+    let decide = [("outcome", "upheld"), ("decided_on", "2026-11-20"), ("reference", "x"), ("text", "Vi bestämmer.")];
+    assert_eq!(app.act(&number, "decide", &decide).await.status, 403);
     ok(&app.act(&number, "escalate", &[("text", "Till direktörsnivå.")]).await);
+    // At director level only a director acts.
+    let refused = app.act(&number, "refer_to_court", &[("reference", "Södertörns tingsrätt"), ("text", "Domstol.")]).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("direktörsbehörighet"));
+    app.login_as(BOTKYRKA_DIRECTOR).await;
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Karl Strand (Botkyrka kommun)"), "the directors are shown on the case");
     let escalate_again = app.act(&number, "escalate", &[("text", "Igen")]).await;
     assert_eq!(escalate_again.status, 409);
     assert!(escalate_again.body.contains("allmän domstol"));
-    ok(&app.act(&number, "refer_to_court", &[("text", "Ingen överenskommelse på direktörsnivå.")]).await);
+    ok(&app
+        .act(&number, "refer_to_court", &[("reference", "Södertörns tingsrätt T 1234-26"), ("text", "Ingen överenskommelse på direktörsnivå.")])
+        .await);
+    app.login_as(BOTKYRKA).await;
     let page = app.get(&format!("/arenden/{number}")).await;
     assert!(page.body.contains("Hänskjuten till allmän domstol"));
     assert!(page.body.contains("Väntar på</dt><dd>allmän domstol"));
@@ -196,6 +254,8 @@ async fn a_payment_dispute_is_referred_to_a_general_court_and_gets_its_judgment(
         )
         .await);
     assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Södertörns tingsrätt T 1234-26"));
+    // A judgment ends the case.
+    assert_eq!(app.act(&number, "reopen", &[("text", "Vi överklagar.")]).await.status, 409);
 }
 
 #[actix_web::test]
@@ -221,16 +281,22 @@ async fn refused_actions_answer_403_or_409_and_change_nothing() {
     // No proposal to accept.
     app.login_as(SOS).await;
     assert_eq!(app.act(&number, "accept", &[]).await.status, 409);
+    // The counterpart neither decides nor closes; nor lifts before the local level had its chance.
+    let response = app.act(&number, "decide", &[("outcome", "upheld"), ("decided_on", "2026-11-20"), ("reference", "x"), ("text", "x")]).await;
+    assert_eq!(response.status, 403);
+    assert!(response.body.contains("Ingen part beslutar ensam"));
+    assert_eq!(app.act(&number, "withdraw", &[("text", "x")]).await.status, 403);
+    assert_eq!(app.act(&number, "escalate", &[("text", "x")]).await.status, 409);
     // An unknown action and a missing reason.
     assert_eq!(app.act(&number, "delete", &[]).await.status, 400);
-    let response = app.act(&number, "escalate", &[("text", "  ")]).await;
+    let response = app.act(&number, "answer", &[("text", "  ")]).await;
     assert_eq!(response.status, 422);
     assert!(response.body.contains("Fyll i texten."));
     assert_eq!(fingerprint(&app, &number), before);
 
     // A closed case.
     app.login_as(BOTKYRKA).await;
-    ok(&app.act(&number, "close", &[("text", "Löst i samtal.")]).await);
+    ok(&app.act(&number, "withdraw", &[("text", "Löst i samtal.")]).await);
     let closed = fingerprint(&app, &number);
     app.login_as(SOS).await;
     for action in ["answer", "escalate", "propose"] {
@@ -248,6 +314,9 @@ async fn two_simultaneous_escalations_let_exactly_one_through() {
     let app = spawn_app().await;
     app.login_as(BOTKYRKA).await;
     let number = app.file_case("deviation", &deviation("Samtidigt", "Två flikar.")).await;
+    app.login_as(SOS).await;
+    ok(&app.act(&number, "answer", &[("text", "Vi ser det annorlunda.")]).await);
+    app.login_as(BOTKYRKA).await;
     let page = app.get(&format!("/arenden/{number}")).await;
     let version = case_version(&page.body);
     let token = page.csrf();
@@ -308,11 +377,11 @@ async fn personal_identity_numbers_are_refused_in_every_free_text_field() {
     for pnr in numbers {
         let response = app.act(&number, "comment", &[("text", &format!("Patienten {pnr}"))]).await;
         assert_eq!(response.status, 422, "{pnr}");
-        let response = app.act(&number, "escalate", &[("text", &format!("Skäl {pnr}"))]).await;
+        let response = app.act(&number, "propose", &[("text", &format!("Förslag {pnr}"))]).await;
         assert_eq!(response.status, 422, "{pnr}");
     }
     let page = app.get(&format!("/arenden/{number}")).await;
-    assert!(!page.body.contains("811218-9876") && !page.body.contains("Lyftes till nästa nivå"));
+    assert!(!page.body.contains("811218-9876") && !page.body.contains("Förslag 8"));
 }
 
 #[actix_web::test]
@@ -511,7 +580,7 @@ async fn filing_needs_valid_fields_and_a_filing_role() {
         "Din egen organisation kan inte vara motpart.",
         "Ange månaden som ÅÅÅÅ-MM",
         "Ange beloppet i hela kronor",
-        "Välj den kommun eller det stadsdelsområde",
+        "Välj en kommun eller ett stadsdelsområde som fanns under fakturamånaden",
     ] {
         assert!(payment.body.contains(message), "{message}");
     }

@@ -2,6 +2,15 @@ use crate::helpers::*;
 
 const HSF: &str = "maria.sund@hsf.example";
 
+/// Botkyrka and HSF settle a dispute by agreement, as the nearest managers do (no side
+/// decides alone): Botkyrka proposes, HSF accepts. Leaves HSF signed in.
+async fn settle(app: &TestApp, number: &str, text: &str) {
+    app.login_as(BOTKYRKA).await;
+    assert_eq!(app.act(number, "propose", &[("text", text)]).await.status, 303);
+    app.login_as(HSF).await;
+    assert_eq!(app.act(number, "accept", &[]).await.status, 303);
+}
+
 async fn import(app: &TestApp, content: &str) -> Response {
     let page = app.get("/betalning/importer").await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -374,7 +383,7 @@ async fn agreed_corrections_become_a_new_version_and_an_invoiced_month_shows_wha
     assert!(!app.get(&format!("/arenden/{number}")).await.body.contains("Tillämpa rättelserna"));
     assert_eq!(app.act(&number, "corrections", &[("agreed", "b1")]).await.status, 403);
     app.login_as(BOTKYRKA).await;
-    assert_eq!(app.act(&number, "close", &[("text", "Överens: b1 rättas, b2 står kvar.")]).await.status, 303);
+    settle(&app, &number, "Överens: b1 rättas, b2 står kvar.").await;
 
     app.login_as(HSF).await;
     let page = app.get(&format!("/arenden/{number}")).await;
@@ -469,7 +478,7 @@ async fn a_correction_to_october_2020_moves_the_threshold_of_the_later_months() 
     assert_eq!(filed.status, 303, "{}", filed.body);
     let number = filed.location().trim_start_matches("/arenden/").split('?').next().unwrap().to_owned();
     assert_eq!(app.act(&number, "contest", &[("episode_id", "o3"), ("reason", "patient_declined")]).await.status, 303);
-    assert_eq!(app.act(&number, "close", &[("text", "Överens.")]).await.status, 303);
+    settle(&app, &number, "Överens.").await;
     app.login_as(HSF).await;
     assert_eq!(app.act(&number, "corrections", &[("agreed", "o3")]).await.status, 303);
 
@@ -606,7 +615,7 @@ async fn an_agreed_claim_of_another_reason_keeps_that_reason_after_the_correctio
     let form = "/arenden/nytt?typ=payment_dispute&manad=2022-03&version=1&enhet=kommun-0127";
     let number = file_dispute(&app, form, "kommun-0127", "31620").await;
     assert_eq!(app.act(&number, "contest", &[("episode_id", "b2"), ("reason", "other")]).await.status, 303);
-    assert_eq!(app.act(&number, "close", &[("text", "Överens: b2 ingår inte.")]).await.status, 303);
+    settle(&app, &number, "Överens: b2 ingår inte.").await;
     app.login_as(HSF).await;
     let applied = app.act(&number, "corrections", &[("agreed", "b2")]).await;
     assert_eq!(applied.status, 303, "{}", applied.body);
@@ -693,7 +702,7 @@ async fn two_officers_applying_the_same_corrections_at_once_make_one_new_version
     app.login_as(BOTKYRKA).await;
     let number = file_dispute(&app, "/arenden/nytt?typ=payment_dispute&manad=2022-03&version=1&enhet=kommun-0127", "kommun-0127", "31620").await;
     assert_eq!(app.act(&number, "contest", &[("episode_id", "b2"), ("reason", "patient_declined")]).await.status, 303);
-    assert_eq!(app.act(&number, "close", &[("text", "Överens.")]).await.status, 303);
+    settle(&app, &number, "Överens.").await;
     app.login_as(HSF).await;
     let (first, first_token) = (app.session(), app.csrf().await);
     app.login_as(HSF).await;

@@ -18,6 +18,8 @@ async fn deviation(app: &TestApp, title: &str, commitment: &str) -> String {
             ("commitment_id", commitment),
             ("occurred_from", "2026-01-15"),
             ("description", "Beskrivning."),
+            // Huddinge does not hold these commitments; the filer confirms the counterpart.
+            ("confirm_holder", "on"),
         ],
     )
     .await
@@ -73,11 +75,15 @@ async fn known_cases(app: &TestApp) -> [String; 4] {
         )
         .await;
     for number in [&first, &third] {
-        assert_eq!(app.act(number, "close", &[("text", "Löst lokalt.")]).await.status, 303);
+        assert_eq!(app.act(number, "withdraw", &[("text", "Löst lokalt.")]).await.status, 303);
     }
+    app.login_as(HUDDINGE).await;
+    assert_eq!(app.act(&second, "answer", &[("text", "Vi ser det annorlunda.")]).await.status, 303);
     assert_eq!(app.act(&second, "escalate", &[("text", "Ingen lösning lokalt.")]).await.status, 303);
     app.login_as(HSF).await;
     assert_eq!(app.act(&second, "escalate", &[("text", "Strukturell brist.")]).await.status, 303);
+    app.login_as("lars.ek@storsthlm.example").await;
+    assert_eq!(app.act(&second, "escalate", &[("text", "Storsthlm instämmer.")]).await.status, 303);
     dates(app, &first, "2026-02-10 09:00", Some("2026-03-02 09:00"));
     dates(app, &third, "2026-03-01 09:00", Some("2026-03-31 10:00"));
     dates(app, &second, "2026-04-05 09:00", None);

@@ -1,0 +1,174 @@
+//! The county-wide register of VIS interpretations (domain.md §3.1, level 4): every
+//! signed-in user reads it; the case behind an entry stays visible only to those who may
+//! see the case.
+
+use super::{new_id, now, DbConn, QueryResult};
+use crate::db::schema::{case_counters, cases, interpretation_commitments, interpretations};
+use crate::db_run;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = interpretations)]
+struct Row {
+    id: String,
+    number: String,
+    decided_on: NaiveDate,
+    protocol: String,
+    question: String,
+    interpretation: String,
+    corrects_id: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+/// One entry of the register with the case it came from and the commitments it concerns.
+#[derive(Debug, Clone)]
+pub struct Interpretation {
+    pub id: String,
+    /// `TOLK-2026-0001`.
+    pub number: String,
+    /// The day VIS decided (its meeting).
+    pub decided_on: NaiveDate,
+    /// The VIS meeting's protocol and paragraph.
+    pub protocol: String,
+    pub question: String,
+    pub interpretation: String,
+    /// The number of the entry this one corrects.
+    pub corrects: Option<String>,
+    pub case_number: String,
+    pub commitment_ids: Vec<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub struct NewInterpretation<'a> {
+    pub case_id: &'a str,
+    pub decision_id: &'a str,
+    pub decided_on: NaiveDate,
+    pub protocol: &'a str,
+    pub question: &'a str,
+    pub interpretation: &'a str,
+    /// The entry a corrected decision replaces (the secretariat's correction points at it).
+    pub corrects_id: Option<&'a str>,
+    pub commitment_ids: &'a [String],
+}
+
+const PREFIX: &str = "TOLK";
+
+/// Enters a VIS interpretation in the register (inside the caller's transaction); returns its number.
+pub fn register(conn: &mut DbConn, new: &NewInterpretation) -> QueryResult<String> {
+    let year = chrono::Datelike::year(&new.decided_on);
+    db_run!(conn, |c| diesel::insert_into(case_counters::table)
+        .values((case_counters::prefix.eq(PREFIX), case_counters::year.eq(year), case_counters::last_number.eq(0)))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    let last: i32 = db_run!(conn, |c| diesel::update(case_counters::table.find((PREFIX, year)))
+        .set(case_counters::last_number.eq(case_counters::last_number + 1))
+        .returning(case_counters::last_number)
+        .get_result(c))?;
+    let number = format!("{PREFIX}-{year}-{last:04}");
+    let id = new_id();
+    let search = format!("{number} {} {} {}", new.question, new.interpretation, new.protocol).to_lowercase();
+    db_run!(conn, |c| diesel::insert_into(interpretations::table)
+        .values((
+            interpretations::id.eq(&id),
+            interpretations::number.eq(&number),
+            interpretations::case_id.eq(new.case_id),
+            interpretations::decision_id.eq(new.decision_id),
+            interpretations::decided_on.eq(new.decided_on),
+            interpretations::protocol.eq(new.protocol),
+            interpretations::question.eq(new.question),
+            interpretations::interpretation.eq(new.interpretation),
+            interpretations::corrects_id.eq(new.corrects_id),
+            interpretations::search_text.eq(&search),
+            interpretations::created_at.eq(now()),
+        ))
+        .execute(c))?;
+    for commitment in new.commitment_ids {
+        db_run!(conn, |c| diesel::insert_into(interpretation_commitments::table)
+            .values((interpretation_commitments::interpretation_id.eq(&id), interpretation_commitments::commitment_id.eq(commitment)))
+            .execute(c))?;
+    }
+    Ok(number)
+}
+
+/// The entry made from a decision, if any (a correction of that decision points at it).
+pub fn by_decision(conn: &mut DbConn, decision_id: &str) -> QueryResult<Option<String>> {
+    db_run!(conn, |c| interpretations::table.filter(interpretations::decision_id.eq(decision_id)).select(interpretations::id).first(c).optional())
+}
+
+/// What to look for in the register.
+#[derive(Debug, Default, Clone)]
+pub struct Search {
+    /// Words anywhere in the number, question, interpretation or protocol.
+    pub text: Option<String>,
+    pub commitment: Option<String>,
+}
+
+/// Entries matching `search`, newest first.
+pub fn search(conn: &mut DbConn, search: &Search) -> QueryResult<Vec<Interpretation>> {
+    let words: Vec<String> = search
+        .text
+        .as_deref()
+        .unwrap_or("")
+        .to_lowercase()
+        .split_whitespace()
+        .take(10)
+        .map(|word| format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
+        .collect();
+    let commitment = search.commitment.clone();
+    // Built per backend: a boxed query belongs to one.
+    let rows: Vec<(Row, String)> = db_run!(conn, |c| {
+        let mut query = interpretations::table.inner_join(cases::table).into_boxed();
+        for pattern in &words {
+            query = query.filter(interpretations::search_text.like(pattern.clone()).escape('\\'));
+        }
+        if let Some(commitment) = &commitment {
+            let concerned = interpretation_commitments::table
+                .filter(interpretation_commitments::commitment_id.eq(commitment.clone()))
+                .select(interpretation_commitments::interpretation_id);
+            query = query.filter(interpretations::id.eq_any(concerned));
+        }
+        query
+            .order((interpretations::decided_on.desc(), interpretations::number.desc()))
+            .limit(500)
+            .select((Row::as_select(), cases::number))
+            .load(c)
+    })?;
+    let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
+    let links: Vec<(String, String)> = db_run!(conn, |c| interpretation_commitments::table
+        .filter(interpretation_commitments::interpretation_id.eq_any(&ids))
+        .order(interpretation_commitments::commitment_id)
+        .select((interpretation_commitments::interpretation_id, interpretation_commitments::commitment_id))
+        .load(c))?;
+    let numbers: Vec<(String, String)> = rows.iter().map(|(r, _)| (r.id.clone(), r.number.clone())).collect();
+    let mut corrected_numbers = std::collections::HashMap::new();
+    let corrected: Vec<String> = rows.iter().filter_map(|(r, _)| r.corrects_id.clone()).filter(|id| !numbers.iter().any(|(i, _)| i == id)).collect();
+    if !corrected.is_empty() {
+        let found: Vec<(String, String)> = db_run!(conn, |c| interpretations::table
+            .filter(interpretations::id.eq_any(&corrected))
+            .select((interpretations::id, interpretations::number))
+            .load(c))?;
+        corrected_numbers.extend(found);
+    }
+    corrected_numbers.extend(numbers);
+    Ok(rows
+        .into_iter()
+        .map(|(row, case_number)| Interpretation {
+            commitment_ids: links.iter().filter(|(i, _)| *i == row.id).map(|(_, c)| c.clone()).collect(),
+            corrects: row.corrects_id.as_ref().and_then(|id| corrected_numbers.get(id).cloned()),
+            id: row.id,
+            number: row.number,
+            decided_on: row.decided_on,
+            protocol: row.protocol,
+            question: row.question,
+            interpretation: row.interpretation,
+            case_number,
+            created_at: row.created_at,
+        })
+        .collect())
+}
+
+/// The entries that concern a commitment: the precedent offered when someone files against it.
+pub fn concerning(conn: &mut DbConn, commitment_id: &str) -> QueryResult<Vec<Interpretation>> {
+    search(conn, &Search { text: None, commitment: Some(commitment_id.to_owned()) })
+}
