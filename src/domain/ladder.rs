@@ -878,7 +878,8 @@ mod tests {
 
     #[test]
     fn a_user_above_both_sides_acts_for_neither() {
-        let state = CaseState::new(CaseKind::Deviation, false, vec![("enh-sos-medicin-52".into(), Side::Filer), ("enh-vc-tumba".into(), Side::Counterpart)]);
+        let state =
+            CaseState::new(CaseKind::Deviation, false, vec![("enh-sos-medicin-52".into(), Side::Filer), ("enh-vc-tumba".into(), Side::Counterpart)]);
         let regional = Actor::on_case(Role::Local, "region", vec!["enh-sos-medicin-52".into(), "enh-vc-tumba".into()], false, &state.parties);
         for command in ALL_COMMANDS {
             assert!(state.apply(&regional, command).is_err(), "{command:?}");
@@ -899,7 +900,9 @@ mod tests {
 
     #[test]
     fn no_party_decides_alone_at_the_party_levels() {
-        for (kind, level) in [(CaseKind::Deviation, Level::Local), (CaseKind::PaymentDispute, Level::NearestManagers), (CaseKind::PaymentDispute, Level::Directors)] {
+        for (kind, level) in
+            [(CaseKind::Deviation, Level::Local), (CaseKind::PaymentDispute, Level::NearestManagers), (CaseKind::PaymentDispute, Level::Directors)]
+        {
             let state = at(kind, level);
             for actor in [party(FILER), party(COUNTER), director(FILER), director(COUNTER)] {
                 assert_eq!(state.apply(&actor, decide()), Err(NO_PARTY_DECIDES), "{level:?}");
@@ -1118,7 +1121,17 @@ mod tests {
     #[test]
     fn a_withdrawn_case_refuses_everything_but_reopening_by_a_party() {
         let closed = then(&case(CaseKind::Deviation, false), &party(FILER), Command::Withdraw);
-        for command in [Command::Answer, Command::Propose, Command::Accept, Command::Reject, Command::Escalate, Command::Assess, Command::ReferToCourt, decide(), Command::Withdraw] {
+        for command in [
+            Command::Answer,
+            Command::Propose,
+            Command::Accept,
+            Command::Reject,
+            Command::Escalate,
+            Command::Assess,
+            Command::ReferToCourt,
+            decide(),
+            Command::Withdraw,
+        ] {
             assert!(conflict(closed.apply(&party(FILER), command)), "{command:?}");
         }
         assert!(forbidden(closed.apply(&outsider(), Command::Reopen)));

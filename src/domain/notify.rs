@@ -68,7 +68,9 @@ pub fn case_notice(action: &str, level: Level) -> Option<CaseNotice> {
     let essential = |audience, headline| Some(CaseNotice { audience, essential: true, headline });
     let digest = |headline| Some(CaseNotice { audience: Audience::Parties, essential: false, headline });
     match action {
-        "filed" if level == Level::Review => essential(Audience::CounterpartsAndLevel(level), "Nytt principiellt ärende rapporterat till Storsthlm och HSF"),
+        "filed" if level == Level::Review => {
+            essential(Audience::CounterpartsAndLevel(level), "Nytt principiellt ärende rapporterat till Storsthlm och HSF")
+        }
         "filed" => essential(Audience::CounterpartsAndLevel(level), "Nytt ärende att besvara"),
         "escalation_requested" => essential(Audience::OtherReviewer, "Bekräfta att ärendet lyfts till styrgruppen"),
         "escalate" => essential(Audience::PartiesAndLevel(level), "Ärendet har lyfts till nästa nivå"),

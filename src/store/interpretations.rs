@@ -128,11 +128,7 @@ pub fn search(conn: &mut DbConn, search: &Search) -> QueryResult<Vec<Interpretat
                 .select(interpretation_commitments::interpretation_id);
             query = query.filter(interpretations::id.eq_any(concerned));
         }
-        query
-            .order((interpretations::decided_on.desc(), interpretations::number.desc()))
-            .limit(500)
-            .select((Row::as_select(), cases::number))
-            .load(c)
+        query.order((interpretations::decided_on.desc(), interpretations::number.desc())).limit(500).select((Row::as_select(), cases::number)).load(c)
     })?;
     let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
     let links: Vec<(String, String)> = db_run!(conn, |c| interpretation_commitments::table

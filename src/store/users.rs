@@ -138,7 +138,15 @@ pub fn in_organisations(conn: &mut DbConn, organisation_ids: &[String]) -> Query
     Ok(rows.into_iter().map(User::from).collect())
 }
 
-pub fn update_profile(conn: &mut DbConn, id: &str, name: &str, organisation_id: &str, role: Role, active: bool, director: bool) -> QueryResult<usize> {
+pub fn update_profile(
+    conn: &mut DbConn,
+    id: &str,
+    name: &str,
+    organisation_id: &str,
+    role: Role,
+    active: bool,
+    director: bool,
+) -> QueryResult<usize> {
     let at = now();
     db_run!(conn, |c| diesel::update(users::table.find(id))
         .set((

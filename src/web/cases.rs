@@ -454,7 +454,8 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
                 let chosen: Vec<&organisations::Choice> = parties.iter().filter(|o| counterparts.contains(&o.id)).collect();
                 let gone = occurred_from.and_then(|day| chosen.iter().find(|o| !o.validity().contains(day)));
                 if let Some(gone) = gone {
-                    errors.add("counterpart", format!("{} fanns inte när det inträffade ({}).", gone.name, gone.validity().text().unwrap_or_default()));
+                    errors
+                        .add("counterpart", format!("{} fanns inte när det inträffade ({}).", gone.name, gone.validity().text().unwrap_or_default()));
                 } else if let Some(c) = commitment.as_deref().and_then(commitments::find) {
                     if !chosen.iter().any(|o| c.responsible.held_by(&o.kind)) && !confirmed_holder {
                         errors.add("counterpart", HOLDER_WARNING);
@@ -786,7 +787,8 @@ fn build_show(
     let actor = viewer.actor(&parties);
     let decisions = cases::decisions(conn, &case.id)?;
     let events = cases::events(conn, &case.id, &viewer.user.user.organisation_id)?;
-    let proposal = if case.proposal_accepted_by.is_some() { events.iter().rev().find(|e| e.action == "propose").map(|e| e.body.clone()) } else { None };
+    let proposal =
+        if case.proposal_accepted_by.is_some() { events.iter().rev().find(|e| e.action == "propose").map(|e| e.body.clone()) } else { None };
     let actions = ACTIONS
         .iter()
         .filter(|a| command(a.key, Outcome::Resolved).is_some_and(|c| state.apply(&actor, c).is_ok()))
@@ -826,9 +828,9 @@ fn build_show(
         Some(id) => interpretations::concerning(conn, id)?,
         None => Vec::new(),
     };
-    let escalation_note = state.escalation_requested_by.map(|asked| {
-        format!("{} har begärt att ärendet lyfts till styrgruppen. {} behöver bekräfta.", asked.label(), asked.other().label())
-    });
+    let escalation_note = state
+        .escalation_requested_by
+        .map(|asked| format!("{} har begärt att ärendet lyfts till styrgruppen. {} behöver bekräfta.", asked.label(), asked.other().label()));
     let directors = if kind == CaseKind::PaymentDispute { cases::directors(conn, &parties)? } else { Vec::new() };
     let offers_register = level == Level::Vis;
     Ok(ShowPage {

@@ -86,6 +86,15 @@ impl Browser {
         value["value"].clone()
     }
 
+    async fn sign_in(&self, base: &str, email: &str) {
+        self.call("DELETE", "/cookie", json!({})).await;
+        self.goto(&format!("{base}/logga-in")).await;
+        self.type_into("#email", email).await;
+        self.type_into("#password", DEMO_PASSWORD).await;
+        self.click("form[action='/logga-in'] button").await;
+        self.wait_for_url(|url| !url.contains("/logga-in")).await;
+    }
+
     async fn goto(&self, url: &str) {
         self.call("POST", "/url", json!({"url": url})).await;
     }
@@ -188,6 +197,9 @@ async fn a_local_manager_files_finds_and_escalates_a_deviation_in_a_real_browser
     browser.click("form.filter button[type=submit]").await;
     browser.wait_for_url(|url| url.contains("q=")).await;
     assert!(browser.source().await.contains(&number));
+    // The counterpart answers (11.1: solved locally if possible); then the filer may lift it.
+    app.login_as("sara.nyberg@sodersjukhuset.example").await;
+    assert_eq!(app.act(&number, "answer", &[("text", "Vi skickade meddelandet.")]).await.status, 303);
     browser.click(&format!("a[href='/arenden/{number}']")).await;
 
     browser.click("details.atgard:has(#escalate-text) summary").await;
@@ -215,6 +227,7 @@ async fn the_report_page_renders_its_charts_in_a_real_browser() {
                 ("commitment_id", "process.sip-called"),
                 ("occurred_from", "2026-11-02"),
                 ("description", "Beskrivning."),
+                ("confirm_holder", "on"),
             ],
         )
         .await;
@@ -242,4 +255,69 @@ async fn the_report_page_renders_its_charts_in_a_real_browser() {
     assert_eq!(charts[1][3], "Anmälda ärenden per åtagande");
     assert_eq!(charts[1][4], 1, "one commitment, one bar");
     browser.screenshot("report-with-charts").await;
+}
+
+#[actix_web::test]
+async fn a_principled_question_climbs_to_vis_enters_the_register_and_is_offered_as_precedent() {
+    let app = spawn_app().await;
+    let Some(browser) = Browser::start().await else { return };
+    let base = &app.address;
+    app.login_as(BOTKYRKA).await;
+    let number = app
+        .file_case(
+            "interpretation",
+            &[
+                ("title", "Vem utser den fasta vårdkontakten?"),
+                ("filed_by_org", "kommun-0127"),
+                ("counterpart", "region"),
+                ("commitment_id", "process.outpatient-contact"),
+                ("occurred_from", "2026-10-01"),
+                ("description", "Parterna läser kapitel 4 olika."),
+                ("principled", "1"),
+            ],
+        )
+        .await;
+    // Level 2 asks and confirms together; the steering group lifts it to VIS.
+    for (who, text) in [
+        ("lars.ek@storsthlm.example", "Principiell fråga."),
+        ("maria.sund@hsf.example", "HSF instämmer."),
+        ("johan.lund@styrgruppen.example", "Till VIS."),
+    ] {
+        app.login_as(who).await;
+        assert_eq!(app.act(&number, "escalate", &[("text", text)]).await.status, 303, "{who}");
+    }
+
+    // The secretariat records VIS's decision; an interpretation question enters the register.
+    browser.sign_in(base, "karin.wall@vis.example").await;
+    browser.goto(&format!("{base}/arenden/{number}")).await;
+    assert!(browser.source().await.contains("Nivå</dt><dd>VIS"));
+    browser.click("details.atgard:has(#decide-text) summary").await;
+    browser.click("#decide-outcome option[value='resolved']").await;
+    browser.script("document.getElementById('decide-date').value = '2026-11-20';").await;
+    browser.type_into("#decide-reference", "VIS 2026-11-20 § 4").await;
+    browser.type_into("#decide-text", "Öppenvården utser den fasta vårdkontakten innan patienten skrivs ut.").await;
+    let register =
+        browser.script("return [document.getElementById('decide-register').checked, document.getElementById('decide-question').value];").await;
+    assert_eq!(register, json!([true, "Vem utser den fasta vårdkontakten?"]), "an interpretation is registered by default, with its question");
+    browser.click("form:has(#decide-text) button[type=submit]").await;
+    browser.wait_for_url(|url| url.contains("klart=sparat")).await;
+    assert!(browser.source().await.contains("Införd i tolkningsregistret"));
+
+    browser.goto(&format!("{base}/tolkningar")).await;
+    browser.type_into("#q", "vårdkontakten").await;
+    browser.click("form.filter button[type=submit]").await;
+    browser.wait_for_url(|url| url.contains("q=")).await;
+    let register = browser.source().await;
+    assert!(register.contains("Vem utser den fasta vårdkontakten?") && register.contains("VIS 2026-11-20 § 4"), "{register}");
+
+    // Whoever files against the same commitment meets the interpretation first.
+    browser.sign_in(base, "erik.holm@huddinge.example").await;
+    browser.goto(&format!("{base}/ataganden")).await;
+    browser.click("a[href='/arenden/nytt?typ=deviation&atagande=process.outpatient-contact']").await;
+    browser.wait_for_url(|url| url.contains("atagande=")).await;
+    let form = browser.source().await;
+    assert!(form.contains("VIS har tolkat det här åtagandet") && form.contains("Öppenvården utser den fasta vårdkontakten"), "{form}");
+    let chosen = browser.script("return document.getElementById('commitment_id').value;").await;
+    assert_eq!(chosen, "process.outpatient-contact");
+    browser.screenshot("precedent-on-new-case").await;
 }

@@ -85,9 +85,15 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     for step in ["Lokal nivå → Storsthlm och HSF", "Storsthlm och HSF → Styrgruppen", "Styrgruppen → VIS"] {
         assert!(page.body.contains(step), "{step}");
     }
-    for label in
-        ["Ärendet anmäldes", "Motparten svarade", "Bedömning", "Förslag till lösning", "Förslaget avvisades", "Begäran om att lyfta", "Beslut registrerat"]
-    {
+    for label in [
+        "Ärendet anmäldes",
+        "Motparten svarade",
+        "Bedömning",
+        "Förslag till lösning",
+        "Förslaget avvisades",
+        "Begäran om att lyfta",
+        "Beslut registrerat",
+    ] {
         assert!(page.body.contains(label), "{label}");
     }
     // Immutable: the decision stands; a correction is a new one that points at it.

@@ -7,6 +7,7 @@ mod browser;
 mod cases;
 mod cli;
 mod helpers;
+mod ladder;
 mod money;
 mod notifications;
 mod pages;
