@@ -219,8 +219,13 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        let request = self.client.get(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header()));
-        let response = request.send().await.expect("GET");
+        let send = || self.client.get(format!("{}{path}", self.address)).insert_header(("cookie", self.cookie_header())).send();
+        // A kept-alive connection the server closed at that instant fails to connect; a GET is
+        // safe to send again (seen in long tests on a loaded machine).
+        let response = match send().await {
+            Err(awc::error::SendRequestError::Connect(_)) => send().await.expect("GET"),
+            other => other.expect("GET"),
+        };
         self.finish(response).await
     }
 

@@ -52,11 +52,41 @@ async fn districts_belong_to_stockholm_and_commitments_match_the_catalogue() {
         assert_eq!(stored.parent_id.as_deref(), Some("kommun-0180"));
         assert_eq!((stored.valid_from, stored.valid_to), (district.valid_from, district.valid_to), "{}", district.name);
     }
-    let stored: Vec<(String, String, String)> =
-        db_run!(conn, |c| commitments::table.order(commitments::sort_order).select((commitments::id, commitments::area, commitments::title)).load(c))
-            .unwrap();
-    let expected: Vec<(String, String, String)> = CATALOGUE.iter().map(|c| (c.id.to_owned(), c.area.id().to_owned(), c.title.to_owned())).collect();
+    type Row = (String, String, String, String, String, String);
+    let stored: Vec<Row> = db_run!(conn, |c| commitments::table
+        .order(commitments::sort_order)
+        .select((commitments::id, commitments::area, commitments::title, commitments::reference, commitments::responsible, commitments::wording))
+        .load(c))
+    .unwrap();
+    let expected: Vec<Row> = CATALOGUE
+        .iter()
+        .map(|c| {
+            (
+                c.id.to_owned(),
+                c.area.id().to_owned(),
+                c.title.to_owned(),
+                c.reference.to_owned(),
+                c.responsible.as_str().to_owned(),
+                c.wording.to_owned(),
+            )
+        })
+        .collect();
     assert_eq!(stored, expected);
+    // Official names (domain.md §1): the genitive where Swedish takes it, and the four "stad".
+    for (id, name) in [
+        ("kommun-0162", "Danderyds kommun"),
+        ("kommun-0117", "Österåkers kommun"),
+        ("kommun-0128", "Salems kommun"),
+        ("kommun-0140", "Nykvarns kommun"),
+        ("kommun-0192", "Nynäshamns kommun"),
+        ("kommun-0184", "Solna stad"),
+        ("kommun-0183", "Sundbybergs stad"),
+        ("kommun-0186", "Lidingö stad"),
+        ("kommun-0187", "Vaxholms stad"),
+        ("kommun-0180", "Stockholms stad"),
+    ] {
+        assert_eq!(orgs::get(&mut conn, id).unwrap().unwrap().name, name);
+    }
 }
 
 #[actix_web::test]
