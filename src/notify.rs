@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::domain::access::Role;
 use crate::domain::calendar::add_working_days;
-use crate::domain::ladder::{ReviewerOrg, Side, Status, WaitingFor};
+use crate::domain::ladder::{Level, ReviewerOrg, Side, Status, WaitingFor};
 use crate::domain::notify::{self, Audience, Preference, Reminder};
 use crate::store::cases::{self, CaseRow, Party};
 use crate::store::outbox::{self, NewMessage};
@@ -131,6 +131,15 @@ fn reviewers(conn: &mut DbConn, of: &[ReviewerOrg]) -> QueryResult<Vec<Recipient
     users::recipients_with_role(conn, Role::Reviewer, Some(&ids))
 }
 
+/// The parties (of one side, or all) and whoever handles `level` at the county.
+fn parties_and_level(conn: &mut DbConn, parties: &[Party], side: Option<Side>, level: Level) -> QueryResult<Vec<Recipient>> {
+    let mut all = party_recipients(conn, parties, side)?;
+    if let Some(waiting) = notify::handles_level(level) {
+        all.extend(handlers(conn, waiting)?);
+    }
+    Ok(all)
+}
+
 fn case_subject(case: &CaseRow, headline: &str) -> String {
     format!("{}: {headline}", case.number)
 }
@@ -170,25 +179,13 @@ pub fn case_event(conn: &mut DbConn, config: &Config, number: &str, action: &str
     let Some(notice) = notify::case_notice(action, level) else { return Ok(()) };
     let parties = cases::parties(conn, &case.id)?;
     let mut recipients = match notice.audience {
-        Audience::CounterpartsAndLevel(level) => {
-            let mut all = party_recipients(conn, &parties, Some(Side::Counterpart))?;
-            if let Some(waiting) = notify::handles_level(level) {
-                all.extend(handlers(conn, waiting)?);
-            }
-            all
-        }
+        Audience::CounterpartsAndLevel(level) => parties_and_level(conn, &parties, Some(Side::Counterpart), level)?,
         Audience::OtherReviewer => match case.escalation_requested_by.as_deref().and_then(ReviewerOrg::parse) {
             Some(asked) => reviewers(conn, &[asked.other()])?,
             None => Vec::new(),
         },
         Audience::Parties => party_recipients(conn, &parties, None)?,
-        Audience::PartiesAndLevel(level) => {
-            let mut all = party_recipients(conn, &parties, None)?;
-            if let Some(waiting) = notify::handles_level(level) {
-                all.extend(handlers(conn, waiting)?);
-            }
-            all
-        }
+        Audience::PartiesAndLevel(level) => parties_and_level(conn, &parties, None, level)?,
     };
     recipients.retain(|r| r.user_id.as_deref() != Some(actor_id));
     let immediate: Vec<Recipient> = if notice.essential {

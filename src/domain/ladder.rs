@@ -413,10 +413,6 @@ impl Actor {
         &self.party_orgs
     }
 
-    pub fn is_director(&self) -> bool {
-        self.director
-    }
-
     fn is_party(&self) -> bool {
         !self.party_orgs.is_empty()
     }
@@ -493,6 +489,14 @@ impl Command {
             Command::Withdraw => "withdraw",
             Command::Reopen => "reopen",
         }
+    }
+
+    /// The command named `key` (as `as_str` names it); a decision carries `outcome`.
+    pub fn parse(key: &str, outcome: Outcome) -> Option<Command> {
+        ALL_COMMANDS.into_iter().find(|c| c.as_str() == key).map(|command| match command {
+            Command::Decide { correction, .. } => Command::Decide { outcome, correction },
+            other => other,
+        })
     }
 }
 
@@ -588,7 +592,7 @@ impl CaseState {
     }
 
     /// A decision at this level ends the case for good: VIS's, or a court's judgment.
-    pub fn decision_is_final(&self) -> bool {
+    fn decision_is_final(&self) -> bool {
         matches!(self.level, Level::Vis | Level::Court)
     }
 
@@ -1161,5 +1165,10 @@ mod tests {
         assert_eq!(Status::parse("closed"), Some(Status::Closed));
         assert_eq!(WaitingFor::parse("vis"), Some(WaitingFor::Vis));
         assert_eq!(Side::parse("filer"), Some(Side::Filer));
+        for command in ALL_COMMANDS {
+            assert_eq!(Command::parse(command.as_str(), Outcome::Resolved), Some(command));
+        }
+        assert_eq!(Command::parse("decide", Outcome::Rejected), Some(Command::Decide { outcome: Outcome::Rejected, correction: false }));
+        assert_eq!(Command::parse("close", Outcome::Resolved), None, "closing is withdrawing now");
     }
 }

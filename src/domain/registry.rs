@@ -125,7 +125,7 @@ pub struct District {
 
 impl District {
     pub fn is_valid_on(&self, day: NaiveDate) -> bool {
-        self.valid_from.is_none_or(|from| day >= from) && self.valid_to.is_none_or(|to| day <= to)
+        Validity { from: self.valid_from, to: self.valid_to }.contains(day)
     }
 }
 

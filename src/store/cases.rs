@@ -79,9 +79,14 @@ impl CaseRow {
             proposal_rejected: self.proposal_rejected,
             deadline_passed: self.deadline_on.is_some_and(|day| day < today),
             escalation_requested_by: self.escalation_requested_by.as_deref().and_then(ReviewerOrg::parse),
-            parties: parties.iter().map(|p| (p.organisation_id.clone(), p.side)).collect(),
+            parties: sides(parties),
         }
     }
+}
+
+/// Each party organisation with its side, as the ladder takes them.
+fn sides(parties: &[Party]) -> Vec<(String, Side)> {
+    parties.iter().map(|p| (p.organisation_id.clone(), p.side)).collect()
 }
 
 fn split_list(list: Option<&str>) -> Vec<String> {
@@ -99,9 +104,8 @@ pub struct Party {
 /// The ladder's view of a user on a case: the parties at or below their organisation, and
 /// the rules of `Actor::on_case` for who may act for them.
 pub fn ladder_actor(user: &super::users::User, subtree: &[String], parties: &[Party]) -> Actor {
-    let sides: Vec<(String, Side)> = parties.iter().map(|p| (p.organisation_id.clone(), p.side)).collect();
     let in_subtree = parties.iter().filter(|p| subtree.contains(&p.organisation_id)).map(|p| p.organisation_id.clone()).collect();
-    Actor::on_case(user.role, &user.organisation_id, in_subtree, user.director, &sides)
+    Actor::on_case(user.role, &user.organisation_id, in_subtree, user.director, &sides(parties))
 }
 
 /// The people who hold the director capacity for each party of a case (at the party's
@@ -140,10 +144,9 @@ pub struct NewCase {
     pub amount_sek: Option<i64>,
 }
 
-/// The next human number of the kind and year (`AV-2026-0001`); unique also when two
-/// cases are filed at the same instant, because the counter row is locked by the update.
-fn next_number(conn: &mut DbConn, kind: CaseKind, year: i32) -> QueryResult<String> {
-    let prefix = kind.prefix();
+/// The next human number with `prefix` in `year` (`AV-2026-0001`, `TOLK-2026-0001`); unique
+/// also when two are made at the same instant, because the counter row is locked by the update.
+pub(super) fn next_number(conn: &mut DbConn, prefix: &str, year: i32) -> QueryResult<String> {
     db_run!(conn, |c| diesel::insert_into(case_counters::table)
         .values((case_counters::prefix.eq(prefix), case_counters::year.eq(year), case_counters::last_number.eq(0)))
         .on_conflict_do_nothing()
@@ -199,7 +202,7 @@ fn search_text(number: &str, title: &str, description: &str) -> String {
 pub fn create(conn: &mut DbConn, new: &NewCase, today: NaiveDate) -> QueryResult<String> {
     let id = new_id();
     let at = now();
-    let number = next_number(conn, new.kind, chrono::Datelike::year(&today))?;
+    let number = next_number(conn, new.kind.prefix(), chrono::Datelike::year(&today))?;
     let mut parties = vec![(new.filed_by_org.clone(), Side::Filer)];
     parties.extend(new.counterparts.iter().map(|o| (o.clone(), Side::Counterpart)));
     let state = CaseState::new(new.kind, new.principled, parties);

@@ -3,7 +3,7 @@
 //! see the case.
 
 use super::{new_id, now, DbConn, QueryResult};
-use crate::db::schema::{case_counters, cases, interpretation_commitments, interpretations};
+use crate::db::schema::{cases, interpretation_commitments, interpretations};
 use crate::db_run;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -56,16 +56,7 @@ const PREFIX: &str = "TOLK";
 
 /// Enters a VIS interpretation in the register (inside the caller's transaction); returns its number.
 pub fn register(conn: &mut DbConn, new: &NewInterpretation) -> QueryResult<String> {
-    let year = chrono::Datelike::year(&new.decided_on);
-    db_run!(conn, |c| diesel::insert_into(case_counters::table)
-        .values((case_counters::prefix.eq(PREFIX), case_counters::year.eq(year), case_counters::last_number.eq(0)))
-        .on_conflict_do_nothing()
-        .execute(c))?;
-    let last: i32 = db_run!(conn, |c| diesel::update(case_counters::table.find((PREFIX, year)))
-        .set(case_counters::last_number.eq(case_counters::last_number + 1))
-        .returning(case_counters::last_number)
-        .get_result(c))?;
-    let number = format!("{PREFIX}-{year}-{last:04}");
+    let number = super::cases::next_number(conn, PREFIX, chrono::Datelike::year(&new.decided_on))?;
     let id = new_id();
     let search = format!("{number} {} {} {}", new.question, new.interpretation, new.protocol).to_lowercase();
     db_run!(conn, |c| diesel::insert_into(interpretations::table)
@@ -136,17 +127,18 @@ pub fn search(conn: &mut DbConn, search: &Search) -> QueryResult<Vec<Interpretat
         .order(interpretation_commitments::commitment_id)
         .select((interpretation_commitments::interpretation_id, interpretation_commitments::commitment_id))
         .load(c))?;
-    let numbers: Vec<(String, String)> = rows.iter().map(|(r, _)| (r.id.clone(), r.number.clone())).collect();
-    let mut corrected_numbers = std::collections::HashMap::new();
-    let corrected: Vec<String> = rows.iter().filter_map(|(r, _)| r.corrects_id.clone()).filter(|id| !numbers.iter().any(|(i, _)| i == id)).collect();
-    if !corrected.is_empty() {
-        let found: Vec<(String, String)> = db_run!(conn, |c| interpretations::table
+    // The entries that those found correct may lie outside the search: looked up by id.
+    let corrected: Vec<&String> = rows.iter().filter_map(|(r, _)| r.corrects_id.as_ref()).collect();
+    let corrected_numbers: std::collections::HashMap<String, String> = if corrected.is_empty() {
+        Default::default()
+    } else {
+        db_run!(conn, |c| interpretations::table
             .filter(interpretations::id.eq_any(&corrected))
             .select((interpretations::id, interpretations::number))
-            .load(c))?;
-        corrected_numbers.extend(found);
-    }
-    corrected_numbers.extend(numbers);
+            .load::<(String, String)>(c))?
+        .into_iter()
+        .collect()
+    };
     Ok(rows
         .into_iter()
         .map(|(row, case_number)| Interpretation {

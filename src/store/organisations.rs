@@ -52,12 +52,7 @@ impl Organisation {
     }
 
     pub fn validity(&self) -> String {
-        match (self.valid_from, self.valid_to) {
-            (None, None) => String::new(),
-            (Some(from), None) => format!("från {from}"),
-            (None, Some(to)) => format!("till och med {to}"),
-            (Some(from), Some(to)) => format!("{from} – {to}"),
-        }
+        crate::domain::registry::Validity { from: self.valid_from, to: self.valid_to }.text().unwrap_or_default()
     }
 }
 

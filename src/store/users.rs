@@ -214,16 +214,16 @@ pub fn recipients_in(conn: &mut DbConn, organisation_ids: &[String]) -> QueryRes
     Ok(all)
 }
 
-/// The active users with a role (the reviewers, the steering group, the secretariat).
-/// Active users with `role`, in the given organisations only when `organisations` is Some.
+/// The active users with a role (the reviewers, the steering group, the secretariat); with
+/// `organisations`, only those of these organisations.
 pub fn recipients_with_role(conn: &mut DbConn, role: Role, organisations: Option<&[&str]>) -> QueryResult<Vec<Recipient>> {
-    let people: Vec<(String, String, String)> = db_run!(conn, |c| users::table
-        .filter(users::organisation_id.eq_any(organisations.unwrap_or_default()).or(organisations.is_none().into_sql::<diesel::sql_types::Bool>()))
-        .filter(users::role.eq(role.as_str()))
-        .filter(users::active.eq(true))
-        .order(users::email)
-        .select((users::id, users::email, users::notify_preference))
-        .load(c))?;
+    let people: Vec<(String, String, String)> = db_run!(conn, |c| {
+        let mut query = users::table.filter(users::role.eq(role.as_str())).filter(users::active.eq(true)).into_boxed();
+        if let Some(ids) = organisations {
+            query = query.filter(users::organisation_id.eq_any(ids));
+        }
+        query.order(users::email).select((users::id, users::email, users::notify_preference)).load(c)
+    })?;
     Ok(people.into_iter().map(recipient).collect())
 }
 

@@ -27,14 +27,14 @@ const REFERENCE_MAX: usize = 200;
 const PAGE_SIZE: i64 = 50;
 
 /// What a user may see and on whose behalf they act.
-struct Viewer {
+pub struct Viewer {
     user: CurrentUser,
     /// The user's organisation and everything below it.
     subtree: Vec<String>,
 }
 
 impl Viewer {
-    fn load(conn: &mut DbConn, user: &CurrentUser) -> Result<Viewer, AppError> {
+    pub fn load(conn: &mut DbConn, user: &CurrentUser) -> Result<Viewer, AppError> {
         let subtree = organisations::subtree(conn, &user.user.organisation_id)?;
         Ok(Viewer { user: user.clone(), subtree })
     }
@@ -48,12 +48,18 @@ impl Viewer {
     }
 }
 
-/// Whether the user may see the case with this number (nothing is logged: for pages that
-/// only mention a case).
+impl Viewer {
+    /// Whether the user may see the case with this number (nothing is logged: for pages
+    /// that only mention a case).
+    pub fn sees_case(&self, conn: &mut DbConn, number: &str) -> Result<bool, AppError> {
+        let Some(case) = cases::by_number(conn, number)? else { return Ok(false) };
+        Ok(self.sees(&cases::parties(conn, &case.id)?))
+    }
+}
+
+/// [`Viewer::sees_case`] for one case.
 pub fn may_see(conn: &mut DbConn, user: &CurrentUser, number: &str) -> Result<bool, AppError> {
-    let Some(case) = cases::by_number(conn, number)? else { return Ok(false) };
-    let parties = cases::parties(conn, &case.id)?;
-    Ok(Viewer::load(conn, user)?.sees(&parties))
+    Viewer::load(conn, user)?.sees_case(conn, number)
 }
 
 /// The case if the user may see it; otherwise a logged 404 that does not tell whether it exists.
@@ -632,24 +638,6 @@ const ACTIONS: [ActionForm; 11] = [
     ActionForm { key: "reopen", button: "Öppna ärendet igen", text_label: "Skäl till att öppna igen", text_required: true },
 ];
 
-/// The ladder command behind an action key (decisions carry their outcome separately).
-fn command(key: &str, outcome: Outcome) -> Option<Command> {
-    Some(match key {
-        "answer" => Command::Answer,
-        "assess" => Command::Assess,
-        "propose" => Command::Propose,
-        "accept" => Command::Accept,
-        "reject" => Command::Reject,
-        "escalate" => Command::Escalate,
-        "refer_to_court" => Command::ReferToCourt,
-        "decide" => Command::Decide { outcome, correction: false },
-        "correct_decision" => Command::Decide { outcome, correction: true },
-        "withdraw" => Command::Withdraw,
-        "reopen" => Command::Reopen,
-        _ => return None,
-    })
-}
-
 pub fn event_label(action: &str) -> &'static str {
     match action {
         "filed" => "Ärendet anmäldes",
@@ -791,7 +779,7 @@ fn build_show(
         if case.proposal_accepted_by.is_some() { events.iter().rev().find(|e| e.action == "propose").map(|e| e.body.clone()) } else { None };
     let actions = ACTIONS
         .iter()
-        .filter(|a| command(a.key, Outcome::Resolved).is_some_and(|c| state.apply(&actor, c).is_ok()))
+        .filter(|a| Command::parse(a.key, Outcome::Resolved).is_some_and(|c| state.apply(&actor, c).is_ok()))
         .filter(|a| a.key != "correct_decision" || !decisions.is_empty())
         .collect();
     let billing_unit = match &case.billing_unit_id {
@@ -1091,7 +1079,7 @@ fn perform(
         _ => {}
     }
     let outcome = Outcome::parse(form.get("outcome"));
-    let Some(command) = command(action, outcome.unwrap_or(Outcome::Resolved)) else {
+    let Some(command) = Command::parse(action, outcome.unwrap_or(Outcome::Resolved)) else {
         return Ok(Err(Refused::Status(AppError::BadRequest("Okänd åtgärd.".into()))));
     };
     let spec = ACTIONS.iter().find(|a| a.key == action).expect("every command has a form");

@@ -53,9 +53,11 @@ struct RegisterPage {
 }
 
 fn load(conn: &mut crate::store::DbConn, user: &CurrentUser, query: &RegisterQuery) -> Result<Vec<Entry>, AppError> {
+    // The user's organisations are read once for all the entries.
+    let viewer = super::cases::Viewer::load(conn, user)?;
     let mut entries = Vec::new();
     for entry in interpretations::search(conn, &query.search())? {
-        let case_visible = super::cases::may_see(conn, user, &entry.case_number)?;
+        let case_visible = viewer.sees_case(conn, &entry.case_number)?;
         let commitments = entry.commitment_ids.iter().filter_map(|id| commitments::find(id)).collect();
         entries.push(Entry { entry, commitments, case_visible });
     }
