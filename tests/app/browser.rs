@@ -263,20 +263,7 @@ async fn a_principled_question_climbs_to_vis_enters_the_register_and_is_offered_
     let Some(browser) = Browser::start().await else { return };
     let base = &app.address;
     app.login_as(BOTKYRKA).await;
-    let number = app
-        .file_case(
-            "interpretation",
-            &[
-                ("title", "Vem utser den fasta vårdkontakten?"),
-                ("filed_by_org", "kommun-0127"),
-                ("counterpart", "region"),
-                ("commitment_id", "process.outpatient-contact"),
-                ("occurred_from", "2026-10-01"),
-                ("description", "Parterna läser kapitel 4 olika."),
-                ("principled", "1"),
-            ],
-        )
-        .await;
+    let number = app.file_case("interpretation", &principled_question("Vem utser den fasta vårdkontakten?", "Parterna läser kapitel 4 olika.")).await;
     // Level 2 asks and confirms together; the steering group lifts it to VIS.
     for (who, text) in [
         ("lars.ek@storsthlm.example", "Principiell fråga."),

@@ -138,20 +138,7 @@ async fn a_principled_deviation_starts_at_level_two() {
 async fn an_interpretation_question_goes_to_vis_and_enters_the_register() {
     let app = spawn_app().await;
     app.login_as(BOTKYRKA).await;
-    let number = app
-        .file_case(
-            "interpretation",
-            &[
-                ("title", "Vad betyder fast vårdkontakt?"),
-                ("filed_by_org", "kommun-0127"),
-                ("counterpart", "region"),
-                ("commitment_id", "process.outpatient-contact"),
-                ("occurred_from", "2026-10-01"),
-                ("description", "Parterna läser 4.3 olika."),
-                ("principled", "1"),
-            ],
-        )
-        .await;
+    let number = app.file_case("interpretation", &principled_question("Vad betyder fast vårdkontakt?", "Parterna läser 4.3 olika.")).await;
     assert!(number.starts_with("TF-"), "{number}");
     app.login_as(STORSTHLM).await;
     ok(&app.act(&number, "escalate", &[("text", "Behöver styrgruppen.")]).await);
@@ -204,21 +191,8 @@ async fn an_interpretation_question_goes_to_vis_and_enters_the_register() {
 async fn a_payment_dispute_is_referred_to_a_general_court_and_gets_its_judgment() {
     let app = spawn_app().await;
     app.login_as(BOTKYRKA).await;
-    let number = app
-        .file_case(
-            "payment_dispute",
-            &[
-                ("title", "Faktura september"),
-                ("filed_by_org", "kommun-0127"),
-                ("counterpart", "hsf"),
-                ("payment_month", "2026-09"),
-                ("billing_unit_id", "kommun-0127"),
-                ("amount_sek", "186 000"),
-                ("occurred_from", "2026-10-15"),
-                ("description", "Fel betalningsansvarig kommun för tre vårdtillfällen."),
-            ],
-        )
-        .await;
+    let number =
+        app.file_case("payment_dispute", &payment_dispute("Faktura september", "Fel betalningsansvarig kommun för tre vårdtillfällen.")).await;
     assert!(number.starts_with("BT-"));
     let page = app.get(&format!("/arenden/{number}")).await;
     assert!(page.body.contains("Närmaste chefer"));

@@ -43,6 +43,34 @@ pub fn deviation<'a>(title: &'a str, description: &'a str) -> Vec<(&'a str, &'a 
     ]
 }
 
+/// A payment dispute Botkyrka files against HSF's invoice for September 2026.
+pub fn payment_dispute<'a>(title: &'a str, description: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("filed_by_org", "kommun-0127"),
+        ("counterpart", "hsf"),
+        ("payment_month", "2026-09"),
+        ("billing_unit_id", "kommun-0127"),
+        ("amount_sek", "186 000"),
+        ("occurred_from", "2026-10-15"),
+        ("description", description),
+    ]
+}
+
+/// A principled question of interpretation Botkyrka files against the region, about who
+/// appoints the fast vårdkontakt (it starts at Storsthlm and HSF).
+pub fn principled_question<'a>(title: &'a str, description: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("filed_by_org", "kommun-0127"),
+        ("counterpart", "region"),
+        ("commitment_id", "process.outpatient-contact"),
+        ("occurred_from", "2026-10-01"),
+        ("description", description),
+        ("principled", "1"),
+    ]
+}
+
 pub struct TestApp {
     pub address: String,
     pub config: Config,

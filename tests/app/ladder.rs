@@ -111,21 +111,7 @@ async fn a_deviation_offers_each_role_and_side_what_its_level_allows() {
 async fn a_payment_dispute_offers_director_level_to_directors_only() {
     let app = spawn_app().await;
     app.login_as(BOTKYRKA).await;
-    let number = app
-        .file_case(
-            "payment_dispute",
-            &[
-                ("title", "Faktura september"),
-                ("filed_by_org", "kommun-0127"),
-                ("counterpart", "hsf"),
-                ("payment_month", "2026-09"),
-                ("billing_unit_id", "kommun-0127"),
-                ("amount_sek", "186 000"),
-                ("occurred_from", "2026-10-15"),
-                ("description", "Fel betalningsansvarig kommun."),
-            ],
-        )
-        .await;
+    let number = app.file_case("payment_dispute", &payment_dispute("Faktura september", "Fel betalningsansvarig kommun.")).await;
     // Nearest managers: Botkyrka's users, and HSF as the invoicing party; no other reviewer.
     let botkyrka: &[&str] = &["escalate", "propose", "withdraw"];
     let hsf: &[&str] = &["answer", "escalate", "propose"];
@@ -152,27 +138,20 @@ async fn an_administrator_of_a_party_is_offered_nothing_and_grants_the_director_
     let users = app.get("/admin/anvandare").await;
     assert!(users.body.contains("Karl Strand") && users.body.contains("direktörsnivå"));
     // Only someone who acts for a party can hold it.
-    let steering_id = user_id(&app, STEERING);
-    let page = app.get(&format!("/admin/anvandare/{steering_id}")).await;
-    let refused = app
-        .submit(
-            &format!("/admin/anvandare/{steering_id}"),
-            &format!("/admin/anvandare/{steering_id}"),
-            &[("name", "Johan Lund"), ("organisation_id", "styrgruppen"), ("role", "steering"), ("active", "on"), ("director", "on")],
-        )
-        .await;
-    assert_eq!(refused.status, 422, "{}", page.body);
+    let refused = grant_director(&app, STEERING, &[("name", "Johan Lund"), ("organisation_id", "styrgruppen"), ("role", "steering")]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused.body.contains("Direktörsbehörighet kan bara ges"));
-    let huddinge_id = user_id(&app, HUDDINGE);
-    let granted = app
-        .submit(
-            &format!("/admin/anvandare/{huddinge_id}"),
-            &format!("/admin/anvandare/{huddinge_id}"),
-            &[("name", "Erik Holm"), ("organisation_id", "kommun-0126"), ("role", "local"), ("active", "on"), ("director", "on")],
-        )
-        .await;
+    let granted = grant_director(&app, HUDDINGE, &[("name", "Erik Holm"), ("organisation_id", "kommun-0126"), ("role", "local")]).await;
     assert_eq!(granted.status, 303, "{}", granted.body);
     assert!(tvistetrappa::store::users::by_email(&mut app.db(), HUDDINGE).unwrap().unwrap().director);
+}
+
+/// Saves a user's form with the director capacity ticked, as the signed-in administrator.
+async fn grant_director(app: &TestApp, email: &str, profile: &[(&str, &str)]) -> Response {
+    let path = format!("/admin/anvandare/{}", user_id(app, email));
+    let mut fields = profile.to_vec();
+    fields.extend([("active", "on"), ("director", "on")]);
+    app.submit(&path, &path, &fields).await
 }
 
 fn user_id(app: &TestApp, email: &str) -> String {
