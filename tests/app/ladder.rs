@@ -157,3 +157,27 @@ async fn grant_director(app: &TestApp, email: &str, profile: &[(&str, &str)]) ->
 fn user_id(app: &TestApp, email: &str) -> String {
     tvistetrappa::store::users::by_email(&mut app.db(), email).unwrap().unwrap().id
 }
+
+#[actix_web::test]
+async fn storsthlm_and_hsf_asking_to_lift_at_the_same_moment_make_one_request_not_a_lift() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("interpretation", &principled_question("Samtidigt lyft", "Båda trycker på en gång.")).await;
+    app.login_as(STORSTHLM).await;
+    let (storsthlm, storsthlm_token) = (app.session(), app.csrf().await);
+    app.login_as(HSF).await;
+    let (hsf, hsf_token) = (app.session(), app.csrf().await);
+    let version = case_version(&app.get(&format!("/arenden/{number}")).await.body);
+    let body = |token: &str| format!("csrf={token}&version={version}&action=escalate&text=Lyft");
+    let statuses = at_once(&app.address, (&storsthlm, body(&storsthlm_token)), (&hsf, body(&hsf_token)), &format!("/arenden/{number}/atgard"));
+    // One asks; the other's press, made on the same version, is refused rather than taken as
+    // the confirmation it never saw.
+    assert_eq!(statuses, [303, 409]);
+    let page = app.get(&format!("/arenden/{number}")).await;
+    assert!(page.body.contains("Nivå</dt><dd>Storsthlm och HSF") && page.body.contains("behöver bekräfta"));
+    // Whoever did not get through confirms now; then the case is with the steering group.
+    let asked_by_hsf = page.body.contains("HSF har begärt");
+    app.login_as(if asked_by_hsf { STORSTHLM } else { HSF }).await;
+    ok(&app.act(&number, "escalate", &[("text", "Bekräftar.")]).await);
+    assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Nivå</dt><dd>Styrgruppen"));
+}
