@@ -1,19 +1,30 @@
-//! Importing an episode file: all or nothing. A first pass validates the whole file (and
-//! takes its SHA-256) without writing; only a file without a single error is then written,
-//! in one transaction, in batches, so memory stays flat whatever the file's size.
+//! Importing an episode file: all or nothing, in one pass over any readable stream (a file,
+//! a pipe, an upload). Rows are validated as they are read and written in batches, each in a
+//! short transaction, into a staged import that no page or calculation sees; a last short
+//! transaction makes it the current version of its months. The service's own writes
+//! therefore never wait for a whole file. A file with an error is read to its end (so that
+//! every error is reported), stops being written at the first, and its staged rows go.
 
 use crate::calc::{read_episodes, CalcFailure};
 use crate::db::DbConn;
+use crate::domain::episodes::RowError;
 use crate::domain::payment::versions::{self, Cause};
 use crate::domain::payment::{october_2020_tally, CalcError, Claim, Episode, FileCalculation, Month, Rules, UnitResult, OCTOBER_2020};
 use crate::store::calculations::{self, NewVersion};
 use crate::store::{episodes, settings, QueryResult};
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-const BATCH: usize = 500;
+/// Rows written per transaction: large enough that commits are few, small enough that
+/// another writer waits a few milliseconds at most.
+const BATCH: usize = 2000;
+
+/// How old a staged import must be before the next import discards it as abandoned by a
+/// crashed process.
+const ABANDONED_AFTER: chrono::Duration = chrono::Duration::hours(24);
 
 pub struct Imported {
     pub id: String,
@@ -43,85 +54,118 @@ impl From<diesel::result::Error> for ImportFailure {
     }
 }
 
-/// Feeds what it reads to a hasher on the way.
-struct Hashing<R> {
+/// Feeds what it reads to a hasher and counts the bytes on the way.
+struct Hashing<'a, R> {
     inner: R,
     hasher: Sha256,
+    bytes: &'a Cell<u64>,
 }
 
-impl<R: Read> Read for Hashing<R> {
+impl<R: Read> Read for Hashing<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
+        self.bytes.set(self.bytes.get() + n as u64);
         Ok(n)
     }
 }
 
-fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, ImportFailure> {
-    std::fs::File::open(path)
-        .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
-        .map_err(|e| ImportFailure::Invalid(CalcFailure::Read(format!("{}: {e}", path.display()))))
-}
-
-/// Validates and imports `path`; `progress` hears the rows written so far and the file's
-/// total (known once the validating pass is done).
+/// Imports the file at `path` (`-`: standard input); see [`import_stream`].
 pub fn import_file(
     conn: &mut DbConn,
     path: &Path,
     source: &str,
     user_id: Option<&str>,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut dyn FnMut(u64),
+) -> Result<Imported, ImportFailure> {
+    if path == Path::new("-") {
+        return import_stream(conn, std::io::stdin().lock(), source, user_id, progress);
+    }
+    let file = std::fs::File::open(path).map_err(|e| ImportFailure::Invalid(CalcFailure::Read(format!("{}: {e}", path.display()))))?;
+    import_stream(conn, file, source, user_id, progress)
+}
+
+/// Validates and imports what `input` holds, reading it once; `progress` hears the bytes
+/// read so far after each written batch.
+pub fn import_stream(
+    conn: &mut DbConn,
+    input: impl Read,
+    source: &str,
+    user_id: Option<&str>,
+    progress: &mut dyn FnMut(u64),
 ) -> Result<Imported, ImportFailure> {
     // The file's name is kept with the import; a name holding an identity number is not.
     let source = if crate::domain::personnummer::contains(source) { "fil (namnet innehöll ett personnummer)" } else { source };
     // The rules as an administrator has set them (daily amounts, the October 2020 figure,
     // the end of the transitional rule), exactly as a recalculation would use them.
-    let rules = &settings::rules(conn)?;
+    let rules = settings::rules(conn)?;
+    for abandoned in episodes::abandoned_staged(conn, crate::store::now() - ABANDONED_AFTER)? {
+        episodes::discard_staged(conn, &abandoned)?;
+    }
+    let id = conn.write(|conn| episodes::stage_import(conn, source, user_id))?;
+    let outcome = stream_into(conn, &id, input, &rules, progress).and_then(|streamed| {
+        conn.write(|conn| {
+            episodes::complete_import(conn, &id, &streamed.sha256, streamed.rows as i64, &streamed.months)?;
+            save_calculations(conn, streamed.calculation, &id, user_id, &rules)?;
+            Ok::<_, ImportFailure>(Imported { id: id.clone(), rows: streamed.rows, months: streamed.months, sha256: streamed.sha256 })
+        })
+    });
+    if outcome.is_err() {
+        if let Err(e) = episodes::discard_staged(conn, &id) {
+            // The next import discards it once it is old enough.
+            log::warn!("staged import {id} was not removed: {e}");
+        }
+    }
+    outcome
+}
+
+/// What one pass over a valid file gave.
+struct Streamed {
+    rows: u64,
+    months: Vec<(Month, i64)>,
+    sha256: String,
+    calculation: FileCalculation,
+}
+
+/// Reads `input` once, writing its episodes into the staged import `id` batch by batch while
+/// no row has failed, and tallying the calculation on the way.
+fn stream_into(conn: &mut DbConn, id: &str, input: impl Read, rules: &Rules, progress: &mut dyn FnMut(u64)) -> Result<Streamed, ImportFailure> {
+    let bytes = Cell::new(0);
+    let mut hashing = Hashing { inner: std::io::BufReader::with_capacity(1 << 20, input), hasher: Sha256::new(), bytes: &bytes };
     let mut months: BTreeMap<Month, i64> = BTreeMap::new();
-    let mut hashing = Hashing { inner: open(path)?, hasher: Sha256::new() };
-    let rows = read_episodes(&mut hashing, |episode, _| *months.entry(episode.month()).or_default() += 1).map_err(ImportFailure::Invalid)?;
+    let mut calculation = FileCalculation::default();
+    let mut batch: Vec<(Episode, u64)> = Vec::with_capacity(BATCH);
+    let mut failed = None;
+    let mut write = |conn: &mut DbConn, batch: &mut Vec<(Episode, u64)>| {
+        if failed.is_none() {
+            match conn.write(|conn| episodes::insert_batch(conn, id, batch)) {
+                Ok(()) => progress(bytes.get()),
+                Err(e) => failed = Some(e),
+            }
+        }
+        batch.clear();
+    };
+    let rows = read_episodes(&mut hashing, |episode, line| {
+        *months.entry(episode.month()).or_default() += 1;
+        calculation.add(&episode, rules);
+        batch.push((episode, line));
+        if batch.len() == BATCH {
+            write(conn, &mut batch);
+        }
+    })
+    .map_err(ImportFailure::Invalid)?;
     if rows == 0 {
         // A header and nothing else would become an empty current version of no month.
-        let error = crate::domain::episodes::RowError { line: 2, column: String::new(), message: "the file has no episodes after its header".into() };
+        let error = RowError { line: 2, column: String::new(), message: "the file has no episodes after its header".into() };
         return Err(ImportFailure::Invalid(CalcFailure::Invalid { errors: vec![error], total: 1 }));
     }
-    let sha256 = hex::encode(hashing.hasher.finalize());
-    let months: Vec<(Month, i64)> = months.into_iter().collect();
-    let id = conn.write(|conn| {
-        let id = episodes::start_import(conn, source, &sha256, user_id, rows as i64, &months)?;
-        let mut batch: Vec<(Episode, u64)> = Vec::with_capacity(BATCH);
-        let mut failed = None;
-        let mut written = 0u64;
-        let mut calculation = FileCalculation::default();
-        read_episodes(open(path)?, |episode, line| {
-            if failed.is_some() {
-                return;
-            }
-            calculation.add(&episode, rules);
-            batch.push((episode, line));
-            if batch.len() == BATCH {
-                match episodes::insert_batch(conn, &id, &batch) {
-                    Ok(()) => {
-                        written += batch.len() as u64;
-                        progress(written, rows);
-                    }
-                    Err(e) => failed = Some(e),
-                }
-                batch.clear();
-            }
-        })
-        .map_err(ImportFailure::Invalid)?;
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        if !batch.is_empty() {
-            episodes::insert_batch(conn, &id, &batch)?;
-            progress(written + batch.len() as u64, rows);
-        }
-        save_calculations(conn, calculation, &id, user_id, rules)?;
-        Ok::<_, ImportFailure>(id)
-    })?;
-    Ok(Imported { id, rows, months, sha256 })
+    if !batch.is_empty() {
+        write(conn, &mut batch);
+    }
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    Ok(Streamed { rows, months: months.into_iter().collect(), sha256: hex::encode(hashing.hasher.finalize()), calculation })
 }
 
 /// A month and its units' results, or why it could not be calculated.

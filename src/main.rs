@@ -67,13 +67,13 @@ enum Command {
     User(UserCommand),
     /// Import an episode file (all or nothing; a new version of the months it covers)
     Import {
-        /// The episode CSV (domain.md §5.1)
+        /// The episode CSV (domain.md §5.1); a pipe works, `-` reads standard input
         #[arg(long)]
         episodes: PathBuf,
     },
     /// Calculate one month's payments from an episode file (no database)
     Calc {
-        /// The episode CSV (domain.md §5.1)
+        /// The episode CSV (domain.md §5.1); `-` reads standard input
         #[arg(long)]
         episodes: PathBuf,
         /// The month, YYYY-MM
@@ -190,12 +190,17 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::User(command) => user_command(&mut conn, command),
         Command::Import { episodes } => {
-            let source = episodes.file_name().map_or_else(|| episodes.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let source = match episodes.file_name() {
+                _ if episodes.as_os_str() == "-" => "standard input".to_owned(),
+                Some(name) => name.to_string_lossy().into_owned(),
+                None => episodes.display().to_string(),
+            };
             let started = std::time::Instant::now();
-            let progress = ImportProgress::new();
-            let imported =
-                tvistetrappa::import::import_file(&mut conn, &episodes, &source, None, &mut |written, total| progress.show(written, total))
-                    .map_err(|e| e.to_string().trim_end().to_owned())?;
+            // A regular file's size gives the bar its end; a pipe has none.
+            let size = std::fs::metadata(&episodes).ok().filter(|m| m.is_file()).map(|m| m.len());
+            let progress = ImportProgress::new(size);
+            let imported = tvistetrappa::import::import_file(&mut conn, &episodes, &source, None, &mut |read| progress.show(read))
+                .map_err(|e| e.to_string().trim_end().to_owned())?;
             progress.finish(imported.rows);
             let months: Vec<String> = imported.months.iter().map(|(m, n)| format!("{m} ({n})")).collect();
             println!(
@@ -212,46 +217,49 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-/// The import's progress on standard error: a bar with rows, rate, elapsed time and time
-/// left on a terminal; a plain line at every tenth of the file otherwise (a log, a pipe).
+/// The import's progress on standard error, by bytes read (rows are counted only once the
+/// whole stream is read): a bar with rate and time left on a terminal, or a spinner where the
+/// size is unknown (a pipe); a plain line at every tenth of the file otherwise (a log).
 struct ImportProgress {
     bar: Option<indicatif::ProgressBar>,
+    size: Option<u64>,
     last_tenth: std::cell::Cell<u64>,
 }
 
 impl ImportProgress {
-    fn new() -> ImportProgress {
+    fn new(size: Option<u64>) -> ImportProgress {
         use std::io::IsTerminal;
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows, {per_sec}, {elapsed_precise} elapsed, {eta} left")
-                .expect("a valid template");
-            indicatif::ProgressBar::new(0).with_style(style)
+        let bar = std::io::stderr().is_terminal().then(|| match size {
+            Some(size) => indicatif::ProgressBar::new(size).with_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes}, {bytes_per_sec}, {elapsed_precise} elapsed, {eta} left")
+                    .expect("a valid template"),
+            ),
+            None => indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template("{spinner} {bytes} read, {bytes_per_sec}, {elapsed_precise}").expect("a valid template"),
+            ),
         });
-        ImportProgress { bar, last_tenth: std::cell::Cell::new(0) }
+        ImportProgress { bar, size, last_tenth: std::cell::Cell::new(0) }
     }
 
-    fn show(&self, written: u64, total: u64) {
-        match &self.bar {
-            Some(bar) => {
-                bar.set_length(total);
-                bar.set_position(written);
-            }
-            None => {
-                let tenth = written * 10 / total.max(1);
+    fn show(&self, read: u64) {
+        match (&self.bar, self.size) {
+            (Some(bar), _) => bar.set_position(read),
+            (None, Some(size)) => {
+                let tenth = (read * 10 / size.max(1)).min(10);
                 if tenth > self.last_tenth.get() {
                     self.last_tenth.set(tenth);
-                    eprintln!("imported {written} of {total} rows");
+                    eprintln!("read {}% of the file", tenth * 10);
                 }
             }
+            (None, None) => {}
         }
     }
 
     fn finish(&self, rows: u64) {
-        match &self.bar {
-            Some(bar) => bar.finish_and_clear(),
-            None if self.last_tenth.get() < 10 => eprintln!("imported {rows} of {rows} rows"),
-            None => {}
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
+        eprintln!("imported {rows} rows");
     }
 }
 
@@ -273,9 +281,13 @@ fn calc(episodes: PathBuf, month: &str, format: &str, rates: &[String], county_a
         let parsed = Fraction::parse_decimal(average).ok_or_else(|| format!("--county-average-oct-2020 {average}: write a number such as 1.87"))?;
         rules.county_average_oct_2020 = Some(parsed);
     }
-    let file = std::fs::File::open(&episodes).map_err(|e| format!("cannot open {}: {e}", episodes.display()))?;
+    let input: Box<dyn std::io::Read> = if episodes.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(&episodes).map_err(|e| format!("cannot open {}: {e}", episodes.display()))?)
+    };
     let results =
-        calc::calculate(std::io::BufReader::with_capacity(1 << 20, file), month, &rules).map_err(|e| e.to_string().trim_end().to_owned())?;
+        calc::calculate(std::io::BufReader::with_capacity(1 << 20, input), month, &rules).map_err(|e| e.to_string().trim_end().to_owned())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     calc::write(&mut out, &calc::output(month, &results), format).map_err(|e| e.to_string())

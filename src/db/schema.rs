@@ -318,6 +318,7 @@ diesel::table! {
         source -> Text,
         sha256 -> Text,
         row_count -> BigInt,
+        staged -> Bool,
     }
 }
 

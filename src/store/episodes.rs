@@ -1,7 +1,7 @@
 //! Imported episode files and the month's episodes of the current version.
 
 use super::{new_id, now, DbConn, QueryResult};
-use crate::db::schema::{episode_imports, episodes, import_months, users};
+use crate::db::schema::{calculations, episode_imports, episodes, import_months, users};
 use crate::db::Backend;
 use crate::db_run;
 use crate::domain::payment::{CareType, Episode, Month};
@@ -47,6 +47,14 @@ fn care_type_name(care_type: CareType) -> &'static str {
 
 /// Records an import and its months (inside the caller's transaction); returns its id.
 pub fn start_import(conn: &mut DbConn, source: &str, sha256: &str, user_id: Option<&str>, rows: i64, months: &[(Month, i64)]) -> QueryResult<String> {
+    let id = stage_import(conn, source, user_id)?;
+    complete_import(conn, &id, sha256, rows, months)?;
+    Ok(id)
+}
+
+/// Records a staged import, which no page lists and no calculation reads until
+/// [`complete_import`] makes it a version of its months; returns its id.
+pub fn stage_import(conn: &mut DbConn, source: &str, user_id: Option<&str>) -> QueryResult<String> {
     let id = new_id();
     let at = now();
     db_run!(conn, |c| diesel::insert_into(episode_imports::table)
@@ -55,16 +63,52 @@ pub fn start_import(conn: &mut DbConn, source: &str, sha256: &str, user_id: Opti
             episode_imports::imported_at.eq(at),
             episode_imports::imported_by.eq(user_id),
             episode_imports::source.eq(source),
+            episode_imports::sha256.eq(""),
+            episode_imports::row_count.eq(0),
+            episode_imports::staged.eq(true),
+        ))
+        .execute(c))?;
+    Ok(id)
+}
+
+/// Makes a staged import with its file's digest and size the newest import of `months`
+/// (inside the caller's transaction, with the months' calculation versions).
+pub fn complete_import(conn: &mut DbConn, id: &str, sha256: &str, rows: i64, months: &[(Month, i64)]) -> QueryResult<()> {
+    let at = now();
+    db_run!(conn, |c| diesel::update(episode_imports::table.find(id))
+        .set((
+            episode_imports::imported_at.eq(at),
             episode_imports::sha256.eq(sha256),
             episode_imports::row_count.eq(rows),
+            episode_imports::staged.eq(false),
         ))
         .execute(c))?;
     for (month, count) in months {
         db_run!(conn, |c| diesel::insert_into(import_months::table)
-            .values((import_months::month.eq(month.to_string()), import_months::import_id.eq(&id), import_months::episodes.eq(count)))
+            .values((import_months::month.eq(month.to_string()), import_months::import_id.eq(id), import_months::episodes.eq(count)))
             .execute(c))?;
     }
-    Ok(id)
+    Ok(())
+}
+
+/// Removes a staged import and the episodes it wrote (a refused file, a failed write).
+pub fn discard_staged(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    conn.write(|conn| {
+        db_run!(conn, |c| diesel::delete(episodes::table.filter(episodes::import_id.eq(id))).execute(c))?;
+        db_run!(conn, |c| diesel::delete(episode_imports::table.filter(episode_imports::id.eq(id)).filter(episode_imports::staged.eq(true)))
+            .execute(c))?;
+        Ok(())
+    })
+}
+
+/// Staged imports a crashed process left behind: started before `before` and never made
+/// current. No import runs that long, so these are safe to discard.
+pub fn abandoned_staged(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<Vec<String>> {
+    db_run!(conn, |c| episode_imports::table
+        .filter(episode_imports::staged.eq(true))
+        .filter(episode_imports::imported_at.lt(before))
+        .select(episode_imports::id)
+        .load(c))
 }
 
 /// Inserts a batch of episodes of an import.
@@ -127,6 +171,7 @@ pub struct ImportInfo {
 pub fn imports(conn: &mut DbConn) -> QueryResult<Vec<ImportInfo>> {
     db_run!(conn, |c| episode_imports::table
         .left_join(users::table.on(users::id.nullable().eq(episode_imports::imported_by)))
+        .filter(episode_imports::staged.eq(false))
         .order(episode_imports::id.desc())
         .select((
             episode_imports::id,
@@ -144,12 +189,14 @@ pub fn months(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     db_run!(conn, |c| import_months::table.select(import_months::month).distinct().order(import_months::month.desc()).load(c))
 }
 
-/// The import that is the current version of a month: the newest that covers it.
+/// The import that is the current version of a month: the one its current calculation
+/// version was made from. (Not the newest import id: an import that started first may finish
+/// last, and the version made last is the current one.)
 pub fn current_import(conn: &mut DbConn, month: Month) -> QueryResult<Option<String>> {
-    db_run!(conn, |c| import_months::table
-        .filter(import_months::month.eq(month.to_string()))
-        .order(import_months::import_id.desc())
-        .select(import_months::import_id)
+    db_run!(conn, |c| calculations::table
+        .filter(calculations::month.eq(month.to_string()))
+        .order(calculations::version.desc())
+        .select(calculations::import_id)
         .first(c)
         .optional())
 }

@@ -1,4 +1,6 @@
-//! Forms sent twice: a form carries a random key, and what it made is kept under it.
+//! Forms sent twice: a form carries a random key, and where its answer pointed is kept under
+//! it, so that a form sent again (a retry after the answer was lost) gets the first answer
+//! back instead of making a second case, comment or import.
 
 use super::{now, DbConn, QueryResult};
 use crate::db::schema::form_submissions;
@@ -10,15 +12,19 @@ pub fn plausible(key: &str) -> bool {
     key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Inside the write transaction that acts on a form: what the same form made before, if it
-/// was sent already. Claims the key otherwise; a second sending at the same moment waits
-/// for the first (the key is unique) and then finds its result.
-pub fn earlier(conn: &mut DbConn, key: &str, user_id: &str) -> QueryResult<Option<String>> {
+/// Claims `key` for `user_id`; false when it was claimed before. Inside a transaction, a
+/// second claim at the same moment waits for the first (the key is unique).
+pub fn claim(conn: &mut DbConn, key: &str, user_id: &str) -> QueryResult<bool> {
     let at = now();
-    db_run!(conn, |c| diesel::insert_into(form_submissions::table)
+    let inserted = db_run!(conn, |c| diesel::insert_into(form_submissions::table)
         .values((form_submissions::submission.eq(key), form_submissions::user_id.eq(user_id), form_submissions::created_at.eq(at)))
         .on_conflict_do_nothing()
         .execute(c))?;
+    Ok(inserted == 1)
+}
+
+/// Where the answer to the form sent with `key` pointed, once it was carried out.
+pub fn answer(conn: &mut DbConn, key: &str, user_id: &str) -> QueryResult<Option<String>> {
     let result: Option<Option<String>> = db_run!(conn, |c| form_submissions::table
         .find(key)
         .filter(form_submissions::user_id.eq(user_id))
@@ -28,8 +34,23 @@ pub fn earlier(conn: &mut DbConn, key: &str, user_id: &str) -> QueryResult<Optio
     Ok(result.flatten())
 }
 
-/// Keeps what the form made (in the same transaction).
-pub fn record(conn: &mut DbConn, key: &str, result: &str) -> QueryResult<()> {
-    db_run!(conn, |c| diesel::update(form_submissions::table.find(key)).set(form_submissions::result.eq(Some(result))).execute(c))?;
+/// Inside the write transaction that acts on a form: the first answer, if the same form was
+/// carried out already; claims the key otherwise.
+pub fn earlier(conn: &mut DbConn, key: &str, user_id: &str) -> QueryResult<Option<String>> {
+    if claim(conn, key, user_id)? {
+        return Ok(None);
+    }
+    answer(conn, key, user_id)
+}
+
+/// Keeps where the form's answer points (in the transaction that carried it out).
+pub fn record(conn: &mut DbConn, key: &str, location: &str) -> QueryResult<()> {
+    db_run!(conn, |c| diesel::update(form_submissions::table.find(key)).set(form_submissions::result.eq(Some(location))).execute(c))?;
+    Ok(())
+}
+
+/// Gives up a claim whose work failed, so that the form may be sent again.
+pub fn release(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    db_run!(conn, |c| diesel::delete(form_submissions::table.find(key).filter(form_submissions::result.is_null())).execute(c))?;
     Ok(())
 }

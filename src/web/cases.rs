@@ -304,7 +304,7 @@ async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: 
     }
     let billing_units = all.iter().filter(|o| o.bills_for(None)).cloned().collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let submission = Some(form.get("submission").to_owned()).filter(|k| submissions::plausible(k)).unwrap_or_else(crate::security::random_token);
+    let submission = form.submission().unwrap_or_else(crate::security::random_token);
     let page = NewPage {
         submission,
         ctx: user.page(),
@@ -434,13 +434,13 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
     });
     let user_for_db = user.clone();
     let config = state.config.clone();
-    let submission = Some(form.get("submission").to_owned()).filter(|k| submissions::plausible(k));
+    let submission = form.submission();
     let outcome = state
         .write(move |conn| {
             // The same form sent again (a retry after its answer was lost) files nothing new.
             if let Some(key) = &submission {
-                if let Some(number) = submissions::earlier(conn, key, &user_for_db.user.id)? {
-                    return Ok(Ok(number));
+                if let Some(location) = submissions::earlier(conn, key, &user_for_db.user.id)? {
+                    return Ok(Ok(location));
                 }
             }
             let subtree = organisations::subtree(conn, &user_for_db.user.organisation_id)?;
@@ -520,14 +520,15 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
                 disputes::link(conn, &case.id, &link)?;
             }
             crate::notify::case_event(conn, &config, &number, "filed", &user_for_db.user.id, crate::store::now())?;
+            let location = format!("/arenden/{number}?klart=anmalt");
             if let Some(key) = &submission {
-                submissions::record(conn, key, &number)?;
+                submissions::record(conn, key, &location)?;
             }
-            Ok(Ok(number))
+            Ok(Ok(location))
         })
         .await?;
     match outcome {
-        Ok(number) => Ok(see_other(&format!("/arenden/{number}?klart=anmalt"))),
+        Ok(location) => Ok(see_other(&location)),
         Err(errors) => render_new(&state, &user, kind, form, errors).await,
     }
 }
@@ -888,23 +889,33 @@ pub async fn act(state: web::Data<AppState>, user: CurrentUser, number: web::Pat
     let redirect = format!("/arenden/{number}?klart=sparat");
     let today = today();
     let config = state.config.clone();
+    let submission = form.submission();
     let outcome = state
         .run(move |conn| {
             let viewer = Viewer::load(conn, &user)?;
-            let result: Result<(), Rollback> = conn.write(|conn| {
+            let result: Result<String, Rollback> = conn.write(|conn| {
                 cases::lock(conn, &number)?;
+                // The same form sent again (a retry after its answer was lost) does nothing new.
+                if let Some(key) = &submission {
+                    if let Some(location) = submissions::earlier(conn, key, &viewer.user.user.id)? {
+                        return Ok(location);
+                    }
+                }
                 let (case, parties) = load_visible(conn, &viewer, &number)?;
                 match perform(conn, &viewer, &case, &parties, &form, today)? {
                     Ok(()) => {
                         crate::notify::case_event(conn, &config, &number, form.get("action"), &viewer.user.user.id, crate::store::now())?;
-                        Ok(())
+                        if let Some(key) = &submission {
+                            submissions::record(conn, key, &redirect)?;
+                        }
+                        Ok(redirect)
                     }
                     // Nothing of a refused action may stay written.
                     Err(refused) => Err(Rollback(refused)),
                 }
             });
             let refused = match result {
-                Ok(()) => return Ok(Ok(())),
+                Ok(location) => return Ok(Ok(location)),
                 Err(Rollback(refused)) => refused,
             };
             match refused {
@@ -917,7 +928,7 @@ pub async fn act(state: web::Data<AppState>, user: CurrentUser, number: web::Pat
         })
         .await?;
     match outcome {
-        Ok(()) => Ok(see_other(&redirect)),
+        Ok(location) => Ok(see_other(&location)),
         Err((status, page)) => {
             log::debug!("case action {action} refused: {status}");
             Ok(html(status, page.render()?))
@@ -1246,6 +1257,7 @@ pub async fn upload(
         .await?;
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut version = String::new();
+    let mut submission = None;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| AppError::BadRequest(format!("Filen kom inte fram: {e}")))?;
         let name = field.name().unwrap_or("").to_owned();
@@ -1261,6 +1273,7 @@ pub async fn upload(
         match name.as_str() {
             "file" => file = Some((filename.unwrap_or_else(|| "bilaga".into()), bytes)),
             "version" => version = String::from_utf8_lossy(&bytes).into_owned(),
+            "submission" => submission = crate::web::forms::submission_key(&String::from_utf8_lossy(&bytes)),
             _ => {}
         }
     }
@@ -1282,6 +1295,10 @@ pub async fn upload(
     let outcome = state
         .run(move |conn| {
             let viewer = Viewer::load(conn, &user)?;
+            // The same upload sent again (its answer was lost) gets the first answer.
+            if let Some(done) = submission.as_deref().map(|key| submissions::answer(conn, key, &viewer.user.user.id)).transpose()?.flatten() {
+                return Ok(Ok(done));
+            }
             let (case, parties) = load_visible(conn, &viewer, &number)?;
             let refusal = match checked {
                 Err(message) => Some((StatusCode::UNPROCESSABLE_ENTITY, draft_error(message))),
@@ -1295,9 +1312,16 @@ pub async fn upload(
             }
             let content_type = checked.expect("checked above");
             let (filename, bytes) = file.expect("checked above");
+            let location = format!("/arenden/{number}?klart=sparat");
             conn.write(|conn| {
-                // The same pattern as every case action: the row held, the version the user saw still current.
+                // The same pattern as every case action: the row held, the form not carried out
+                // before, the version the user saw still current.
                 cases::lock(conn, &number)?;
+                if let Some(key) = &submission {
+                    if let Some(done) = submissions::earlier(conn, key, &viewer.user.user.id)? {
+                        return Ok(done);
+                    }
+                }
                 if cases::by_number(conn, &number)?.is_none_or(|fresh| fresh.version != case.version) {
                     return Err(AppError::Conflict("Ärendet ändrades medan filen laddades upp. Försök igen.".into()));
                 }
@@ -1317,13 +1341,16 @@ pub async fn upload(
                 )?;
                 cases::touch(conn, &case.id)?;
                 crate::notify::case_event(conn, &config, &number, "attachment", &viewer.user.user.id, crate::store::now())?;
-                Ok::<_, AppError>(())
-            })?;
-            Ok(Ok(number))
+                if let Some(key) = &submission {
+                    submissions::record(conn, key, &location)?;
+                }
+                Ok::<_, AppError>(location)
+            })
+            .map(Ok)
         })
         .await?;
     match outcome {
-        Ok(number) => Ok(see_other(&format!("/arenden/{number}?klart=sparat"))),
+        Ok(location) => Ok(see_other(&location)),
         Err((status, page)) => Ok(html(status, page.render()?)),
     }
 }

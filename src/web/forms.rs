@@ -28,6 +28,12 @@ impl FieldErrors {
     }
 }
 
+/// A form's key against being carried out twice (see `store::submissions`), where the
+/// posted value is a well-formed one.
+pub fn submission_key(value: &str) -> Option<String> {
+    Some(value).filter(|k| crate::store::submissions::plausible(k)).map(str::to_owned)
+}
+
 /// An urlencoded form read as pairs, for forms with repeated fields (several counterparts)
 /// that serde's urlencoded reader cannot take.
 pub struct FormData(Vec<(String, String)>);
@@ -43,6 +49,11 @@ impl FormData {
     }
 
     /// Every non-empty value of `name`, in order.
+    /// The form's key against being carried out twice, where it carries a well-formed one.
+    pub fn submission(&self) -> Option<String> {
+        submission_key(self.get("submission"))
+    }
+
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0.iter().filter(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim().to_owned()).collect()
     }

@@ -27,6 +27,12 @@ impl Page {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }
 
+    /// A fresh key for one form on the page (see `store::submissions`): each form gets its
+    /// own, so that one form's answer is never taken for another's.
+    pub fn form_key(&self) -> String {
+        crate::security::random_token()
+    }
+
     pub fn with_notice(mut self, notice: Option<&'static str>) -> Page {
         self.notice = notice;
         self

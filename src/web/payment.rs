@@ -17,7 +17,7 @@ use crate::domain::text;
 use crate::import::{import_file, ImportFailure, Recalculation};
 use crate::store::audit;
 use crate::store::calculations::Calculation;
-use crate::store::{calculations, episodes, organisations, review, settings, DbConn};
+use crate::store::{calculations, episodes, organisations, review, settings, submissions, DbConn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -412,10 +412,22 @@ pub async fn upload(state: web::Data<AppState>, user: PaymentOfficer, mut payloa
     let path = upload.path().to_path_buf();
     let mut source = String::new();
     let mut size = 0;
+    let mut submission = None;
     {
         let mut file = upload.as_file();
         while let Some(field) = payload.next().await {
             let mut field = field.map_err(|e| AppError::BadRequest(format!("Filen kom inte fram: {e}")))?;
+            if field.name() == Some("submission") {
+                let mut key = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    key.extend_from_slice(&chunk.map_err(|e| AppError::BadRequest(format!("Formuläret kom inte fram: {e}")))?);
+                    if key.len() > 128 {
+                        return Err(AppError::BadRequest("Formuläret är felaktigt.".into()));
+                    }
+                }
+                submission = crate::web::forms::submission_key(&String::from_utf8_lossy(&key));
+                continue;
+            }
             if field.name() != Some("file") {
                 continue;
             }
@@ -437,11 +449,39 @@ pub async fn upload(state: web::Data<AppState>, user: PaymentOfficer, mut payloa
             }
         }
     }
+    const DONE: &str = "/betalning/importer?klart=import";
     let user_id = user.user.id.clone();
-    let outcome = state.run(move |conn| Ok(import_file(conn, &path, &source, Some(&user_id), &mut |_, _| {}))).await;
+    let outcome = state
+        .run(move |conn| {
+            // The same upload sent again (its answer was lost) is not imported a second time.
+            if let Some(key) = &submission {
+                if !conn.write(|conn| submissions::claim(conn, key, &user_id))? {
+                    return Ok(Err(submissions::answer(conn, key, &user_id)?));
+                }
+            }
+            let imported = import_file(conn, &path, &source, Some(&user_id), &mut |_| {});
+            if let Some(key) = &submission {
+                match &imported {
+                    Ok(_) => conn.write(|conn| submissions::record(conn, key, DONE))?,
+                    Err(_) => conn.write(|conn| submissions::release(conn, key))?,
+                }
+            }
+            Ok(Ok(imported))
+        })
+        .await;
     drop(upload);
-    match outcome? {
-        Ok(_) => Ok(see_other("/betalning/importer?klart=import")),
+    let imported = match outcome? {
+        Ok(imported) => imported,
+        Err(Some(location)) => return Ok(see_other(&location)),
+        Err(None) => {
+            let imports = state.read(|conn| Ok(episodes::imports(conn)?)).await?;
+            let message = Some("Filen skickades redan och läses in just nu. Ladda om sidan om en stund för att se den i listan.".into());
+            let page = ImportsPage { ctx: user.page(), imports, errors: Vec::new(), error_total: 0, message };
+            return Ok(html(StatusCode::CONFLICT, page.render()?));
+        }
+    };
+    match imported {
+        Ok(_) => Ok(see_other(DONE)),
         Err(failure) => {
             let (errors, error_total, message) = match failure {
                 ImportFailure::Invalid(crate::calc::CalcFailure::Invalid { errors, total }) => (errors, total, None),

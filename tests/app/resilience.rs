@@ -156,7 +156,7 @@ async fn five_imports_of_one_file_at_once_all_succeed_with_their_own_version() {
             std::thread::spawn(move || {
                 let mut conn = database.connect().unwrap();
                 barrier.wait();
-                tvistetrappa::import::import_file(&mut conn, &path, "samma.csv", None, &mut |_, _| {}).map(|_| ()).map_err(|e| e.to_string())
+                tvistetrappa::import::import_file(&mut conn, &path, "samma.csv", None, &mut |_| {}).map(|_| ()).map_err(|e| e.to_string())
             })
         })
         .collect();
@@ -168,4 +168,134 @@ async fn five_imports_of_one_file_at_once_all_succeed_with_their_own_version() {
     let mut numbers: Vec<i32> = tvistetrappa::store::calculations::versions(&mut conn, march).unwrap().into_iter().map(|v| v.version).collect();
     numbers.sort();
     assert_eq!(numbers, [1, 2, 3, 4, 5]);
+}
+
+/// An episode file of `rows` valid March 2022 rows, then `tail` as it is.
+fn long_file(rows: usize, tail: &str) -> String {
+    let mut file = String::from("episode_id,municipality_code,district,care_type,admission_notice_at,ready_notice_at,discharged_at\n");
+    for i in 0..rows {
+        file.push_str(&format!("e{i},0127,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-15 10:00\n"));
+    }
+    file + tail
+}
+
+fn stored(conn: &mut tvistetrappa::db::DbConn) -> (i64, i64) {
+    use diesel::prelude::*;
+    use tvistetrappa::db::schema::{episode_imports, episodes};
+    let rows = tvistetrappa::db_run!(conn, |c| episodes::table.count().get_result(c)).unwrap();
+    let imports = tvistetrappa::db_run!(conn, |c| episode_imports::table.count().get_result(c)).unwrap();
+    (rows, imports)
+}
+
+#[actix_web::test]
+async fn an_import_reads_a_pipe_once_and_other_writers_are_not_held_up_meanwhile() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let fifo = app.config.data_dir.join("vardtillfallen.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (done_tx, done) = std::sync::mpsc::channel();
+    let (database, path) = (app.config.database.clone(), fifo.clone());
+    std::thread::spawn(move || {
+        let mut conn = database.connect().unwrap();
+        let outcome = tvistetrappa::import::import_file(&mut conn, &path, "ror.csv", None, &mut |_| {});
+        let _ = done_tx.send(outcome.map(|i| (i.rows, i.months.len())).map_err(|e| e.to_string()));
+    });
+    let file = long_file(5000, "");
+    let (first, rest) = file.split_at(file.len() / 2);
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    use std::io::Write;
+    writer.write_all(first.as_bytes()).unwrap();
+    // The import is now between batches, waiting for the pipe: it holds no transaction, so
+    // the service files a case as usual.
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let number = app.file_case("deviation", &deviation("Under importen", "Ärendet sparas medan en fil läses in.")).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "filing waited {:?} for the import", started.elapsed());
+    assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Under importen"));
+    let listed = || tvistetrappa::store::episodes::imports(&mut app.db()).unwrap().iter().filter(|i| i.source == "ror.csv").count();
+    assert_eq!(listed(), 0, "a staged import is not listed");
+    writer.write_all(rest.as_bytes()).unwrap();
+    drop(writer);
+    let outcome = done.recv_timeout(Duration::from_secs(60)).expect("the import ends when the pipe closes");
+    assert_eq!(outcome, Ok((5000, 1)));
+    assert_eq!(stored(&mut app.db()), (5000, 1));
+    assert_eq!(listed(), 1);
+}
+
+#[actix_web::test]
+async fn a_refused_file_leaves_no_rows_even_after_batches_were_written() {
+    let app = spawn_app().await;
+    let mut conn = app.db();
+    // The error is on the last line, long after the first batches went in.
+    let file = long_file(4500, "bad,9999,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-15 10:00\n");
+    let failure = tvistetrappa::import::import_stream(&mut conn, file.as_bytes(), "fel.csv", None, &mut |_| {}).err().expect("refused");
+    assert!(failure.to_string().contains("line 4502"), "{failure}");
+    assert_eq!(stored(&mut conn), (0, 0));
+    let header_only = long_file(0, "");
+    let failure = tvistetrappa::import::import_stream(&mut conn, header_only.as_bytes(), "tom.csv", None, &mut |_| {}).err().expect("refused");
+    assert!(failure.to_string().contains("no episodes"), "{failure}");
+    assert_eq!(stored(&mut conn), (0, 0));
+}
+
+/// The key of the first form on `page` that guards against being carried out twice.
+fn form_key(page: &Response) -> String {
+    page.body.split("name=\"submission\" value=\"").nth(1).expect("a form with a key")[..64].to_owned()
+}
+
+#[actix_web::test]
+async fn a_case_action_an_attachment_and_an_import_sent_again_are_carried_out_once() {
+    use diesel::prelude::*;
+    use tvistetrappa::db::schema::{case_attachments, case_events, episode_imports};
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Rubrik", "Beskrivning")).await;
+
+    // A comment whose answer was lost is sent again as it was: the first answer comes back,
+    // not a refusal because the case has moved on (by the comment itself), and not a second comment.
+    let page = app.get(&format!("/arenden/{number}")).await;
+    let (token, key, version) = (page.csrf(), form_key(&page), case_version(&app, &number).to_string());
+    let fields = [("csrf", token.as_str()), ("version", &version), ("submission", &key), ("action", "comment"), ("text", "En gång")];
+    let path = format!("/arenden/{number}/atgard");
+    let first = app.post_raw(&path, &fields).await;
+    let again = app.post_raw(&path, &fields).await;
+    assert_eq!((first.status, again.status), (303, 303), "{}", again.body);
+    assert_eq!(first.location(), again.location());
+    // Another form on the same page, with its own key, is still refused: the case changed.
+    let other = [
+        ("csrf", token.as_str()),
+        ("version", &version),
+        ("submission", &form_key(&app.get(&path.replace("/atgard", "")).await)),
+        ("action", "comment"),
+        ("text", "Gammal sida"),
+    ];
+    assert_eq!(app.post_raw(&path, &other).await.status, 409);
+    let comments: i64 =
+        tvistetrappa::db_run!(app.db(), |c| case_events::table.filter(case_events::action.eq("comment")).count().get_result(c)).unwrap();
+    assert_eq!(comments, 1);
+
+    // An attachment sent twice at once.
+    let page = app.get(&format!("/arenden/{number}")).await;
+    let (key, version) = (form_key(&page), case_version(&app, &number).to_string());
+    let fields = [("version", version.as_str()), ("submission", key.as_str())];
+    let url = format!("/arenden/{number}/bilagor");
+    let (a, b) = futures_util::future::join(
+        app.post_file(&page, &url, &fields, "protokoll.txt", b"Protokoll"),
+        app.post_file(&page, &url, &fields, "protokoll.txt", b"Protokoll"),
+    )
+    .await;
+    assert_eq!((a.status, b.status), (303, 303), "{} {}", a.body, b.body);
+    let attachments: i64 = tvistetrappa::db_run!(app.db(), |c| case_attachments::table.count().get_result(c)).unwrap();
+    assert_eq!(attachments, 1);
+
+    // An episode file sent again after its answer was lost.
+    app.login_as("maria.sund@hsf.example").await;
+    let page = app.get("/betalning/importer").await;
+    let fields = [("submission", form_key(&page))];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = app.post_file(&page, "/betalning/importer", &fields, "v.csv", FILE.as_bytes()).await;
+    let again = app.post_file(&page, "/betalning/importer", &fields, "v.csv", FILE.as_bytes()).await;
+    assert_eq!((first.status, again.status), (303, 303), "{}", again.body);
+    assert_eq!(first.location(), again.location());
+    let imports: i64 = tvistetrappa::db_run!(app.db(), |c| episode_imports::table.count().get_result(c)).unwrap();
+    assert_eq!(imports, 1);
 }

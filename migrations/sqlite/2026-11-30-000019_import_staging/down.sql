@@ -1,0 +1,1 @@
+ALTER TABLE episode_imports DROP COLUMN staged;
