@@ -125,8 +125,10 @@ impl DbUrl {
             // Testing every checkout would cost a round trip per request (measured: about a
             // fifth of the PostgreSQL throughput); `checkout` tests only after a failure.
             .test_on_check_out(false)
-            // While the database is away a request waits this long for a connection, then fails.
-            .connection_timeout(Duration::from_secs(5))
+            // r2d2 retries a failed connect with a back-off capped at half of this, so a short
+            // time-out lets the pool heal within half a second of the database's return; a
+            // merely busy pool is waited on longer in `get`.
+            .connection_timeout(Duration::from_secs(1))
             .build(DbManager { url: self.clone() })
             .map_err(|e| DbError::Pool(e.to_string()))
     }
@@ -259,9 +261,18 @@ pub fn checkout(pool: &Pool) -> Result<PooledConn, r2d2::PoolError> {
     get(pool)
 }
 
+/// How long a request waits for a connection while every connection is alive but in use.
+const BUSY_WAIT: Duration = Duration::from_secs(5);
+
 fn get(pool: &Pool) -> Result<PooledConn, r2d2::PoolError> {
     use std::sync::atomic::Ordering;
-    match pool.get() {
+    let started = std::time::Instant::now();
+    let mut got = pool.get();
+    // Every connection alive and handed out: the service is busy, not cut off; wait on.
+    while got.is_err() && pool.state().connections == pool.max_size() && started.elapsed() < BUSY_WAIT {
+        got = pool.get();
+    }
+    match got {
         Ok(conn) => {
             if DATABASE_LOST.swap(false, Ordering::Relaxed) {
                 log::info!("the database answers again");

@@ -21,12 +21,19 @@ pub enum AppError {
     TooLarge,
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database does not answer (restarting, unreachable): a 503 the client may retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            diesel::result::Error::NotFound => AppError::NotFound,
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, info) => {
+                AppError::Unavailable(info.message().to_owned())
+            }
             other => AppError::Internal(format!("database: {other}")),
         }
     }
@@ -68,6 +75,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -83,6 +91,10 @@ impl ResponseError for AppError {
                 log::error!("{detail}");
                 ("Något gick fel", "Ett tekniskt fel uppstod. Försök igen om en stund. Felet har loggats.")
             }
+            AppError::Unavailable(detail) => {
+                log::warn!("database unavailable: {detail}");
+                ("Tjänsten är inte tillgänglig just nu", "Tjänsten når inte sin databas. Försök igen om en liten stund.")
+            }
         };
         let status = self.status_code();
         let page = ErrorPage { ctx: super::page::Page::anonymous(), status: status.as_u16(), heading, message };
@@ -90,6 +102,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body);
         if let AppError::Forbidden(why) = self {
             response.extensions_mut().insert(super::guard::Refused(why));
+        }
+        if let AppError::Unavailable(_) = self {
+            response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from_static("5"));
         }
         response
     }

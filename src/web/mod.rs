@@ -42,7 +42,7 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
         if self.config.database.kind == crate::db::BackendKind::Sqlite {
-            let mut conn = crate::db::checkout(&self.pool).map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
+            let mut conn = crate::db::checkout(&self.pool).map_err(|e| AppError::Unavailable(e.to_string()))?;
             return settled(&mut conn, work);
         }
         self.run(work).await
@@ -57,7 +57,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = crate::db::checkout(&pool).map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
+            let mut conn = crate::db::checkout(&pool).map_err(|e| AppError::Unavailable(e.to_string()))?;
             settled(&mut conn, work)
         })
         .await?

@@ -92,8 +92,8 @@ async fn after_postgresql_restarts_signed_in_pages_answer_again_within_seconds()
     assert_eq!(app.get("/healthz").await.status, 200, "the process itself is alive");
     assert_eq!(app.get("/readyz").await.status, 503, "but not ready without its database");
     let down = app.get("/arenden").await;
-    assert!(down.status >= 500, "no page without the database: {}", down.status);
-    assert!(!down.body.contains("panicked"));
+    assert_eq!(down.status, 503, "no page without the database, and a status a client may retry");
+    assert!(down.body.contains("når inte sin databas"), "{}", down.body);
 
     cluster.start();
     let back = Instant::now();
@@ -102,7 +102,7 @@ async fn after_postgresql_restarts_signed_in_pages_answer_again_within_seconds()
         if page.status == 200 {
             break;
         }
-        assert!(back.elapsed() < Duration::from_secs(5), "still {} {:?} after PostgreSQL came back", page.status, back.elapsed());
+        assert!(back.elapsed() < Duration::from_secs(2), "still {} {:?} after PostgreSQL came back", page.status, back.elapsed());
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(app.get("/readyz").await.status, 200);
