@@ -48,65 +48,265 @@ impl std::fmt::Display for CalcFailure {
     }
 }
 
-/// Reads and validates every row, handing each valid episode and its line to `sink` as long
-/// as no error has been found; returns the number of rows.
-pub fn read_episodes(input: impl Read, mut sink: impl FnMut(Episode, u64)) -> Result<u64, CalcFailure> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
-    let mut records = reader.records();
-    let header_record = match records.next() {
-        Some(Ok(record)) => record,
-        Some(Err(e)) => return Err(CalcFailure::Read(e.to_string())),
-        None => return Err(invalid(vec![RowError { line: 1, column: String::new(), message: "the file is empty; it needs a header row".into() }])),
-    };
-    let names: Vec<&str> = header_record.iter().collect();
-    let header = Header::parse(&names).map_err(invalid)?;
-    let mut errors = Vec::new();
-    let mut total_errors = 0;
-    let mut seen = HashSet::new();
-    let mut rows = 0;
-    for record in records {
-        let record = match record {
-            Ok(record) => record,
+/// A row with more fields than this is refused whatever its header (there are 20 columns).
+const COLUMN_LIMIT: usize = 24;
+
+/// The episode ids of a file (or a chunk of it), kept to find an id given twice.
+enum Seen {
+    /// The ids themselves: a repeat is certain, and found at its row.
+    Ids(HashSet<Box<str>, foldhash::fast::RandomState>),
+    /// 64-bit fingerprints of the ids under one seed for all chunks, appended as read and
+    /// sorted once at the end (no string to compare, no random access per row). A repeated
+    /// print may be two ids that collide (about once in 10⁸ files of a million rows), so
+    /// the file is then read again with [`Seen::Ids`].
+    Fingerprints(Vec<u64>, foldhash::quality::FixedState),
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen::Ids(HashSet::default())
+    }
+}
+
+impl Seen {
+    /// Whether `id` was seen before (always false for fingerprints, which
+    /// [`finish`](Self::finish) checks at the end).
+    fn repeated(&mut self, id: &str) -> bool {
+        match self {
+            Seen::Ids(ids) => ids.contains(id),
+            Seen::Fingerprints(prints, seed) => {
+                prints.push(std::hash::BuildHasher::hash_one(&*seed, id));
+                false
+            }
+        }
+    }
+
+    /// Keeps `id` once the episode is done with it (ids only: fingerprints are kept at once).
+    fn keep(&mut self, id: String) {
+        if let Seen::Ids(ids) = self {
+            ids.insert(id.into_boxed_str());
+        }
+    }
+
+    /// Sorts the fingerprints; true if one came twice.
+    fn finish(&mut self) -> bool {
+        match self {
+            Seen::Ids(_) => false,
+            Seen::Fingerprints(prints, _) => {
+                prints.sort_unstable();
+                prints.windows(2).any(|w| w[0] == w[1])
+            }
+        }
+    }
+
+    /// Whether two finished fingerprint sets share a print.
+    fn overlaps(&self, other: &Seen) -> bool {
+        let (Seen::Fingerprints(a, _), Seen::Fingerprints(b, _)) = (self, other) else { return true };
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+}
+
+/// What reading a run of rows found: the number of rows, the errors (the first
+/// [`ERRORS_LISTED`] and a count), the ids seen, and how many lines the run spanned.
+#[derive(Default)]
+struct Rows {
+    rows: u64,
+    errors: Vec<RowError>,
+    total_errors: usize,
+    seen: Seen,
+    lines: u64,
+    /// A fingerprint came twice: only a reading by ids can tell whether an id did.
+    uncertain: bool,
+}
+
+impl Rows {
+    fn error(&mut self, error: RowError) {
+        self.total_errors += 1;
+        if self.errors.len() < ERRORS_LISTED {
+            self.errors.push(error);
+        }
+    }
+
+    fn into_result(self) -> Result<u64, CalcFailure> {
+        if self.total_errors > 0 {
+            return Err(CalcFailure::Invalid { errors: self.errors, total: self.total_errors });
+        }
+        Ok(self.rows)
+    }
+}
+
+fn csv_reader<R: Read>(input: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input)
+}
+
+/// Reads the header row.
+fn read_header<R: Read>(reader: &mut csv::Reader<R>) -> Result<Header, CalcFailure> {
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(invalid(vec![RowError { line: 1, column: String::new(), message: "the file is empty; it needs a header row".into() }]))
+        }
+        Err(e) => return Err(CalcFailure::Read(e.to_string())),
+    }
+    let names: Vec<&str> = record.iter().collect();
+    Header::parse(&names).map_err(invalid)
+}
+
+/// Reads and validates the rows `reader` has left, numbering them `lines_before` after the reader's own count,
+/// handing each valid episode and its line to `sink` as long as no error has been found.
+fn read_rows<R: Read>(reader: &mut csv::Reader<R>, header: &Header, lines_before: u64, seen: Seen, mut sink: impl FnMut(&Episode, u64)) -> Rows {
+    let mut found = Rows { seen, ..Rows::default() };
+    let mut record = csv::StringRecord::new();
+    let at = |position: Option<&csv::Position>| position.map_or(0, |p| p.line() + lines_before);
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                total_errors += 1;
-                if errors.len() < ERRORS_LISTED {
-                    errors.push(RowError { line, column: String::new(), message: format!("not readable as CSV: {e}") });
-                }
+                let line = at(e.position());
+                found.error(RowError { line, column: String::new(), message: format!("not readable as CSV: {e}") });
                 continue;
             }
-        };
-        let line = record.position().map_or(0, |p| p.line());
+        }
+        let line = at(record.position());
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        rows += 1;
-        let fields: Vec<&str> = record.iter().collect();
-        match header.episode(&fields, line) {
+        found.rows += 1;
+        // The fields on the stack: a file has at most as many columns as there are names.
+        let mut fields = [""; COLUMN_LIMIT];
+        let parsed = if record.len() <= COLUMN_LIMIT {
+            record.iter().zip(fields.iter_mut()).for_each(|(value, field)| *field = value);
+            header.episode(&fields[..record.len()], line)
+        } else {
+            header.episode(&record.iter().collect::<Vec<_>>(), line)
+        };
+        match parsed {
             Ok(episode) => {
-                if !seen.insert(episode.episode_id.clone()) {
-                    total_errors += 1;
-                    if errors.len() < ERRORS_LISTED {
-                        errors.push(RowError {
-                            line,
-                            column: "episode_id".into(),
-                            message: format!("{} appears more than once in the file", episode.episode_id),
-                        });
-                    }
-                } else if total_errors == 0 {
-                    sink(episode, line);
+                if found.seen.repeated(&episode.episode_id) {
+                    let message = format!("{} appears more than once in the file", episode.episode_id);
+                    found.error(RowError { line, column: "episode_id".into(), message });
+                    continue;
                 }
+                if found.total_errors == 0 {
+                    sink(&episode, line);
+                }
+                // The episode's own id goes into the set: no copy per row.
+                found.seen.keep(episode.episode_id);
             }
             Err(row_errors) => {
-                total_errors += row_errors.len();
-                errors.extend(row_errors.into_iter().take(ERRORS_LISTED.saturating_sub(errors.len())));
+                for error in row_errors {
+                    found.error(error);
+                }
             }
         }
     }
+    found.lines = reader.position().line() - 1;
+    found.uncertain = found.seen.finish();
+    found
+}
+
+/// Reads and validates every row, handing each valid episode and its line to `sink` as long
+/// as no error has been found; returns the number of rows.
+pub fn read_episodes(input: impl Read, sink: impl FnMut(&Episode, u64)) -> Result<u64, CalcFailure> {
+    let mut reader = csv_reader(input);
+    let header = read_header(&mut reader)?;
+    read_rows(&mut reader, &header, 0, Seen::default(), sink).into_result()
+}
+
+/// Feeds what it reads on, noting whether a double quote went past: a chunk boundary found
+/// by looking for a newline is only sound where no quoted field (which may hold one) came before.
+struct QuoteWatch<R> {
+    inner: R,
+    saw_quote: bool,
+}
+
+impl<R: Read> Read for QuoteWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.saw_quote |= buf[..n].contains(&b'"');
+        Ok(n)
+    }
+}
+
+/// One month of the file at `path`, its rows read in `threads` chunks at once (split at line
+/// boundaries, each validated and tallied on its own, the tallies and the ids merged in file
+/// order): the same results, errors and line numbers as one pass. A file whose chunks
+/// cannot be trusted to start at a row (a quoted field before a boundary) is read in one pass.
+pub fn month_results_of_file(path: &std::path::Path, month: Month, rules: &Rules, threads: usize) -> Result<Vec<UnitResult>, CalcFailure> {
+    use std::io::{BufRead, BufReader, Seek, SeekFrom};
+    let open = || std::fs::File::open(path).map_err(|e| CalcFailure::Read(format!("{}: {e}", path.display())));
+    let one_pass = || month_results(BufReader::with_capacity(1 << 20, open()?), month, rules);
+    let size = open()?.metadata().map_err(|e| CalcFailure::Read(e.to_string()))?.len();
+    if threads < 2 || size < (1 << 20) {
+        return one_pass();
+    }
+    let mut head = csv_reader(BufReader::new(open()?));
+    let header = read_header(&mut head)?;
+    let (rows_start, header_lines) = (head.position().byte(), head.position().line() - 1);
+    // Each boundary is just after the first newline at or after an even share of the file.
+    let mut bounds = vec![rows_start];
+    for i in 1..threads as u64 {
+        let mut file = BufReader::new(open()?);
+        let from = (size * i / threads as u64).max(*bounds.last().expect("a start"));
+        file.seek(SeekFrom::Start(from)).map_err(|e| CalcFailure::Read(e.to_string()))?;
+        let skipped = file.skip_until(b'\n').map_err(|e| CalcFailure::Read(e.to_string()))? as u64;
+        bounds.push((from + skipped).min(size));
+    }
+    bounds.push(size);
+    let seed = foldhash::quality::FixedState::with_seed(rand::random());
+    let chunks: Vec<(Rows, MonthCalculation, bool)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = bounds
+            .windows(2)
+            .map(|range| {
+                let (start, end, header, seed) = (range[0], range[1], &header, &seed);
+                scope.spawn(move || -> Result<_, CalcFailure> {
+                    let mut file = open()?;
+                    file.seek(SeekFrom::Start(start)).map_err(|e| CalcFailure::Read(e.to_string()))?;
+                    let watched = QuoteWatch { inner: BufReader::with_capacity(1 << 20, file.take(end - start)), saw_quote: false };
+                    let mut reader = csv_reader(watched);
+                    let mut calculation = MonthCalculation::new(month);
+                    // Rows are some 80 bytes; a slightly larger guess costs less than growing.
+                    let seen = Seen::Fingerprints(Vec::with_capacity(((end - start) / 64) as usize), seed.clone());
+                    let rows = read_rows(&mut reader, header, 0, seen, |episode, _| calculation.add(episode, rules));
+                    Ok((rows, calculation, reader.get_ref().saw_quote))
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("a chunk reader does not panic")).collect::<Result<_, _>>()
+    })?;
+    // Where a chunk started inside a quoted field, or an id's fingerprint came twice (a
+    // repeated id, which is refused, or a collision), one pass by ids gives the exact answer.
+    let repeated = chunks
+        .iter()
+        .enumerate()
+        .any(|(i, (rows, _, _))| rows.uncertain || chunks[..i].iter().any(|(earlier, _, _)| rows.seen.overlaps(&earlier.seen)));
+    if repeated || chunks.iter().rev().skip(1).any(|(_, _, saw_quote)| *saw_quote) {
+        drop(chunks);
+        return one_pass();
+    }
+    let mut calculation = MonthCalculation::new(month);
+    let (mut errors, mut total_errors, mut lines_before) = (Vec::new(), 0, header_lines);
+    for (rows, tally, _) in chunks {
+        errors.extend(rows.errors.into_iter().map(|e| RowError { line: e.line + lines_before, ..e }));
+        total_errors += rows.total_errors;
+        lines_before += rows.lines;
+        calculation.merge(tally);
+    }
     if total_errors > 0 {
+        errors.truncate(ERRORS_LISTED);
         return Err(CalcFailure::Invalid { errors, total: total_errors });
     }
-    Ok(rows)
+    calculation.finish(rules).map_err(CalcFailure::Calculation)
 }
 
 fn invalid(errors: Vec<RowError>) -> CalcFailure {
@@ -118,14 +318,22 @@ fn invalid(errors: Vec<RowError>) -> CalcFailure {
 /// service stores for a month.
 pub fn month_results(input: impl Read, month: Month, rules: &Rules) -> Result<Vec<UnitResult>, CalcFailure> {
     let mut calculation = MonthCalculation::new(month);
-    read_episodes(input, |episode, _| calculation.add(&episode, rules))?;
+    read_episodes(input, |episode, _| calculation.add(episode, rules))?;
     calculation.finish(rules).map_err(CalcFailure::Calculation)
 }
 
 /// The month's calculation as `calc` prints it: the amounts are the point, so a year
 /// without a daily amount stops with a clear error naming the year (§5.5), never a guess.
 pub fn calculate(input: impl Read, month: Month, rules: &Rules) -> Result<Vec<UnitResult>, CalcFailure> {
-    let results = month_results(input, month, rules)?;
+    with_amounts(month_results(input, month, rules)?, month, rules)
+}
+
+/// [`calculate`] of a file, read in `threads` chunks at once (see [`month_results_of_file`]).
+pub fn calculate_file(path: &std::path::Path, month: Month, rules: &Rules, threads: usize) -> Result<Vec<UnitResult>, CalcFailure> {
+    with_amounts(month_results_of_file(path, month, rules, threads)?, month, rules)
+}
+
+fn with_amounts(results: Vec<UnitResult>, month: Month, rules: &Rules) -> Result<Vec<UnitResult>, CalcFailure> {
     if !rules.daily_rates.contains_key(&month.year) {
         return Err(CalcFailure::Calculation(CalcError::MissingDailyRate(month.year)));
     }
@@ -268,6 +476,62 @@ mod tests {
         }
         let empty = calculate(&b""[..], Month::parse("2022-03").unwrap(), &Rules::default());
         assert!(matches!(empty, Err(CalcFailure::Invalid { .. })));
+    }
+
+    /// A file over a megabyte (so that it is read in chunks): `rows` rows over 2022, with
+    /// `extra` lines spliced in at the given row numbers.
+    fn big_file(rows: usize, extra: &[(usize, &str)]) -> tempfile::NamedTempFile {
+        let codes = ["0127", "0126", "0180", "0184", "0191"];
+        let mut text = String::from("episode_id,municipality_code,district,care_type,care_provider,admission_notice_at,ready_notice_at,discharged_at,needs_sip,sip_called_at\n");
+        for i in 0..rows {
+            for (_, line) in extra.iter().filter(|(at, _)| *at == i) {
+                text.push_str(line);
+            }
+            let code = codes[i % codes.len()];
+            let district = if code == "0180" { ["Södermalm", "Bromma", "Farsta"][i % 3] } else { "" };
+            let (month, day, hour) = (1 + i % 12, 1 + i % 20, 8 + i % 8);
+            let sip = if i % 7 == 0 { format!("ja,2022-{month:02}-{:02} 10:00", day + i % 5) } else { ",".into() };
+            text.push_str(&format!(
+                "ep-{i},{code},{district},somatic,,2022-{month:02}-{day:02} 07:00,2022-{month:02}-{day:02} {hour:02}:00,2022-{month:02}-{:02} 23:00,{sip}\n",
+                day + i % 9
+            ));
+        }
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+        assert!(text.len() > 1 << 20);
+        file
+    }
+
+    /// The outcome as text: the units as `calc` prints them, or the refusal as it reads.
+    fn outcome(result: Result<Vec<UnitResult>, CalcFailure>, month: Month) -> String {
+        match result {
+            Ok(results) => serde_json::to_string(&output(month, &results)).unwrap(),
+            Err(failure) => failure.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_file_read_in_chunks_gives_what_one_pass_gives_to_the_line() {
+        let rules = Rules::default();
+        let bad = "bad,9999,,somatic,,,,2022-05-02 10:00,,\n";
+        let files = [
+            ("valid", big_file(20_000, &[])),
+            ("errors in several chunks", big_file(20_000, &[(10, bad), (9_000, bad), (15_000, "x,0127,,somatic\n"), (19_999, bad)])),
+            ("an id repeated across chunks", big_file(20_000, &[(19_000, "ep-3,0127,,somatic,,,,2022-05-02 10:00,,\n")])),
+            ("a quoted newline early on", big_file(20_000, &[(5, "q1,0127,,somatic,\"Vård\ngivare\",,,2022-05-02 10:00,,\n")])),
+        ];
+        for (what, file) in &files {
+            for month in [Month::parse("2022-05").unwrap(), Month::parse("2022-12").unwrap()] {
+                let one_pass = outcome(month_results(std::fs::File::open(file.path()).unwrap(), month, &rules), month);
+                for threads in [2, 3, 7] {
+                    let chunked = outcome(month_results_of_file(file.path(), month, &rules, threads), month);
+                    assert_eq!(chunked, one_pass, "{what}, {month}, {threads} threads");
+                }
+            }
+        }
+        let refused =
+            outcome(month_results_of_file(files[1].1.path(), Month::parse("2022-05").unwrap(), &rules, 2), Month::parse("2022-05").unwrap());
+        assert!(refused.contains("line 9003,"), "{refused}");
     }
 
     #[test]

@@ -147,8 +147,8 @@ fn stream_into(conn: &mut DbConn, id: &str, input: impl Read, rules: &Rules, pro
     };
     let rows = read_episodes(&mut hashing, |episode, line| {
         *months.entry(episode.month()).or_default() += 1;
-        calculation.add(&episode, rules);
-        batch.push((episode, line));
+        calculation.add(episode, rules);
+        batch.push((episode.clone(), line));
         if batch.len() == BATCH {
             write(conn, &mut batch);
         }

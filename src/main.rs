@@ -281,13 +281,14 @@ fn calc(episodes: PathBuf, month: &str, format: &str, rates: &[String], county_a
         let parsed = Fraction::parse_decimal(average).ok_or_else(|| format!("--county-average-oct-2020 {average}: write a number such as 1.87"))?;
         rules.county_average_oct_2020 = Some(parsed);
     }
-    let input: Box<dyn std::io::Read> = if episodes.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
+    let results = if episodes.as_os_str() == "-" {
+        calc::calculate(std::io::BufReader::with_capacity(1 << 20, std::io::stdin().lock()), month, &rules)
     } else {
-        Box::new(std::fs::File::open(&episodes).map_err(|e| format!("cannot open {}: {e}", episodes.display()))?)
-    };
-    let results =
-        calc::calculate(std::io::BufReader::with_capacity(1 << 20, input), month, &rules).map_err(|e| e.to_string().trim_end().to_owned())?;
+        // A file (not a pipe) is read in one chunk per core.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        calc::calculate_file(&episodes, month, &rules, threads)
+    }
+    .map_err(|e| e.to_string().trim_end().to_owned())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     calc::write(&mut out, &calc::output(month, &results), format).map_err(|e| e.to_string())

@@ -84,6 +84,9 @@ impl fmt::Display for RowError {
 #[derive(Debug, Clone)]
 pub struct Header {
     positions: Vec<Column>,
+    /// Where each column stands in a row (indexed by `Column as usize`), looked up for every
+    /// field of every row.
+    index: [Option<usize>; COLUMNS.len()],
 }
 
 impl Header {
@@ -104,7 +107,11 @@ impl Header {
             }
         }
         if errors.is_empty() {
-            Ok(Header { positions })
+            let mut index = [None; COLUMNS.len()];
+            for (i, column) in positions.iter().enumerate() {
+                index[*column as usize] = Some(i);
+            }
+            Ok(Header { positions, index })
         } else {
             Err(errors)
         }
@@ -127,9 +134,9 @@ impl Header {
             .iter()
             .zip(fields)
             .filter_map(|(column, field)| {
-                let message = if field.chars().any(char::is_control) {
+                let message = if has_control(field) {
                     "contains a control character"
-                } else if field.chars().count() > FIELD_MAX {
+                } else if field.len() > FIELD_MAX && field.chars().count() > FIELD_MAX {
                     "longer than 200 characters"
                 } else {
                     return None;
@@ -153,14 +160,14 @@ impl Header {
             row.fail::<()>(Column::EpisodeId, "required");
         } else if super::personnummer::contains(episode_id) {
             row.fail::<()>(Column::EpisodeId, "looks like a personal identity number; episode ids must be pseudonymous");
-        } else if episode_id.chars().count() > 100 {
+        } else if episode_id.len() > 100 && episode_id.chars().count() > 100 {
             row.fail::<()>(Column::EpisodeId, "longer than 100 characters");
         }
         let municipality = row.municipality(Column::MunicipalityCode, true);
         let placement = row.municipality(Column::PlacementMunicipalityCode, false);
-        let care_type = match row.text(Column::CareType).to_lowercase().as_str() {
-            "somatic" | "somatik" => Some(CareType::Somatic),
-            "psychiatric" | "psykiatri" => Some(CareType::Psychiatric),
+        let care_type = match row.text(Column::CareType) {
+            t if ["somatic", "somatik"].iter().any(|name| t.eq_ignore_ascii_case(name)) => Some(CareType::Somatic),
+            t if ["psychiatric", "psykiatri"].iter().any(|name| t.eq_ignore_ascii_case(name)) => Some(CareType::Psychiatric),
             "" => row.fail(Column::CareType, "required: somatic or psychiatric"),
             _ => row.fail(Column::CareType, "must be somatic or psychiatric (somatik/psykiatri)"),
         };
@@ -278,7 +285,7 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     fn text(&self, column: Column) -> &'a str {
-        self.header.positions.iter().position(|c| *c == column).map_or("", |i| self.fields[i].trim())
+        self.header.index[column as usize].map_or("", |i| self.fields[i].trim())
     }
 
     fn fail<T>(&mut self, column: Column, message: &str) -> Option<T> {
@@ -314,6 +321,14 @@ impl<'a> Row<'a> {
     }
 }
 
+/// Whether `field` holds a control character (Unicode's Cc: U+0000–U+001F, U+007F–U+009F),
+/// read on the bytes: it runs for every field of every row.
+fn has_control(field: &str) -> bool {
+    let b = field.as_bytes();
+    // In UTF-8, U+0080–U+009F are 0xC2 followed by 0x80–0x9F.
+    b.iter().enumerate().any(|(i, &c)| c < 0x20 || c == 0x7f || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n))))
+}
+
 /// `YYYY-MM-DD HH:MM`, with `T` for the space and `:SS` accepted. Read by hand: it runs
 /// for several columns of every row of million-row files, where chrono's format parser
 /// was the largest cost.
@@ -333,10 +348,14 @@ pub fn parse_time(text: &str) -> Option<NaiveDateTime> {
 
 /// true/false, 1/0, yes/no, ja/nej in any case; empty is false.
 pub fn parse_bool(text: &str) -> Option<bool> {
-    match text.trim().to_lowercase().as_str() {
-        "" | "false" | "0" | "no" | "nej" => Some(false),
-        "true" | "1" | "yes" | "ja" => Some(true),
-        _ => None,
+    let text = text.trim();
+    let is = |words: &[&str]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
+    if is(&["", "false", "0", "no", "nej"]) {
+        Some(false)
+    } else if is(&["true", "1", "yes", "ja"]) {
+        Some(true)
+    } else {
+        None
     }
 }
 

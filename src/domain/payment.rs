@@ -435,6 +435,19 @@ impl Tally {
         }
     }
 
+    /// Adds another tally of the same unit (the same file read in chunks): integer sums, so
+    /// the order of merging cannot change a result.
+    pub fn merge(&mut self, other: &Tally) {
+        self.episodes_total += other.episodes_total;
+        self.episodes_included += other.episodes_included;
+        self.total_days += other.total_days;
+        self.episodes_with_days += other.episodes_with_days;
+        self.days_over_five += other.days_over_five;
+        if let Some(readmissions) = other.readmissions {
+            self.readmissions.get_or_insert_default().add(readmissions);
+        }
+    }
+
     /// A = (sum of D) / (number of included episodes); None without included episodes.
     pub fn average(&self) -> Option<Fraction> {
         (self.episodes_included > 0).then(|| Fraction::new(self.total_days as i128, self.episodes_included as i128))
@@ -571,6 +584,14 @@ impl MonthCalculation {
             };
             self.units.entry(UnitKey { unit: episode.paying_unit(), model, care_provider }).or_default().add(episode);
         }
+    }
+
+    /// Adds the tallies of another part of the same month's episodes.
+    pub fn merge(&mut self, other: MonthCalculation) {
+        for (key, tally) in other.units {
+            self.units.entry(key).or_default().merge(&tally);
+        }
+        self.october_2020.merge(&other.october_2020);
     }
 
     /// Every unit's result, sorted by municipality code, district, model, care provider.

@@ -48,7 +48,9 @@ pub const MUNICIPALITIES: [Municipality; 26] = [
 
 impl MunicipalityCode {
     pub fn parse(input: &str) -> Option<Self> {
-        MUNICIPALITIES.iter().find(|m| m.code == input.trim()).map(|m| MunicipalityCode(m.code))
+        // The table is in code order (a test says so): this runs for every episode row.
+        let code = input.trim();
+        MUNICIPALITIES.binary_search_by(|m| m.code.cmp(code)).ok().map(|i| MunicipalityCode(MUNICIPALITIES[i].code))
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -181,6 +183,14 @@ pub enum DistrictError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn municipalities_are_in_code_order_for_the_binary_search() {
+        assert!(MUNICIPALITIES.windows(2).all(|w| w[0].code < w[1].code));
+        assert!(MUNICIPALITIES.iter().all(|m| MunicipalityCode::parse(m.code).map(|c| c.as_str()) == Some(m.code)));
+        assert_eq!(MunicipalityCode::parse(" 0127 ").map(|c| c.as_str()), Some("0127"));
+        assert!(MunicipalityCode::parse("0100").is_none());
+    }
 
     #[test]
     fn stockholm_as_a_whole_never_bills_and_districts_bill_only_while_they_exist() {
