@@ -766,6 +766,13 @@ fn require(condition: bool, refusal: Refusal) -> Result<(), Refusal> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_side_and_waiting_for_that_side_are_stored_as_the_same_word() {
+        // store::cases::awaiting_party joins a party row to its case on `side = waiting_for`.
+        assert_eq!(Side::Filer.as_str(), WaitingFor::Filer.as_str());
+        assert_eq!(Side::Counterpart.as_str(), WaitingFor::Counterpart.as_str());
+    }
+
     const FILER: &str = "kommun-0127";
     const COUNTER: &str = "enh-sos-medicin-52";
 

@@ -770,32 +770,38 @@ pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> Quer
     })
 }
 
-/// Open cases whose next move belongs to the user: for a party, cases waiting for its side;
-/// for the reviewing roles, cases at their level. Soonest deadline first.
-pub fn awaiting(conn: &mut DbConn, party_orgs: Option<&[String]>, waiting_for: Option<WaitingFor>, limit: i64) -> QueryResult<Vec<ListedCase>> {
-    db_run!(conn, |c| {
-        let mut query = listed_cases!().filter(cases::status.ne(Status::Closed.as_str())).into_boxed();
-        if let Some(orgs) = party_orgs {
-            let waiting_filer = case_parties::table
-                .filter(case_parties::organisation_id.eq_any(orgs.to_vec()))
-                .filter(case_parties::side.eq(Side::Filer.as_str()))
-                .select(case_parties::case_id);
-            let waiting_counterpart = case_parties::table
-                .filter(case_parties::organisation_id.eq_any(orgs.to_vec()))
-                .filter(case_parties::side.eq(Side::Counterpart.as_str()))
-                .select(case_parties::case_id);
-            query = query.filter(
-                cases::waiting_for
-                    .eq(WaitingFor::Filer.as_str())
-                    .and(cases::id.eq_any(waiting_filer))
-                    .or(cases::waiting_for.eq(WaitingFor::Counterpart.as_str()).and(cases::id.eq_any(waiting_counterpart))),
-            );
-        }
-        if let Some(waiting) = waiting_for {
-            query = query.filter(cases::waiting_for.eq(waiting.as_str()));
-        }
-        query.order((cases::deadline_on.is_null(), cases::deadline_on.asc(), cases::id.asc())).limit(limit).load(c)
-    })
+/// Open cases waiting for a side on which `orgs` (a user's organisations) are party,
+/// soonest deadline first, those without a deadline last. Driven from the organisations'
+/// party rows (a few thousand at most), each joined to its case only where the case waits
+/// for that row's side (`waiting_for` and `side` share their words); asking the cases
+/// instead read every case waiting for any counterpart (measured: 20 pages/s with 100 000).
+pub fn awaiting_party(conn: &mut DbConn, orgs: &[String], limit: i64) -> QueryResult<Vec<ListedCase>> {
+    let order = (cases::deadline_on.is_null(), cases::deadline_on.asc(), cases::id.asc());
+    // A case with two counterparts among `orgs` comes twice; twice the page's length leaves room.
+    let ids: Vec<String> = db_run!(conn, |c| case_parties::table
+        .inner_join(cases::table.on(cases::id.eq(case_parties::case_id).and(cases::waiting_for.eq(case_parties::side))))
+        .filter(case_parties::organisation_id.eq_any(orgs))
+        .filter(cases::status.ne(Status::Closed.as_str()))
+        .order(order)
+        .select(cases::id)
+        .limit(2 * limit)
+        .load(c))?;
+    db_run!(conn, |c| listed_cases!().filter(cases::id.eq_any(&ids)).order(order).limit(limit).load(c))
+}
+
+/// The open cases waiting for a county role (Storsthlm/HSF, the steering group, VIS), in
+/// deadline order with those without a deadline last: the dated ones, then as many undated
+/// as the page has room for, each an ordered range of `cases_waiting` that stops at `limit`
+/// (one query ordering on `deadline_on IS NULL` sorted every case waiting for the role).
+pub fn awaiting_role(conn: &mut DbConn, waiting: WaitingFor, limit: i64) -> QueryResult<Vec<ListedCase>> {
+    let open = || listed_cases!().filter(cases::status.ne(Status::Closed.as_str())).filter(cases::waiting_for.eq(waiting.as_str()));
+    let mut found: Vec<ListedCase> =
+        db_run!(conn, |c| open().filter(cases::deadline_on.is_not_null()).order((cases::deadline_on.asc(), cases::id.asc())).limit(limit).load(c))?;
+    let room = limit - found.len() as i64;
+    if room > 0 {
+        found.extend(db_run!(conn, |c| open().filter(cases::deadline_on.is_null()).order(cases::id.asc()).limit(room).load::<ListedCase>(c))?);
+    }
+    Ok(found)
 }
 
 /// Marks a generated benchmark case closed without history (bench data only).

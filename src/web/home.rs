@@ -56,14 +56,14 @@ pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Qu
             let waiting = match role {
                 Role::Local => {
                     let subtree = organisations::subtree(conn, &organisation)?;
-                    return Ok(cases::awaiting(conn, Some(&subtree), None, AWAITING_SHOWN)?);
+                    return Ok(cases::awaiting_party(conn, &subtree, AWAITING_SHOWN)?);
                 }
                 Role::Reviewer => WaitingFor::Reviewers,
                 Role::Steering => WaitingFor::SteeringGroup,
                 Role::Secretariat => WaitingFor::Vis,
                 Role::Admin => return Ok(Vec::new()),
             };
-            Ok(cases::awaiting(conn, None, Some(waiting), AWAITING_SHOWN)?)
+            Ok(cases::awaiting_role(conn, waiting, AWAITING_SHOWN)?)
         })
         .await?;
     let rows = super::cases::rows(awaiting, today());
