@@ -665,3 +665,30 @@ async fn a_filing_form_sent_again_files_one_case_and_answers_with_it() {
     let filed: i64 = db_run!(conn, |c| cases::table.count().get_result(c)).unwrap();
     assert_eq!(filed, 2, "two forms, two cases");
 }
+
+#[actix_web::test]
+async fn a_reviewers_start_page_lists_what_waits_soonest_deadline_first_and_undated_last() {
+    use tvistetrappa::db::schema::cases as c;
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let mut numbers = Vec::new();
+    for title in ["Ett", "Två", "Tre", "Fyra"] {
+        numbers.push(app.file_case("deviation", &deviation(title, "Väntar på Storsthlm och HSF.")).await);
+    }
+    // At level 2, waiting for the reviewers: two with deadlines (the later filed first), two without.
+    let deadlines = [Some("2026-12-20"), None, Some("2026-12-10"), None];
+    let mut conn = app.db();
+    for (number, deadline) in numbers.iter().zip(deadlines) {
+        let deadline = deadline.map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap());
+        db_run!(conn, |x| diesel::update(c::table.filter(c::number.eq(number)))
+            .set((c::level.eq("review"), c::waiting_for.eq("reviewers"), c::deadline_on.eq(deadline)))
+            .execute(x))
+        .unwrap();
+    }
+    drop(conn);
+    app.login_as(STORSTHLM).await;
+    let page = app.get("/").await.body;
+    let at = |number: &String| page.find(&format!("/arenden/{number}\"")).unwrap_or_else(|| panic!("{number} is listed"));
+    let order: Vec<usize> = [&numbers[2], &numbers[0], &numbers[1], &numbers[3]].into_iter().map(at).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "dated by deadline, then undated in filing order: {order:?}");
+}
