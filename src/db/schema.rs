@@ -170,6 +170,7 @@ diesel::table! {
         side -> Text,
         registration_number -> Nullable<Text>,
         case_created_at -> Nullable<Timestamp>,
+        awaited_key -> Nullable<Text>,
     }
 }
 

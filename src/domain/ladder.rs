@@ -768,7 +768,7 @@ mod tests {
 
     #[test]
     fn a_side_and_waiting_for_that_side_are_stored_as_the_same_word() {
-        // store::cases::awaiting_party joins a party row to its case on `side = waiting_for`.
+        // Migration 021 marks the party rows a case waits for where `side = waiting_for`.
         assert_eq!(Side::Filer.as_str(), WaitingFor::Filer.as_str());
         assert_eq!(Side::Counterpart.as_str(), WaitingFor::Counterpart.as_str());
     }

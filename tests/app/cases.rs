@@ -692,3 +692,25 @@ async fn a_reviewers_start_page_lists_what_waits_soonest_deadline_first_and_unda
     let order: Vec<usize> = [&numbers[2], &numbers[0], &numbers[1], &numbers[3]].into_iter().map(at).collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "dated by deadline, then undated in filing order: {order:?}");
 }
+
+#[actix_web::test]
+async fn a_partys_start_page_follows_whose_move_it_is() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let first = app.file_case("deviation", &deviation("Första", "Väntar på avdelningen.")).await;
+    let second = app.file_case("deviation", &deviation("Andra", "Väntar också på avdelningen.")).await;
+    let listed = |body: &str, number: &str| body.contains(&format!("/arenden/{number}\""));
+    assert!(!listed(&app.get("/").await.body, &first), "the filer does not wait for itself");
+
+    app.login_as(SOS).await;
+    let start = app.get("/").await.body;
+    assert!(listed(&start, &first) && listed(&start, &second), "the counterpart sees both");
+    assert_eq!(app.act(&first, "answer", &[("text", "Vi har svarat.")]).await.status, 303);
+    let start = app.get("/").await.body;
+    assert!(!listed(&start, &first) && listed(&start, &second), "answered: no longer the ward's move");
+
+    app.login_as(BOTKYRKA).await;
+    assert!(listed(&app.get("/").await.body, &first), "answered: Botkyrka's move");
+    assert_eq!(app.act(&first, "withdraw", &[("text", "Vi nöjer oss med svaret.")]).await.status, 303);
+    assert!(!listed(&app.get("/").await.body, &first), "withdrawn: nobody's move");
+}
