@@ -161,12 +161,12 @@ fn read_header<R: Read>(reader: &mut csv::Reader<R>) -> Result<Header, CalcFailu
     Header::parse(&names).map_err(invalid)
 }
 
-/// Reads and validates the rows `reader` has left, numbering them `lines_before` after the reader's own count,
+/// Reads and validates the rows `reader` has left, numbered by the reader's own line count,
 /// handing each valid episode and its line to `sink` as long as no error has been found.
-fn read_rows<R: Read>(reader: &mut csv::Reader<R>, header: &Header, lines_before: u64, seen: Seen, mut sink: impl FnMut(&Episode, u64)) -> Rows {
+fn read_rows<R: Read>(reader: &mut csv::Reader<R>, header: &Header, seen: Seen, mut sink: impl FnMut(&Episode, u64)) -> Rows {
     let mut found = Rows { seen, ..Rows::default() };
     let mut record = csv::StringRecord::new();
-    let at = |position: Option<&csv::Position>| position.map_or(0, |p| p.line() + lines_before);
+    let at = |position: Option<&csv::Position>| position.map_or(0, |p| p.line());
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -220,7 +220,7 @@ fn read_rows<R: Read>(reader: &mut csv::Reader<R>, header: &Header, lines_before
 pub fn read_episodes(input: impl Read, sink: impl FnMut(&Episode, u64)) -> Result<u64, CalcFailure> {
     let mut reader = csv_reader(input);
     let header = read_header(&mut reader)?;
-    read_rows(&mut reader, &header, 0, Seen::default(), sink).into_result()
+    read_rows(&mut reader, &header, Seen::default(), sink).into_result()
 }
 
 /// Feeds what it reads on, noting whether a double quote went past: a chunk boundary found
@@ -277,7 +277,7 @@ pub fn month_results_of_file(path: &std::path::Path, month: Month, rules: &Rules
                     let mut calculation = MonthCalculation::new(month);
                     // Rows are some 80 bytes; a slightly larger guess costs less than growing.
                     let seen = Seen::Fingerprints(Vec::with_capacity(((end - start) / 64) as usize), seed.clone());
-                    let rows = read_rows(&mut reader, header, 0, seen, |episode, _| calculation.add(episode, rules));
+                    let rows = read_rows(&mut reader, header, seen, |episode, _| calculation.add(episode, rules));
                     Ok((rows, calculation, reader.get_ref().saw_quote))
                 })
             })
