@@ -3,12 +3,6 @@ use diesel::prelude::*;
 use tvistetrappa::db::schema::{case_events, cases};
 use tvistetrappa::db_run;
 
-const SOS: &str = "sara.nyberg@sodersjukhuset.example";
-const STORSTHLM: &str = "lars.ek@storsthlm.example";
-const HSF: &str = "maria.sund@hsf.example";
-const STEERING: &str = "johan.lund@styrgruppen.example";
-const VIS: &str = "karin.wall@vis.example";
-const BOTKYRKA_DIRECTOR: &str = "karl.strand@botkyrka.example";
 
 fn ok(response: &Response) {
     assert_eq!(response.status, 303, "{}", response.body);

@@ -17,6 +17,14 @@ pub const DEMO_PASSWORD: &str = tvistetrappa::demo::DEMO_PASSWORD;
 pub const BOTKYRKA: &str = "anna.berg@botkyrka.example";
 pub const HUDDINGE: &str = "erik.holm@huddinge.example";
 pub const ADMIN: &str = "admin@tvistetrappa.example";
+pub const SOS: &str = "sara.nyberg@sodersjukhuset.example";
+pub const STORSTHLM: &str = "lars.ek@storsthlm.example";
+pub const HSF: &str = "maria.sund@hsf.example";
+pub const STEERING: &str = "johan.lund@styrgruppen.example";
+pub const VIS: &str = "karin.wall@vis.example";
+pub const BOTKYRKA_DIRECTOR: &str = "karl.strand@botkyrka.example";
+pub const HSF_DIRECTOR: &str = "eva.linde@hsf.example";
+pub const SODERMALM: &str = "omar.said@stockholm.example";
 
 /// A small episode file with hand-computed results (see tests/app/payment.rs): March 2022
 /// Botkyrka 31 620 kr, Huddinge 25 110 kr, Stockholm Södermalm 15 810 kr; February 0 kr.

@@ -6,13 +6,6 @@ use crate::helpers::*;
 use std::collections::BTreeSet;
 use tvistetrappa::store::audit;
 
-const SOS: &str = "sara.nyberg@sodersjukhuset.example";
-const STORSTHLM: &str = "lars.ek@storsthlm.example";
-const HSF: &str = "maria.sund@hsf.example";
-const STEERING: &str = "johan.lund@styrgruppen.example";
-const VIS: &str = "karin.wall@vis.example";
-const BOTKYRKA_DIRECTOR: &str = "karl.strand@botkyrka.example";
-const HSF_DIRECTOR: &str = "eva.linde@hsf.example";
 
 const EVERYONE: [&str; 11] =
     [BOTKYRKA, BOTKYRKA_DIRECTOR, SOS, HUDDINGE, STORSTHLM, HSF, HSF_DIRECTOR, STEERING, VIS, ADMIN, "omar.said@stockholm.example"];

@@ -6,8 +6,6 @@ use tvistetrappa::domain::calendar;
 use tvistetrappa::mail::Clock;
 use tvistetrappa::store::{cases, outbox};
 
-const STORSTHLM: &str = "lars.ek@storsthlm.example";
-const HSF: &str = "maria.sund@hsf.example";
 const HUDDINGE_MAILBOX: &str = "socialtjanst@huddinge.example";
 
 /// Botkyrka files a deviation against Huddinge; returns the case number.
@@ -44,7 +42,6 @@ fn before_office_hours() -> Clock {
     Clock::fixed(stockholm(calendar::next_working_day(tvistetrappa::store::today() + chrono::Days::new(1)), 7, 0))
 }
 
-const BOTKYRKA_DIRECTOR: &str = "karl.strand@botkyrka.example";
 
 fn about(messages: &[Received], subject: &str) -> Vec<Received> {
     messages.iter().filter(|m| m.header("Subject").is_some_and(|s| s.contains(subject))).cloned().collect()

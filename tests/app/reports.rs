@@ -4,9 +4,6 @@ use diesel::prelude::*;
 use tvistetrappa::db::schema::cases;
 use tvistetrappa::db_run;
 
-const HSF: &str = "maria.sund@hsf.example";
-const STEERING: &str = "johan.lund@styrgruppen.example";
-const SODERMALM: &str = "omar.said@stockholm.example";
 
 async fn deviation(app: &TestApp, title: &str, commitment: &str) -> String {
     app.file_case(

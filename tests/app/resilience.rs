@@ -288,7 +288,7 @@ async fn a_case_action_an_attachment_and_an_import_sent_again_are_carried_out_on
     assert_eq!(attachments, 1);
 
     // An episode file sent again after its answer was lost.
-    app.login_as("maria.sund@hsf.example").await;
+    app.login_as(HSF).await;
     let page = app.get("/betalning/importer").await;
     let fields = [("submission", form_key(&page))];
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
