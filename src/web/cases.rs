@@ -1295,11 +1295,13 @@ pub async fn upload(
     let outcome = state
         .run(move |conn| {
             let viewer = Viewer::load(conn, &user)?;
-            // The same upload sent again (its answer was lost) gets the first answer.
+            let (case, parties) = load_visible(conn, &viewer, &number)?;
+            // The same upload sent again (its answer was lost, or the two raced) gets the first
+            // answer. Read after the case: a version raised by the first upload is then seen
+            // together with the answer it recorded in the same transaction.
             if let Some(done) = submission.as_deref().map(|key| submissions::answer(conn, key, &viewer.user.user.id)).transpose()?.flatten() {
                 return Ok(Ok(done));
             }
-            let (case, parties) = load_visible(conn, &viewer, &number)?;
             let refusal = match checked {
                 Err(message) => Some((StatusCode::UNPROCESSABLE_ENTITY, draft_error(message))),
                 Ok(_) if version != case.version.to_string() => {

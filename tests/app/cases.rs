@@ -3,7 +3,6 @@ use diesel::prelude::*;
 use tvistetrappa::db::schema::{case_events, cases};
 use tvistetrappa::db_run;
 
-
 fn ok(response: &Response) {
     assert_eq!(response.status, 303, "{}", response.body);
 }

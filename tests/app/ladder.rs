@@ -6,7 +6,6 @@ use crate::helpers::*;
 use std::collections::BTreeSet;
 use tvistetrappa::store::audit;
 
-
 const EVERYONE: [&str; 11] =
     [BOTKYRKA, BOTKYRKA_DIRECTOR, SOS, HUDDINGE, STORSTHLM, HSF, HSF_DIRECTOR, STEERING, VIS, ADMIN, "omar.said@stockholm.example"];
 

@@ -42,7 +42,6 @@ fn before_office_hours() -> Clock {
     Clock::fixed(stockholm(calendar::next_working_day(tvistetrappa::store::today() + chrono::Days::new(1)), 7, 0))
 }
 
-
 fn about(messages: &[Received], subject: &str) -> Vec<Received> {
     messages.iter().filter(|m| m.header("Subject").is_some_and(|s| s.contains(subject))).cloned().collect()
 }

@@ -1,6 +1,5 @@
 use crate::helpers::*;
 
-
 /// Botkyrka and HSF settle a dispute by agreement, as the nearest managers do (no side
 /// decides alone): Botkyrka proposes, HSF accepts. Leaves HSF signed in.
 async fn settle(app: &TestApp, number: &str, text: &str) {

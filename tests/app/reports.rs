@@ -4,7 +4,6 @@ use diesel::prelude::*;
 use tvistetrappa::db::schema::cases;
 use tvistetrappa::db_run;
 
-
 async fn deviation(app: &TestApp, title: &str, commitment: &str) -> String {
     app.file_case(
         "deviation",
