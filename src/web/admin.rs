@@ -398,16 +398,20 @@ struct DeadlineRow {
     count: String,
 }
 
+fn ladder_of(level: Level) -> &'static str {
+    if matches!(level, Level::NearestManagers | Level::Directors | Level::Court) {
+        "Betalningstvister"
+    } else {
+        "Avvikelser och tolkningsfrågor"
+    }
+}
+
 fn deadline_rows(rules: Vec<(Level, Option<DeadlineRule>)>) -> Vec<DeadlineRow> {
     rules
         .into_iter()
         .map(|(level, rule)| DeadlineRow {
             level,
-            ladder: if matches!(level, Level::NearestManagers | Level::Directors | Level::Court) {
-                "Betalningstvister"
-            } else {
-                "Avvikelser och tolkningsfrågor"
-            },
+            ladder: ladder_of(level),
             days: rule.map(|r| r.days.to_string()).unwrap_or_default(),
             count: rule.map_or(DayCount::Calendar, |r| r.count).as_str().to_owned(),
         })
@@ -424,9 +428,12 @@ pub async fn save_deadlines(state: web::Data<AppState>, admin: AdminUser, body: 
     let form = FormData::parse(&body);
     let mut errors = FieldErrors::default();
     let mut rules = Vec::new();
+    // What was typed, shown again as it was when something is refused.
+    let mut typed = Vec::new();
     for level in ALL_LEVELS {
         let days = form.get(&format!("days_{}", level.as_str())).trim().to_owned();
         let count = DayCount::parse(form.get(&format!("count_{}", level.as_str()))).unwrap_or(DayCount::Calendar);
+        typed.push(DeadlineRow { level, ladder: ladder_of(level), days: days.clone(), count: count.as_str().to_owned() });
         let rule = if days.is_empty() {
             None
         } else {
@@ -444,7 +451,7 @@ pub async fn save_deadlines(state: web::Data<AppState>, admin: AdminUser, body: 
         rules.push((level, rule));
     }
     if !errors.is_empty() {
-        let page = DeadlinesPage { ctx: admin.page(), rows: deadline_rows(rules), errors };
+        let page = DeadlinesPage { ctx: admin.page(), rows: typed, errors };
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?));
     }
     let actor = admin.actor();

@@ -3,9 +3,10 @@
 
 use super::capability::CaseFiler;
 use super::error::AppError;
+use super::format;
 use super::forms::{FieldErrors, FormData};
 use super::guard::CurrentUser;
-use super::page::{local_time, Done, Page};
+use super::page::{Done, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::commitments::{self, Commitment, CATALOGUE};
 use crate::domain::deadlines;
@@ -283,6 +284,23 @@ fn party_organisations(conn: &mut DbConn) -> Result<Vec<organisations::Choice>, 
     Ok(organisations::choices(conn)?.into_iter().filter(organisations::Choice::can_be_party).collect())
 }
 
+/// The new-case form's fields in the order they appear, which the error summary follows.
+const CASE_FORM_FIELDS: [&str; 13] = [
+    "title",
+    "filed_by_org",
+    "counterpart",
+    "commitment_id",
+    "payment_month",
+    "billing_unit_id",
+    "amount_sek",
+    "occurred_from",
+    "occurred_to",
+    "description",
+    "consequences",
+    "filer_registration",
+    "principled",
+];
+
 async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: FormData, errors: FieldErrors) -> Result<HttpResponse, AppError> {
     let org = user.user.organisation_id.clone();
     let commitment = commitments::find(form.get("commitment_id"));
@@ -311,7 +329,7 @@ async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: 
         kind,
         confirm_holder: errors.get("counterpart") == Some(HOLDER_WARNING),
         form,
-        errors,
+        errors: errors.ordered(&CASE_FORM_FIELDS),
         own_organisations: own,
         counterparts: all,
         billing_units,
@@ -682,13 +700,32 @@ pub struct EventView {
     pub internal: bool,
 }
 
-/// What the user typed into a form that was refused, so that nothing is lost.
+/// What the user posted in a case action that was refused, so that nothing is lost: shown
+/// again in its form, each error by its field, or at the form's top for [`WHOLE_FORM`].
 #[derive(Default)]
 pub struct Draft {
     pub action: String,
-    pub text: String,
-    pub reference: String,
-    pub error: Option<String>,
+    form: FormData,
+    pub errors: FieldErrors,
+}
+
+/// The field of an error that concerns the form as a whole (the case changed meanwhile).
+const WHOLE_FORM: &str = "form";
+
+impl Draft {
+    fn of(form: &FormData, errors: FieldErrors) -> Draft {
+        Draft { action: form.get("action").to_owned(), form: form.clone(), errors }
+    }
+
+    fn refused(action: &str, field: &'static str, message: &str) -> Draft {
+        let mut errors = FieldErrors::default();
+        errors.add(field, message);
+        Draft { action: action.to_owned(), errors, ..Draft::default() }
+    }
+
+    fn text(&self) -> &str {
+        self.form.get("text")
+    }
 }
 
 #[derive(Template)]
@@ -735,23 +772,90 @@ impl ShowPage {
         self.case.commitment_id.as_deref() == Some(commitment_id)
     }
 
-    fn draft_for(&self, key: &str) -> &str {
+    /// What the user typed into `field` of action `key`'s form, if that form was refused.
+    fn kept(&self, key: &str, field: &str) -> &str {
         if self.draft.action == key {
-            &self.draft.text
+            self.draft.form.get(field)
         } else {
             ""
         }
     }
 
-    fn error_for(&self, key: &str) -> Option<&str> {
-        self.draft.error.as_deref().filter(|_| self.draft.action == key)
+    /// Whether `value` was among those ticked for `field` in action `key`'s refused form.
+    fn ticked(&self, key: &str, field: &str, value: &str) -> bool {
+        self.draft.action == key && self.draft.form.all(field).iter().any(|v| v == value)
+    }
+
+    fn draft_for(&self, key: &str) -> &str {
+        self.kept(key, "text")
+    }
+
+    /// The error of `field` in action `key`'s form.
+    fn error_at(&self, key: &str, field: &str) -> Option<&str> {
+        self.draft.errors.get(field).filter(|_| self.draft.action == key)
+    }
+
+    /// The error of the comment form, posted as a comment or as a note.
+    fn comment_error(&self) -> Option<&str> {
+        self.error_at("comment", "text")
+            .or(self.error_at("note", "text"))
+            .or(self.error_at("comment", WHOLE_FORM))
+            .or(self.error_at("note", WHOLE_FORM))
+    }
+
+    /// The error of the registration form of one of the user's parties.
+    fn registration_error(&self, organisation_id: &str) -> Option<&str> {
+        self.draft
+            .errors
+            .all()
+            .next()
+            .map(|(_, message)| message)
+            .filter(|_| self.draft.action == "registration" && self.draft.form.get("organisation_id") == organisation_id)
+    }
+
+    /// The refused action as its button names it, so the summary says which form failed.
+    fn draft_action_name(&self) -> &str {
+        let key = self.draft.action.as_str();
+        if let Some(a) = self.actions.iter().find(|a| a.key == key) {
+            return a.button;
+        }
+        match key {
+            "comment" => "Skicka kommentar",
+            "note" => "Spara intern anteckning",
+            "contest" => "Ifrågasätt vårdtillfället",
+            "corrections" => "Tillämpa rättelserna",
+            "registration" => "Spara diarienummer",
+            "attachment" => "Ladda upp",
+            _ => "Åtgärden",
+        }
+    }
+
+    /// Whether the refused action's form is still on the page.
+    fn draft_offered(&self) -> bool {
+        let key = self.draft.action.as_str();
+        self.actions.iter().any(|a| a.key == key)
+            || matches!(key, "comment" | "note" | "attachment")
+            || (key == "registration" && !self.my_parties.is_empty())
+            || (key == "contest" && self.dispute.as_ref().is_some_and(|d| d.may_contest))
+            || (key == "corrections" && self.dispute.as_ref().is_some_and(|d| d.may_correct))
+    }
+
+    /// The id of the control holding `field` in the refused action's form.
+    fn anchor(&self, field: &str) -> String {
+        let key = self.draft.action.as_str();
+        match (key, field) {
+            ("comment" | "note", _) => "comment-text".to_owned(),
+            ("attachment", _) => "file".to_owned(),
+            ("registration", _) => format!("dnr-{}", self.draft.form.get("organisation_id")),
+            (_, WHOLE_FORM) => format!("{key}-form"),
+            _ => format!("{key}-{field}"),
+        }
     }
 
     /// Text the user wrote for an action the case no longer offers them (someone else moved
     /// the case first): shown apart, so that it is not lost with the form it belonged to.
     fn orphan_draft(&self) -> Option<&str> {
-        let offered = self.actions.iter().any(|a| a.key == self.draft.action) || matches!(self.draft.action.as_str(), "comment" | "note");
-        (!offered && !self.draft.text.trim().is_empty()).then_some(self.draft.text.as_str())
+        (!self.draft_offered() && !self.draft.text().trim().is_empty()).then_some(self.draft.text())
     }
 }
 
@@ -794,7 +898,7 @@ fn build_show(
     let events = events
         .into_iter()
         .map(|e| EventView {
-            when: local_time(&e.at),
+            when: format::time(e.at),
             who: match (e.actor_name, e.actor_org_name) {
                 (Some(name), Some(org)) => format!("{name}, {org}"),
                 (Some(name), None) => name,
@@ -951,16 +1055,11 @@ impl From<AppError> for Rollback {
     }
 }
 
-fn again(status: StatusCode, form: &FormData, message: impl Into<String>) -> Result<Result<(), Refused>, AppError> {
-    Ok(Err(Refused::Again(
-        status,
-        Draft {
-            action: form.get("action").to_owned(),
-            text: form.get("text").to_owned(),
-            reference: form.get("reference").to_owned(),
-            error: Some(message.into()),
-        },
-    )))
+/// The form shown again with one error at `field`.
+fn again(status: StatusCode, form: &FormData, field: &'static str, message: impl Into<String>) -> Result<Result<(), Refused>, AppError> {
+    let mut errors = FieldErrors::default();
+    errors.add(field, message);
+    Ok(Err(Refused::Again(status, Draft::of(form, errors))))
 }
 
 /// An event that does not move the case (a comment, a note, a registration number).
@@ -998,6 +1097,7 @@ fn perform(
         return again(
             StatusCode::CONFLICT,
             form,
+            WHOLE_FORM,
             "Ärendet ändrades av någon annan medan du skrev. Här är det aktuella läget – din text finns kvar, kontrollera och skicka igen.",
         );
     }
@@ -1006,7 +1106,7 @@ fn perform(
         "comment" | "note" => {
             let body = match text::case_text(form.get("text"), TEXT_MAX, Some("Skriv något först.")) {
                 Ok(body) => body,
-                Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
+                Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, "text", e.0),
             };
             let visible = (action == "note").then_some(user.organisation_id.as_str());
             cases::add_event(conn, &event(if action == "note" { "note" } else { "comment" }, &body, visible))?;
@@ -1024,10 +1124,10 @@ fn perform(
             }
             let episode_id = form.get("episode_id").to_owned();
             if !view.episode_ids.contains(&episode_id) {
-                return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Välj ett vårdtillfälle ur beräkningen.");
+                return again(StatusCode::UNPROCESSABLE_ENTITY, form, "episode_id", "Välj ett vårdtillfälle ur beräkningen.");
             }
             let Some(reason) = ContestReason::parse(form.get("reason")) else {
-                return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Välj ett skäl.");
+                return again(StatusCode::UNPROCESSABLE_ENTITY, form, "reason", "Välj ett skäl.");
             };
             let corrected = form.get("corrected").trim().to_owned();
             let valid = match reason {
@@ -1037,7 +1137,7 @@ fn perform(
             };
             if !valid {
                 let what = reason.corrected_value().unwrap_or("värde");
-                return again(StatusCode::UNPROCESSABLE_ENTITY, form, format!("Ange det rättade värdet ({what})."));
+                return again(StatusCode::UNPROCESSABLE_ENTITY, form, "corrected", format!("Ange det rättade värdet ({what})."));
             }
             let claim = Claim { episode_id: episode_id.clone(), reason, corrected: reason.corrected_value().map(|_| corrected.clone()) };
             disputes::contest(conn, &case.id, &claim, &user.id)?;
@@ -1061,7 +1161,7 @@ fn perform(
             let agreed_ids = form.all("agreed");
             let agreed: Vec<Claim> = view.claims.iter().filter(|c| agreed_ids.contains(&c.claim.episode_id)).map(|c| c.claim.clone()).collect();
             if agreed.is_empty() {
-                return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Markera de invändningar som parterna kommit överens om.");
+                return again(StatusCode::UNPROCESSABLE_ENTITY, form, "agreed", "Markera de invändningar som parterna kommit överens om.");
             }
             let month = Month::parse(&view.month).ok_or(AppError::NotFound)?;
             let made = crate::import::apply_corrections(conn, (&case.id, &case.number), month, &agreed, &user.id)?;
@@ -1080,7 +1180,7 @@ fn perform(
             };
             let number = match registration(form.get("text")) {
                 Ok(number) => number,
-                Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
+                Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, "text", e.0),
             };
             cases::set_registration_number(conn, &case.id, org, number.as_deref())?;
             cases::add_event(conn, &event("registration", number.as_deref().unwrap_or(""), None))?;
@@ -1101,49 +1201,63 @@ fn perform(
         Err(ladder::Refusal::Forbidden(why)) => return Ok(Err(Refused::Status(AppError::Forbidden(why)))),
         Err(ladder::Refusal::Conflict(why)) => return Ok(Err(Refused::Status(AppError::Conflict(why.into())))),
     };
-    let required = spec.text_required.then_some("Fyll i texten.");
-    let body = match text::case_text(form.get("text"), TEXT_MAX, required) {
-        Ok(body) => body,
-        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
-    };
-    let body = if command == Command::ReferToCourt {
-        match text::case_text(form.get("reference"), REFERENCE_MAX, Some("Ange domstol och målnummer.")) {
-            Ok(court) => format!("{court}\n\n{body}"),
-            Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
-        }
-    } else {
-        body
-    };
+    // Every field of the form is checked, in the form's order, so that each error sits by
+    // its own field and nothing typed is lost.
+    let mut errors = FieldErrors::default();
+    let mut decision = None;
     if let Command::Decide { correction, .. } = command {
-        if outcome.is_none() {
-            return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Välj beslutets utfall.");
-        }
-        let decided_on = match parse_date(form.get("decided_on"), Some("Ange beslutsdatum.")) {
-            Ok(Some(day)) if day <= today => day,
-            Ok(_) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Beslutsdatum kan inte ligga i framtiden."),
-            Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
-        };
-        let reference = match text::case_text(form.get("reference"), REFERENCE_MAX, Some("Ange sammanträde, protokoll eller paragraf.")) {
-            Ok(r) => r,
-            Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, e.0),
-        };
         let corrects = if correction {
             let earlier = cases::decisions(conn, &case.id)?;
-            match earlier.into_iter().find(|d| d.id == form.get("corrects")) {
-                Some(d) => Some(d.id),
-                None => return again(StatusCode::UNPROCESSABLE_ENTITY, form, "Välj vilket beslut rättelsen gäller."),
+            let found = earlier.into_iter().find(|d| d.id == form.get("corrects")).map(|d| d.id);
+            if found.is_none() {
+                errors.add("corrects", "Välj vilket beslut rättelsen gäller.");
             }
+            found
         } else {
             None
         };
+        if outcome.is_none() {
+            errors.add("outcome", "Välj beslutets utfall.");
+        }
+        let decided_on = match parse_date(form.get("decided_on"), Some("Ange beslutsdatum.")) {
+            Ok(Some(day)) if day <= today => Some(day),
+            Ok(_) => {
+                errors.add("decided_on", "Beslutsdatum kan inte ligga i framtiden.");
+                None
+            }
+            Err(e) => {
+                errors.add("decided_on", e.0);
+                None
+            }
+        };
+        let reference =
+            errors.check("reference", text::case_text(form.get("reference"), REFERENCE_MAX, Some("Ange sammanträde, protokoll eller paragraf.")));
         let register = if state.level == Level::Vis && form.checked("register") {
             match interpretation_entry(form, case) {
                 Ok(entry) => Some(entry),
-                Err(message) => return again(StatusCode::UNPROCESSABLE_ENTITY, form, message),
+                Err((field, message)) => {
+                    errors.add(field, message);
+                    None
+                }
             }
         } else {
             None
         };
+        decision = Some((corrects, decided_on, reference, register));
+    }
+    let court = (command == Command::ReferToCourt)
+        .then(|| errors.check("reference", text::case_text(form.get("reference"), REFERENCE_MAX, Some("Ange domstol och målnummer."))))
+        .flatten();
+    let required = spec.text_required.then_some("Fyll i texten.");
+    let body = errors.check("text", text::case_text(form.get("text"), TEXT_MAX, required));
+    let (Some(body), true) = (body, errors.is_empty()) else {
+        return Ok(Err(Refused::Again(StatusCode::UNPROCESSABLE_ENTITY, Draft::of(form, errors))));
+    };
+    let body = match court {
+        Some(court) => format!("{court}\n\n{body}"),
+        None => body,
+    };
+    if let Some((corrects, Some(decided_on), Some(reference), register)) = decision {
         let decision_id = cases::add_decision(
             conn,
             &cases::NewDecision {
@@ -1179,24 +1293,30 @@ fn perform(
         }
     }
     if !cases::record_transition(conn, case, &state, &transition, command, &body, user)? {
-        return again(StatusCode::CONFLICT, form, "Ärendet ändrades av någon annan samtidigt. Här är det aktuella läget – din text finns kvar.");
+        return again(
+            StatusCode::CONFLICT,
+            form,
+            WHOLE_FORM,
+            "Ärendet ändrades av någon annan samtidigt. Här är det aktuella läget – din text finns kvar.",
+        );
     }
     Ok(Ok(()))
 }
 
 /// The question and the commitments of a VIS interpretation entering the register.
-fn interpretation_entry(form: &FormData, case: &CaseRow) -> Result<(String, Vec<String>), String> {
-    let question = text::case_text(form.get("question"), TITLE_MAX * 5, Some("Ange frågan som VIS tolkade.")).map_err(|e| e.0.to_owned())?;
+fn interpretation_entry(form: &FormData, case: &CaseRow) -> Result<(String, Vec<String>), (&'static str, String)> {
+    let question =
+        text::case_text(form.get("question"), TITLE_MAX * 5, Some("Ange frågan som VIS tolkade.")).map_err(|e| ("question", e.0.to_owned()))?;
     let mut commitment_ids = Vec::new();
     for id in form.all("concerns") {
         match commitments::find(&id) {
             Some(c) if !commitment_ids.iter().any(|known: &String| known == c.id) => commitment_ids.push(c.id.to_owned()),
             Some(_) => {}
-            None => return Err("Välj åtaganden i listan.".into()),
+            None => return Err(("concerns", "Välj åtaganden i listan.".into())),
         }
     }
     if commitment_ids.is_empty() && case.kind() == CaseKind::Deviation {
-        return Err("Välj vilket åtagande tolkningen gäller.".into());
+        return Err(("concerns", "Välj vilket åtagande tolkningen gäller.".into()));
     }
     Ok((question, commitment_ids))
 }
@@ -1277,7 +1397,7 @@ pub async fn upload(
             _ => {}
         }
     }
-    let draft_error = |message: &str| Draft { action: "attachment".into(), error: Some(message.into()), ..Draft::default() };
+    let draft_error = |message: &str| Draft::refused("attachment", "file", message);
     let config = state.config.clone();
     let checked = match &file {
         None => Err("Välj en fil att bifoga."),

@@ -3,14 +3,16 @@
 //! per table, figures as numbers.
 
 use super::error::AppError;
+use crate::domain::payment::Fraction;
 
-/// One cell: text, a whole number, or a figure with two decimals (kept as its text, so the
-/// page shows exactly what was computed; the workbook gets the number).
+/// One cell: text, a whole number, or an exact figure shown with two decimals (the page
+/// the Swedish way, CSV with a decimal comma, the workbook as a number).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
     Int(i64),
-    Decimal(String),
+    /// Shown and written with two decimals.
+    Decimal(Fraction),
 }
 
 impl Cell {
@@ -21,8 +23,9 @@ impl Cell {
     /// As the page shows it.
     pub fn shown(&self) -> String {
         match self {
-            Cell::Text(s) | Cell::Decimal(s) => s.clone(),
-            Cell::Int(n) => n.to_string(),
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => super::format::integer(n),
+            Cell::Decimal(f) => super::format::hundredths(f),
         }
     }
 
@@ -70,7 +73,7 @@ pub fn csv(tables: &[&Table]) -> Result<Vec<u8>, AppError> {
         for row in &table.rows {
             writer
                 .write_record(row.iter().map(|cell| match cell {
-                    Cell::Decimal(s) => s.replace('.', ","),
+                    Cell::Decimal(f) => f.two_decimals().replace('.', ","),
                     Cell::Int(n) => n.to_string(),
                     Cell::Text(s) => neutralised(s).into_owned(),
                 }))
@@ -113,10 +116,7 @@ pub fn xlsx(heading: &[(&str, String)], tables: &[Table]) -> Result<Vec<u8>, App
                 match cell {
                     Cell::Text(s) => sheet.write_string(r, col, s),
                     Cell::Int(n) => sheet.write_number(r, col, *n as f64),
-                    Cell::Decimal(s) => match s.parse::<f64>() {
-                        Ok(number) => sheet.write_number(r, col, number),
-                        Err(_) => sheet.write_string(r, col, s),
-                    },
+                    Cell::Decimal(f) => sheet.write_number(r, col, f.round_to_hundredths() as f64 / 100.0),
                 }
                 .map_err(failed)?;
             }
@@ -135,7 +135,7 @@ mod tests {
             key: "prov",
             title: "Prov: tabell [1]".into(),
             headings: vec!["Enhet", "Antal", "Genomsnitt"],
-            rows: vec![vec![Cell::text("Botkyrka; syd"), Cell::Int(3), Cell::Decimal("2.50".into())]],
+            rows: vec![vec![Cell::text("Botkyrka; syd"), Cell::Int(3), Cell::Decimal(Fraction::new(5, 2))]],
         }
     }
 
@@ -158,7 +158,7 @@ mod tests {
             headings: vec!["Rubrik", "Belopp"],
             rows: vec![
                 vec![Cell::text("=HYPERLINK(\"http://x\")"), Cell::Int(-5)],
-                vec![Cell::text("+1"), Cell::Decimal("-2.50".into())],
+                vec![Cell::text("+1"), Cell::Decimal(Fraction::new(-5, 2))],
                 vec![Cell::text("-1+2"), Cell::Int(1)],
                 vec![Cell::text("@SUM(A1)"), Cell::Int(1)],
                 vec![Cell::text("\tx"), Cell::Int(1)],

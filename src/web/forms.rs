@@ -2,7 +2,7 @@
 
 use crate::domain::text::FieldError;
 
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 pub struct FieldErrors(Vec<(&'static str, String)>);
 
 impl FieldErrors {
@@ -23,6 +23,13 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// The errors in the order of `fields` (the form's own order, which the summary follows);
+    /// fields not listed come last.
+    pub fn ordered(mut self, fields: &[&str]) -> FieldErrors {
+        self.0.sort_by_key(|(field, _)| fields.iter().position(|f| f == field).unwrap_or(fields.len()));
+        self
+    }
+
     pub fn all(&self) -> impl Iterator<Item = (&'static str, &str)> {
         self.0.iter().map(|(f, m)| (*f, m.as_str()))
     }
@@ -36,6 +43,7 @@ pub fn submission_key(value: &str) -> Option<String> {
 
 /// An urlencoded form read as pairs, for forms with repeated fields (several counterparts)
 /// that serde's urlencoded reader cannot take.
+#[derive(Default, Clone)]
 pub struct FormData(Vec<(String, String)>);
 
 impl FormData {
@@ -60,5 +68,20 @@ impl FormData {
 
     pub fn checked(&self, name: &str) -> bool {
         !self.get(name).is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_follow_the_forms_order_and_unlisted_fields_come_last() {
+        let mut errors = FieldErrors::default();
+        errors.add("description", "Beskriv.");
+        errors.add("other", "Annat.");
+        errors.add("title", "Rubrik.");
+        let ordered = errors.ordered(&["title", "description"]);
+        assert_eq!(ordered.all().map(|(f, _)| f).collect::<Vec<_>>(), ["title", "description", "other"]);
     }
 }

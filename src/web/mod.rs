@@ -7,6 +7,7 @@ pub mod cases;
 pub mod charts;
 pub mod error;
 pub mod export;
+pub mod format;
 pub mod forms;
 pub mod guard;
 pub mod home;

@@ -6,7 +6,7 @@ use super::error::AppError;
 use super::forms::{FieldErrors, FormData};
 use super::guard::CurrentUser;
 use super::organisations::render_show;
-use super::page::{local_time, notice, Done, Page};
+use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::notify::{Preference, ALL_PREFERENCES};
 use crate::domain::text::Email;
@@ -81,7 +81,7 @@ struct OutboxPage {
 
 impl OutboxPage {
     fn when(&self, at: &chrono::NaiveDateTime) -> String {
-        local_time(at)
+        super::format::time(at)
     }
 }
 

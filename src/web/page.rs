@@ -65,8 +65,3 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         _ => None,
     }
 }
-
-/// A stored UTC time as Stockholm wall-clock time, the way users read it.
-pub fn local_time(utc: &chrono::NaiveDateTime) -> String {
-    crate::store::stockholm_time(utc).format("%Y-%m-%d %H:%M").to_string()
-}

@@ -6,7 +6,7 @@ use super::error::AppError;
 use super::export::{self, Cell, Table};
 use super::forms::{FieldErrors, FormData};
 use super::guard::CurrentUser;
-use super::page::{local_time, notice, Done, Page};
+use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::{Capability, Role};
 use crate::domain::episodes::RowError;
@@ -141,14 +141,6 @@ fn unit_link(month: Month, r: &UnitResult, version: Option<i32>) -> String {
 /// HSF (and administrators) import episodes, publish review bases and apply corrections.
 /// The new-case form's `motpart` when the counterpart is left to the filer.
 pub const NO_COUNTERPART: &str = "ingen";
-
-/// What a page says where a year has no daily amount yet (§6: the statistics stand).
-pub const RATE_MISSING: &str = "dagbelopp saknas";
-
-/// An amount as a page shows it: "12345 kr", or that the daily amount is missing.
-pub fn kronor(amount: &Option<i64>) -> String {
-    amount.map_or_else(|| RATE_MISSING.to_owned(), |a| format!("{a} kr"))
-}
 
 pub fn can_import(user: &CurrentUser) -> bool {
     Capability::PaymentOfficer.granted(user.user.role, &user.user.organisation_id)
@@ -305,7 +297,7 @@ fn unit_tables(page: &UnitPage) -> [Table; 2] {
     let r = &page.result;
     let text = |label: &'static str, value: String| vec![Cell::text(label), Cell::Text(value)];
     let int = |label: &'static str, value: i64| vec![Cell::text(label), Cell::Int(value)];
-    let decimal = |label: &'static str, value: Fraction| vec![Cell::text(label), Cell::Decimal(value.two_decimals())];
+    let decimal = |label: &'static str, value: Fraction| vec![Cell::text(label), Cell::Decimal(value)];
     let mut rows = vec![
         text("Månad", page.month.clone()),
         text("Enhet", page.name.clone()),
@@ -328,8 +320,8 @@ fn unit_tables(page: &UnitPage) -> [Table; 2] {
             rows.push(int("Belopp (kr)", amount));
         }
         _ => {
-            rows.push(text("Dagbelopp (kr)", RATE_MISSING.into()));
-            rows.push(text("Belopp (kr)", RATE_MISSING.into()));
+            rows.push(text("Dagbelopp (kr)", super::format::RATE_MISSING.into()));
+            rows.push(text("Belopp (kr)", super::format::RATE_MISSING.into()));
         }
     }
     if page.statistics {

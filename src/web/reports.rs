@@ -13,7 +13,7 @@ use super::payment::paying_organisation;
 use super::AppState;
 use crate::domain::commitments;
 use crate::domain::ladder::{CaseKind, Level, Outcome, Status};
-use crate::domain::payment::{Model, Month, Readmissions, UnitResult};
+use crate::domain::payment::{Fraction, Model, Month, Readmissions, UnitResult};
 use crate::domain::reports::{self, case_figures, ClosedCase, FiledGroup, Period};
 use crate::store::{calculations, episodes, organisations, reports as queries, DbConn};
 use actix_web::http::header;
@@ -417,10 +417,6 @@ fn payment_period(query: &ReportQuery, newest: Option<Month>, today: NaiveDate) 
     }
 }
 
-fn two(h: i128) -> String {
-    crate::domain::payment::Fraction::hundredths(h).two_decimals()
-}
-
 fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: Month, today: NaiveDate) -> Result<Report, AppError> {
     let visible = visible(conn, user)?;
     let sees = |r: &UnitResult| visible.as_ref().is_none_or(|v| v.contains(&paying_organisation(&r.key.unit)));
@@ -451,7 +447,7 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
                 Cell::Int(row.episodes),
                 Cell::Int(row.included),
                 Cell::Int(row.days),
-                row.amount_sek.map_or_else(|| Cell::text(super::payment::RATE_MISSING), Cell::Int),
+                row.amount_sek.map_or_else(|| Cell::text(super::format::RATE_MISSING), Cell::Int),
                 row.readmissions.map_or_else(|| Cell::text("inte rapporterat"), |r| Cell::Int(r.aged_65_or_over)),
                 row.readmissions.map_or_else(|| Cell::text("inte rapporterat"), |r| Cell::Int(r.readmitted)),
                 Cell::text(reports::percent_text(row.readmissions)),
@@ -485,10 +481,10 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
                 Cell::Int(r.tally.episodes_total),
                 Cell::Int(r.tally.episodes_included),
                 Cell::Int(r.tally.total_days),
-                Cell::Decimal(r.average_days.map(|a| a.two_decimals()).unwrap_or_default()),
-                Cell::Decimal(r.threshold_days.map(|t| t.two_decimals()).unwrap_or_default()),
-                Cell::Decimal(r.billable_days.two_decimals()),
-                r.amount_sek.map_or_else(|| Cell::text(super::payment::RATE_MISSING), Cell::Int),
+                r.average_days.map_or_else(|| Cell::text(""), Cell::Decimal),
+                r.threshold_days.map_or_else(|| Cell::text(""), Cell::Decimal),
+                Cell::Decimal(r.billable_days),
+                r.amount_sek.map_or_else(|| Cell::text(super::format::RATE_MISSING), Cell::Int),
                 Cell::Int(disputed_here),
                 Cell::text(outcomes.join("; ")),
             ]);
@@ -499,16 +495,15 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
             amount = amount.zip(r.amount_sek).map(|(sum, a)| sum + a);
             disputed += disputed_here;
         }
-        let average =
-            if included > 0 { crate::domain::payment::Fraction::new(day_sum as i128, included as i128).two_decimals() } else { String::new() };
+        let average = if included > 0 { Cell::Decimal(Fraction::new(day_sum as i128, included as i128)) } else { Cell::text("") };
         month_rows.push(vec![
             Cell::text(month.to_string()),
             Cell::Int(total),
             Cell::Int(included),
             Cell::Int(day_sum),
-            Cell::Decimal(average),
-            Cell::Decimal(two(billable)),
-            amount.map_or_else(|| Cell::text(super::payment::RATE_MISSING), Cell::Int),
+            average,
+            Cell::Decimal(Fraction::hundredths(billable)),
+            amount.map_or_else(|| Cell::text(super::format::RATE_MISSING), Cell::Int),
             Cell::Int(disputed),
         ]);
         amounts.push(Bar { label: month.to_string(), value: amount.unwrap_or(0) });

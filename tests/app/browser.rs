@@ -280,7 +280,7 @@ async fn a_principled_question_climbs_to_vis_enters_the_register_and_is_offered_
     assert!(browser.source().await.contains("Nivå</dt><dd>VIS"));
     browser.click("details.atgard:has(#decide-text) summary").await;
     browser.click("#decide-outcome option[value='resolved']").await;
-    browser.script("document.getElementById('decide-date').value = '2026-11-20';").await;
+    browser.script("document.getElementById('decide-decided_on').value = '2026-11-20';").await;
     browser.type_into("#decide-reference", "VIS 2026-11-20 § 4").await;
     browser.type_into("#decide-text", "Öppenvården utser den fasta vårdkontakten innan patienten skrivs ut.").await;
     let register =

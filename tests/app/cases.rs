@@ -189,7 +189,7 @@ async fn a_payment_dispute_is_referred_to_a_general_court_and_gets_its_judgment(
     assert!(number.starts_with("BT-"));
     let page = app.get(&format!("/arenden/{number}")).await;
     assert!(page.body.contains("Närmaste chefer"));
-    assert!(page.body.contains("186000 kr"));
+    assert!(page.body.contains(&sv("186 000 kr")));
     app.login_as(HSF).await;
     ok(&app.act(&number, "answer", &[("text", "Underlaget visar Botkyrka.")]).await);
     app.login_as(BOTKYRKA).await;

@@ -6,6 +6,7 @@ mod auth;
 mod browser;
 mod cases;
 mod cli;
+mod forms;
 mod helpers;
 mod ladder;
 mod money;

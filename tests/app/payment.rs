@@ -33,15 +33,15 @@ async fn hsf_imports_and_each_municipality_sees_only_its_own_calculation() {
     // Botkyrka: b1 D=5, b2 D=1 (a notice at 12:00:01 is after noon), b3 excluded (SIP after 4 days).
     // A = 3.00; T = 1.30; k = 2; B = 3.40; amount = 3.40 × 9 300 = 31 620.
     // February: f1 D=1 → A = 1.00, nothing owed, so the change is +31 620.
-    assert!(overview.body.contains("31620"));
+    assert!(overview.body.contains(&sv("31 620 kr")));
 
     app.login_as(BOTKYRKA).await;
     let own = app.get("/betalning?manad=2022-03").await;
-    assert!(own.body.contains("Botkyrka") && own.body.contains("31620"));
+    assert!(own.body.contains("Botkyrka") && own.body.contains(&sv("31 620 kr")));
     assert!(!own.body.contains("Huddinge") && !own.body.contains("Södermalm"));
     let unit = app.get("/betalning/2022-03/enhet?kommun=0127&modell=average").await;
     assert_eq!(unit.status, 200);
-    for text in ["A = 6 / 2 = 3.00", "T för 2022-03 = 1.30", "= 3.40", "31620 kr", "SIP kallades inte inom tre dagar", "2022-03-11"] {
+    for text in ["A = 6 / 2 = 3,00", "T för 2022-03 = 1,30", "= 3,40", &sv("31 620 kr"), "SIP kallades inte inom tre dagar", "2022-03-11"] {
         assert!(unit.body.contains(text), "{text}");
     }
     let huddinge = app.get("/betalning/2022-03/enhet?kommun=0126&modell=average").await;
@@ -82,7 +82,7 @@ async fn a_corrected_file_becomes_a_new_version_and_the_old_one_is_kept() {
     assert_eq!(imports.body.matches("vardtillfallen.csv").count(), 2);
     // Now b3 (D=10) counts: A = 16/3; B = (16/3 − 1.3) × 3 = 12.10; amount = 112 530.
     let overview = app.get("/betalning?manad=2022-03").await;
-    assert!(overview.body.contains("112530"), "{}", overview.body);
+    assert!(overview.body.contains(&sv("112 530 kr")), "{}", overview.body);
 }
 
 #[actix_web::test]
@@ -96,7 +96,7 @@ async fn a_month_without_a_daily_amount_keeps_its_statistics_and_says_the_amount
     let overview = app.get("/betalning?manad=2021-12").await;
     assert!(overview.body.contains("Botkyrka") && overview.body.contains("dagbelopp saknas"), "{}", overview.body);
     let unit = app.get("/betalning/2021-12/enhet?kommun=0127&modell=average").await;
-    assert!(unit.body.contains("3.00") && unit.body.contains("dagbelopp saknas"), "{}", unit.body);
+    assert!(unit.body.contains("3,00") && unit.body.contains("dagbelopp saknas"), "{}", unit.body);
     let report = app.get("/rapporter/betalning?fran=2021-01&till=2021-12").await;
     assert!(report.body.contains("2021-12") && report.body.contains("dagbelopp saknas"), "the month is shown, not skipped");
     app.activate_payment_responsibility("2021-01-01");
@@ -119,7 +119,7 @@ async fn a_month_without_a_daily_amount_keeps_its_statistics_and_says_the_amount
     let overview = app.get("/betalning?manad=2021-12").await;
     assert!(!overview.body.contains("saknas"), "{}", overview.body);
     // A = 3.00, T = 1.30, B = 1.70 × 8 500 kr = 14 450 kr.
-    assert!(overview.body.contains("Botkyrka") && overview.body.contains("14450 kr"), "{}", overview.body);
+    assert!(overview.body.contains("Botkyrka") && overview.body.contains(&sv("14 450 kr")), "{}", overview.body);
     assert!(app.get("/admin/logg?handelse=payment_settings_changed").await.body.contains("daily amount 2021 = 8500 kr"));
 }
 
@@ -154,8 +154,8 @@ async fn settings_decide_the_threshold_and_when_figures_stop_being_statistics() 
     assert_eq!(saved.status, 303, "{}", saved.body);
     // A = 2.50; B = (2.50 − 1.87) × 2 = 1.26; 1.26 × 8 200 = 10 332.
     let unit = app.get("/betalning/2020-12/enhet?kommun=0127&modell=average").await;
-    assert!(unit.body.contains("T för 2020-12 = 1.87"), "{}", unit.body);
-    assert!(unit.body.contains("10332 kr"));
+    assert!(unit.body.contains("T för 2020-12 = 1,87"), "{}", unit.body);
+    assert!(unit.body.contains(&sv("10 332 kr")));
     assert!(!unit.body.contains("Endast statistik"), "payment responsibility is active from 2020-12-01");
     let csv = app.get("/betalning/2020-12/enhet.csv?kommun=0127&modell=average").await;
     assert!(!csv.body.contains("Endast statistik"));
@@ -177,8 +177,8 @@ async fn a_later_file_takes_the_october_2020_county_average_from_the_current_ver
                     d2,0127,somatic,2020-12-01 08:00,2020-12-08 09:00,2020-12-11 10:00\n";
     assert_eq!(import(&app, december).await.status, 303);
     let unit = app.get("/betalning/2020-12/enhet?kommun=0127&modell=average").await;
-    assert!(unit.body.contains("T för 2020-12 = 1.88"), "{}", unit.body);
-    assert!(unit.body.contains("10168 kr"));
+    assert!(unit.body.contains("T för 2020-12 = 1,88"), "{}", unit.body);
+    assert!(unit.body.contains(&sv("10 168 kr")));
 }
 
 #[actix_web::test]
@@ -264,7 +264,7 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
 
     app.login_as(BOTKYRKA).await;
     let own = app.get("/granskning").await;
-    assert!(own.body.contains("31620") && !own.body.contains("Huddinge"));
+    assert!(own.body.contains(&sv("31 620 kr")) && !own.body.contains("Huddinge"));
     assert!(own.body.contains("Väntar på granskning"));
     let last_day = (tvistetrappa::store::today() + chrono::Days::new(29)).to_string();
     assert!(own.body.contains(&format!("<td>{last_day}</td>")), "the units answer until the invoice date");
@@ -312,7 +312,7 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     // The dispute refers to the calculation; hud-1 has D = 4 → A = 4.00; B = 2.70; 25 110 kr.
     let number = file_dispute(&app, &disputed.location(), "kommun-0126", "25110").await;
     let page = app.get(&format!("/arenden/{number}")).await;
-    assert!(page.body.contains("Belopp enligt underlaget</dt><dd>25110 kr"), "{}", page.body);
+    assert!(page.body.contains(&sv("Belopp enligt underlaget</dt><dd>25 110 kr")), "{}", page.body);
     let missing_value = app.act(&number, "contest", &[("episode_id", "hud-1"), ("reason", "wrong_municipality"), ("corrected", "")]).await;
     assert_eq!(missing_value.status, 422);
     assert!(missing_value.body.contains("Ange det rättade värdet (kommunkod)"));
@@ -321,7 +321,7 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     let contested = app.act(&number, "contest", &[("episode_id", "hud-1"), ("reason", "sip_not_called_in_time")]).await;
     assert_eq!(contested.status, 303);
     let page = app.get(&format!("/arenden/{number}")).await;
-    assert!(page.body.contains("Belopp om invändningarna stämmer</dt><dd><strong>0 kr</strong> (skillnad -25110 kr)"), "{}", page.body);
+    assert!(page.body.contains(&sv("Belopp om invändningarna stämmer</dt><dd><strong>0 kr</strong> (skillnad -25 110 kr)")), "{}", page.body);
     assert!(page.body.contains("SIP kallades inte i tid"));
     assert!(page.body.contains("Vårdtillfälle ifrågasatt"));
     // HSF, the counterpart, sees the claims but does not make them.
@@ -373,7 +373,7 @@ async fn agreed_corrections_become_a_new_version_and_an_invoiced_month_shows_wha
     assert_eq!(app.act(&number, "contest", &[("episode_id", "b2"), ("reason", "patient_declined")]).await.status, 303);
     // What if both hold: only b1 with D = 4 → A = 4.00, B = (4.00 − 1.30) × 1 = 2.70 → 25 110 kr.
     let page = app.get(&format!("/arenden/{number}")).await;
-    assert!(page.body.contains("Belopp om invändningarna stämmer</dt><dd><strong>25110 kr</strong> (skillnad -6510 kr)"), "{}", page.body);
+    assert!(page.body.contains(&sv("Belopp om invändningarna stämmer</dt><dd><strong>25 110 kr</strong> (skillnad -6 510 kr)")), "{}", page.body);
     assert_eq!(app.act(&number, "corrections", &[("agreed", "b1")]).await.status, 403, "the filer does not apply corrections");
 
     // Open, HSF may not apply corrections yet; the parties settle and Botkyrka closes.
@@ -402,29 +402,29 @@ async fn agreed_corrections_become_a_new_version_and_an_invoiced_month_shows_wha
     assert_eq!(diff.status, 200, "{}", diff.body);
     assert!(diff.body.contains("Rättelse efter betalningstvist"));
     let botkyrka = diff.body.split("<td>Botkyrka</td>").nth(1).expect("Botkyrka's row").split("</tr>").next().unwrap().to_owned();
-    assert!(botkyrka.contains(">31620<") && botkyrka.contains(">22320<") && botkyrka.contains(">-9300<"), "{botkyrka}");
+    assert!(botkyrka.contains(&sv(">31 620 kr<")) && botkyrka.contains(&sv(">22 320 kr<")) && botkyrka.contains(&sv(">-9 300 kr<")), "{botkyrka}");
     let huddinge = diff.body.split("<td>Huddinge</td>").nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
-    assert!(huddinge.contains(">25110<") && huddinge.contains(">0<"), "other units are unchanged: {huddinge}");
+    assert!(huddinge.contains(&sv(">25 110 kr<")) && huddinge.contains(&sv(">0 kr<")), "other units are unchanged: {huddinge}");
     let b1 = diff.body.split("<th scope=\"row\">b1</th>").nth(1).expect("b1 changed").split("</tr>").next().unwrap().to_owned();
     assert!(b1.contains("2022-03-10</td><td>5</td>") && b1.contains("2022-03-11</td><td>4</td>"), "{b1}");
     assert!(!diff.body.contains("<th scope=\"row\">b2</th>"), "b2 was not agreed");
     let overview = app.get("/betalning?manad=2022-03").await;
-    assert!(overview.body.contains("Version 2 av beräkningen") && overview.body.contains("22320"));
+    assert!(overview.body.contains("Version 2 av beräkningen") && overview.body.contains(&sv("22 320 kr")));
     assert!(!overview.body.contains("Fakturerat underlag"), "not invoiced yet");
 
     // The invoice date passes: version 1 is the invoice basis; version 2 is credited.
     invoice_yesterday(&app, "2022-03");
     let overview = app.get("/betalning?manad=2022-03").await;
     assert!(overview.body.contains("Fakturerat underlag: version 1"), "{}", overview.body);
-    assert!(overview.body.contains("Att kreditera 9300 kr"));
+    assert!(overview.body.contains(&sv("Att kreditera 9 300 kr")));
     let against = app.get("/betalning/2022-03/versioner/2?mot=1").await;
     assert!(against.body.contains("det fakturerade underlaget"));
-    assert!(against.body.contains("Att kreditera 9300 kr"));
+    assert!(against.body.contains(&sv("Att kreditera 9 300 kr")));
     let versions = app.get("/betalning/2022-03/versioner").await;
     assert!(versions.body.contains("1 (fakturerad)"));
     // The invoiced version itself is still there as it was invoiced.
     let invoiced_unit = app.get("/betalning/2022-03/enhet?version=1&kommun=0127&modell=average").await;
-    assert!(invoiced_unit.body.contains("<strong>31620 kr</strong>"), "{}", invoiced_unit.body);
+    assert!(invoiced_unit.body.contains(&sv("<strong>31 620 kr</strong>")), "{}", invoiced_unit.body);
 
     // Huddinge sees its own (unchanged) units only: nothing to credit.
     app.login_as(HUDDINGE).await;
@@ -489,8 +489,8 @@ async fn a_correction_to_october_2020_moves_the_threshold_of_the_later_months() 
     );
     let december = app.get("/betalning/2020-12/versioner/2").await;
     let botkyrka = december.body.split("<td>Botkyrka</td>").nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
-    assert!(botkyrka.contains(">10168<") && botkyrka.contains(">12956<"), "{botkyrka}");
-    assert!(app.get("/betalning/2020-12/enhet?kommun=0127&modell=average").await.body.contains("T för 2020-12 = 1.71"));
+    assert!(botkyrka.contains(&sv(">10 168 kr<")) && botkyrka.contains(&sv(">12 956 kr<")), "{botkyrka}");
+    assert!(app.get("/betalning/2020-12/enhet?kommun=0127&modell=average").await.body.contains("T för 2020-12 = 1,71"));
 }
 
 #[actix_web::test]
@@ -507,7 +507,7 @@ async fn a_settings_change_that_moves_an_amount_makes_a_new_version() {
     // Botkyrka: B = 3.40 → 3.40 × 9 400 = 31 960 kr (was 31 620 kr).
     let diff = app.get("/betalning/2022-03/versioner/2").await;
     let botkyrka = diff.body.split("<td>Botkyrka</td>").nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
-    assert!(botkyrka.contains(">31620<") && botkyrka.contains(">31960<") && botkyrka.contains(">340<"), "{botkyrka}");
+    assert!(botkyrka.contains(&sv(">31 620 kr<")) && botkyrka.contains(&sv(">31 960 kr<")) && botkyrka.contains(&sv(">340 kr<")), "{botkyrka}");
     assert!(diff.body.contains("Inga vårdtillfällen ändrades"));
     // The same amount again changes no figure: no new version.
     let again =
@@ -682,7 +682,7 @@ async fn each_row_of_a_review_basis_is_answered_on_its_own_with_the_invoicing_pa
     let filed = app.submit(&slso.location(), "/arenden/nytt", &fields).await;
     assert_eq!(filed.status, 303, "{}", filed.body);
     let case = app.get(&filed.location()).await;
-    assert!(case.body.contains("Belopp enligt underlaget</dt><dd>41000 kr"), "{}", case.body);
+    assert!(case.body.contains(&sv("Belopp enligt underlaget</dt><dd>41 000 kr")), "{}", case.body);
     assert!(case.body.contains("p1") && !case.body.contains("value=\"s1\""), "only the row's episodes are contested");
 
     let unknown = answer("individual:Privat psykiatri AB", "disputed").await;

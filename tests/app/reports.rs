@@ -242,15 +242,18 @@ async fn the_payment_report_adds_up_months_units_and_disputes() {
     assert_eq!(report.status, 200, "{}", report.body);
     // March: 5 episodes, 4 included (b3's SIP was late), D = 5 + 1 + 4 + 3 = 13, county
     // average 13/4 = 3.25; B = 3.40 + 2.70 + 1.70 = 7.80; 31 620 + 25 110 + 15 810 = 72 540 kr.
-    assert_eq!(rows(&report.body, "manader"), ["2022-02 | 1 | 1 | 1 | 1.00 | 0.00 | 0 | 0", "2022-03 | 5 | 4 | 13 | 3.25 | 7.80 | 72540 | 25110"]);
+    assert_eq!(
+        rows(&report.body, "manader"),
+        [sv("2022-02 | 1 | 1 | 1 | 1,00 | 0,00 | 0 | 0"), sv("2022-03 | 5 | 4 | 13 | 3,25 | 7,80 | 72 540 | 25 110")]
+    );
     let units = rows(&report.body, "enheter");
-    assert!(units.contains(&"2022-03 | Botkyrka | Genomsnitt | 3 | 2 | 6 | 3.00 | 1.30 | 3.40 | 31620 | 0 | ".to_owned()), "{units:?}");
+    assert!(units.contains(&sv("2022-03 | Botkyrka | Genomsnitt | 3 | 2 | 6 | 3,00 | 1,30 | 3,40 | 31 620 | 0 | ")), "{units:?}");
     assert!(
-        units.contains(&format!("2022-03 | Huddinge | Genomsnitt | 1 | 1 | 4 | 4.00 | 1.30 | 2.70 | 25110 | 25110 | {number}: Pågår")),
+        units.contains(&sv(&format!("2022-03 | Huddinge | Genomsnitt | 1 | 1 | 4 | 4,00 | 1,30 | 2,70 | 25 110 | 25 110 | {number}: Pågår"))),
         "{units:?}"
     );
-    assert!(units.contains(&"2022-03 | Stockholm, Södermalm | Genomsnitt | 1 | 1 | 3 | 3.00 | 1.30 | 1.70 | 15810 | 0 | ".to_owned()), "{units:?}");
-    assert_eq!(rows(&report.body, "tvister"), [format!("2022-03 | Huddinge kommun | {number} | 25110 | Pågår")]);
+    assert!(units.contains(&sv("2022-03 | Stockholm, Södermalm | Genomsnitt | 1 | 1 | 3 | 3,00 | 1,30 | 1,70 | 15 810 | 0 | ")), "{units:?}");
+    assert_eq!(rows(&report.body, "tvister"), [sv(&format!("2022-03 | Huddinge kommun | {number} | 25 110 | Pågår"))]);
     assert_eq!(report.body.matches("<svg").count(), 2);
 
     let bytes = app.get_bytes("/rapporter/betalning.xlsx?fran=2022-02&till=2022-03").await;
@@ -274,6 +277,6 @@ async fn the_payment_report_adds_up_months_units_and_disputes() {
     // Huddinge sees its own unit only, and its own totals.
     app.login_as(HUDDINGE).await;
     let own = app.get("/rapporter/betalning?fran=2022-03&till=2022-03").await;
-    assert_eq!(rows(&own.body, "manader"), ["2022-03 | 1 | 1 | 4 | 4.00 | 2.70 | 25110 | 25110"]);
+    assert_eq!(rows(&own.body, "manader"), [sv("2022-03 | 1 | 1 | 4 | 4,00 | 2,70 | 25 110 | 25 110")]);
     assert!(!own.body.contains("Botkyrka"));
 }

@@ -1,0 +1,120 @@
+//! The one error pattern of every form (issue 15): a refused form comes back with "Fel: " in
+//! its title, a focused summary linking to each field in the form's order, every field with
+//! an error marked invalid and described by its message, and everything typed kept.
+
+use crate::helpers::*;
+
+/// The opening tag of the element with `id`.
+fn tag_with_id<'a>(body: &'a str, id: &str) -> &'a str {
+    let at = body.find(&format!(" id=\"{id}\"")).unwrap_or_else(|| panic!("no element with id {id}"));
+    let start = body[..at].rfind('<').expect("a tag");
+    let end = at + body[at..].find('>').expect("the tag's end");
+    &body[start..=end]
+}
+
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&tag[start..start + tag[start..].find('"')?])
+}
+
+/// Asserts the pattern on a refused form's page; `fields` are the ids of the controls with
+/// an error, in the order the summary must list them.
+fn assert_error_pattern(page: &Response, fields: &[&str]) {
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("<title>Fel: "), "the title says there is an error");
+    let summary_start = page.body.find("class=\"felsammanfattning\"").expect("an error summary");
+    let summary_tag = &page.body[page.body[..summary_start].rfind('<').unwrap()..summary_start + page.body[summary_start..].find('>').unwrap()];
+    assert!(summary_tag.contains("tabindex=\"-1\"") && summary_tag.contains("autofocus"), "the summary takes focus: {summary_tag}");
+    let summary = &page.body[summary_start..summary_start + page.body[summary_start..].find("</div>").unwrap()];
+    let links: Vec<&str> = summary.split("<a href=\"#").skip(1).map(|l| &l[..l.find('"').unwrap()]).collect();
+    assert_eq!(links, fields, "the summary links to each field in the form's order");
+    for field in fields {
+        let control = tag_with_id(&page.body, field);
+        assert_eq!(attribute(control, "aria-invalid"), Some("true"), "{control}");
+        let described = attribute(control, "aria-describedby").unwrap_or_else(|| panic!("{field} is described by its message: {control}"));
+        let message = described.split(' ').find(|id| id.ends_with("-fel")).unwrap_or_else(|| panic!("{field}: {described}"));
+        assert!(tag_with_id(&page.body, message).contains("felmeddelande"), "{field}'s message {message} is on the page");
+    }
+    for form in page.body.split("<form ").skip(1) {
+        let tag = &form[..form.find('>').unwrap()];
+        assert!(!tag.contains("method=\"post\"") || tag.contains("novalidate"), "the service's own messages are the ones shown: <form {tag}>");
+    }
+}
+
+#[actix_web::test]
+async fn a_refused_new_case_marks_each_field_in_order_and_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let page = app
+        .submit(
+            "/arenden/nytt?typ=deviation",
+            "/arenden/nytt",
+            &[
+                ("kind", "deviation"),
+                ("title", ""),
+                ("filed_by_org", "kommun-0127"),
+                ("counterpart", "enh-sos-medicin-52"),
+                ("occurred_from", "2026-13-45"),
+                ("description", ""),
+                ("consequences", "Två dagar längre på sjukhus."),
+                ("filer_registration", "KS 2026/77"),
+            ],
+        )
+        .await;
+    assert_error_pattern(&page, &["title", "commitment_id", "occurred_from", "description"]);
+    for kept in ["value=\"2026-13-45\"", "Två dagar längre på sjukhus.", "value=\"KS 2026/77\""] {
+        assert!(page.body.contains(kept), "{kept} is kept");
+    }
+    assert!(page.body.contains("value=\"enh-sos-medicin-52\" selected"), "the chosen counterpart is kept");
+}
+
+#[actix_web::test]
+async fn a_refused_payment_dispute_marks_month_and_amount() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let mut fields = payment_dispute("Faktura", "Fel kommun.");
+    fields.retain(|(name, _)| !matches!(*name, "payment_month" | "amount_sek"));
+    fields.extend([("kind", "payment_dispute"), ("payment_month", "mars"), ("amount_sek", "tolv")]);
+    let page = app.submit("/arenden/nytt?typ=payment_dispute", "/arenden/nytt", &fields).await;
+    assert_error_pattern(&page, &["payment_month", "amount_sek"]);
+    assert!(page.body.contains("value=\"mars\"") && page.body.contains("value=\"tolv\""));
+}
+
+#[actix_web::test]
+async fn a_refused_decision_keeps_outcome_and_date_and_puts_each_message_at_its_field() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("interpretation", &principled_question("Vem kallar till SIP?", "Oklart vem som kallar.")).await;
+    app.login_as(STORSTHLM).await;
+    app.act(&number, "escalate", &[("text", "Lyft.")]).await;
+    app.login_as(HSF).await;
+    app.act(&number, "escalate", &[("text", "Instämmer.")]).await;
+    app.login_as(STEERING).await;
+    app.act(&number, "escalate", &[("text", "Till VIS.")]).await;
+    app.login_as(VIS).await;
+    let page =
+        app.act(&number, "decide", &[("outcome", "upheld"), ("decided_on", "2099-01-01"), ("reference", ""), ("text", "Regionen kallar.")]).await;
+    assert_error_pattern(&page, &["decide-decided_on", "decide-reference"]);
+    let summary = &page.body[page.body.find("felsammanfattning").unwrap()..];
+    assert!(summary.contains("Registrera beslut gick inte igenom"), "the summary names the action");
+    assert!(page.body.contains("<option value=\"upheld\" selected>"), "the outcome is kept");
+    assert!(tag_with_id(&page.body, "decide-decided_on").contains("value=\"2099-01-01\""), "the date typed is kept, not reset to today");
+    assert!(page.body.contains("Regionen kallar.</textarea>"));
+    let message = tag_with_id(&page.body, "decide-decided_on-fel");
+    assert!(page.body[page.body.find(message).unwrap()..].starts_with(&format!("{message}Beslutsdatum kan inte ligga i framtiden.")));
+}
+
+#[actix_web::test]
+async fn a_refused_comment_and_deadline_form_mark_their_fields() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Rubrik", "Beskrivning")).await;
+    let page = app.act(&number, "comment", &[("text", "   ")]).await;
+    assert_error_pattern(&page, &["comment-text"]);
+    assert!(page.body.contains("Skicka kommentar gick inte igenom"));
+
+    app.login_as(ADMIN).await;
+    let page = app.submit("/admin/frister", "/admin/frister", &[("days_local", "tre"), ("count_local", "working")]).await;
+    assert_error_pattern(&page, &["days_local"]);
+    assert!(tag_with_id(&page.body, "days_local").contains("value=\"tre\""), "what was typed is shown again");
+}
