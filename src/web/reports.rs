@@ -37,6 +37,8 @@ fn visible(conn: &mut DbConn, user: &CurrentUser) -> Result<Option<Vec<String>>,
     Ok(if user.user.role.sees_county() { None } else { Some(organisations::subtree(conn, &user.user.organisation_id)?) })
 }
 
+const CASES: charts::Unit = ("ärende", "ärenden");
+
 /// A rendered chart: its caption and SVG, made here from escaped labels and numbers only.
 pub struct Chart {
     pub title: &'static str,
@@ -44,11 +46,11 @@ pub struct Chart {
 }
 
 impl Chart {
-    fn columns(id: &str, title: &'static str, unit: &str, bars: &[Bar]) -> Chart {
+    fn columns(id: &str, title: &'static str, unit: charts::Unit, bars: &[Bar]) -> Chart {
         Chart { title, svg: charts::columns(id, title, unit, bars) }
     }
 
-    fn bars(id: &str, title: &'static str, unit: &str, bars: &[Bar]) -> Chart {
+    fn bars(id: &str, title: &'static str, unit: charts::Unit, bars: &[Bar]) -> Chart {
         Chart { title, svg: charts::bars(id, title, unit, bars) }
     }
 }
@@ -68,10 +70,15 @@ pub struct Report {
     pub statistics: bool,
 }
 
+const CASE_REPORT: &str = "Uppföljning av avvikelser och tvister";
+const PAYMENT_REPORT: &str = "Betalningsansvar per månad och enhet";
+
 #[derive(Template)]
 #[template(path = "reports/report.html")]
 struct ReportPage {
     ctx: Page,
+    /// The report's name, also while the period asked for is refused.
+    title: &'static str,
     report: Option<Report>,
     /// Where the period form posts and which kind of date it asks for.
     action: &'static str,
@@ -306,12 +313,12 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
         .collect();
     let by_level: Vec<Bar> = figures.by_level.iter().map(|(l, n)| Bar { label: l.label().to_owned(), value: *n as i64 }).collect();
     let charts = vec![
-        Chart::columns("per-manad", "Anmälda ärenden per månad", "ärenden", &opened_per_month),
-        Chart::bars("per-atagande", "Anmälda ärenden per åtagande", "ärenden", &by_commitment),
-        Chart::bars("per-niva", "Ärenden per högsta nivå", "ärenden", &by_level),
+        Chart::columns("per-manad", "Anmälda ärenden per månad", CASES, &opened_per_month),
+        Chart::bars("per-atagande", "Anmälda ärenden per åtagande", CASES, &by_commitment),
+        Chart::bars("per-niva", "Ärenden per högsta nivå", CASES, &by_level),
     ];
     Ok(Report {
-        title: "Uppföljning av avvikelser och tvister",
+        title: CASE_REPORT,
         period: format!("{} – {}", period.from, period.to),
         scope: scope_text(conn, user)?,
         printed: today.to_string(),
@@ -349,7 +356,8 @@ fn render(
         Some(_) if query.fran.is_empty() && query.till.is_empty() => (String::new(), String::new()),
         _ => (query.fran, query.till),
     };
-    let page = ReportPage { ctx: user.page(), report, action, month_fields, fran, till, errors };
+    let title = if month_fields { PAYMENT_REPORT } else { CASE_REPORT };
+    let page = ReportPage { ctx: user.page(), title, report, action, month_fields, fran, till, errors };
     Ok(super::html(status, page.render()?))
 }
 
@@ -581,15 +589,15 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
         },
     ];
     let mut charts = vec![
-        Chart::columns("belopp", "Belopp per månad (kr)", "kr", &amounts),
-        Chart::columns("dagar", "Utskrivningsklara dagar per månad", "dagar", &days),
+        Chart::columns("belopp", "Belopp per månad (kr)", ("kr", "kr"), &amounts),
+        Chart::columns("dagar", "Utskrivningsklara dagar per månad", ("dag", "dagar"), &days),
     ];
     // Only where some month reported it: an empty chart would read as 0 %.
     if !readmission_bars.is_empty() {
-        charts.push(Chart::columns("aterinskrivning", "Oplanerade återinskrivningar inom 7 dagar bland personer 65+ (%)", "%", &readmission_bars));
+        charts.push(Chart::columns("aterinskrivning", "Oplanerade återinskrivningar inom 7 dagar bland personer 65+ (%)", ("%", "%"), &readmission_bars));
     }
     Ok(Report {
-        title: "Betalningsansvar per månad och enhet",
+        title: PAYMENT_REPORT,
         period: format!("{from} – {to}"),
         scope: scope_text(conn, user)?,
         printed: today.to_string(),

@@ -135,6 +135,56 @@ impl Browser {
         panic!("never arrived; still at {}", self.url().await)
     }
 
+    /// Runs `script` as an asynchronous function; it answers by calling its last argument.
+    async fn script_async(&self, script: &str) -> Value {
+        self.call("POST", "/execute/async", json!({"script": script, "args": []})).await
+    }
+
+    /// axe-core's findings on the page as it stands, against WCAG 2.0 and 2.1, A and AA:
+    /// one line per rule broken, with where.
+    async fn axe_violations(&self, axe: &str) -> Vec<String> {
+        // Injected through WebDriver: the service's CSP forbids inline script, this is not.
+        self.script(axe).await;
+        let found = self
+            .script_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                    .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                    .catch(e => done(['axe failed: ' + e]));",
+            )
+            .await;
+        found.as_array().expect("a list").iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect()
+    }
+
+    /// The addresses of the page's links to pages of the service (not downloads).
+    async fn links(&self, base: &str) -> Vec<String> {
+        let found = self.script("return Array.from(document.querySelectorAll('a[href]')).filter(a => !a.hasAttribute('download')).map(a => a.href);").await;
+        found
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .filter(|href| href.starts_with(base))
+            .map(|href| href.split('#').next().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    async fn resize(&self, width: u32, height: u32) {
+        self.call("POST", "/window/rect", json!({"width": width, "height": height})).await;
+    }
+
+    /// Waits (up to 20 s) for the page to be one that `arrived` accepts.
+    async fn wait_for_source(&self, arrived: impl Fn(&str) -> bool) -> String {
+        for _ in 0..200 {
+            let page = self.source().await;
+            if arrived(&page) {
+                return page;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never arrived; still at {}", self.url().await)
+    }
+
     async fn source(&self) -> String {
         self.call("GET", "/source", json!({})).await.as_str().unwrap().to_owned()
     }
@@ -307,4 +357,103 @@ async fn a_principled_question_climbs_to_vis_enters_the_register_and_is_offered_
     let chosen = browser.script("return document.getElementById('commitment_id').value;").await;
     assert_eq!(chosen, "process.outpatient-contact");
     browser.screenshot("precedent-on-new-case").await;
+}
+
+/// axe-core's script, installed at its pinned version by `npm ci --prefix tests/browser`
+/// (CI does; TVS_REQUIRE_BROWSER makes its absence a failure).
+fn axe_source() -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(_) => {
+            assert!(std::env::var("TVS_REQUIRE_BROWSER").is_err(), "TVS_REQUIRE_BROWSER is set but {} is missing: npm ci --prefix tests/browser", path.display());
+            eprintln!("accessibility test not run: npm ci --prefix tests/browser installs axe-core");
+            None
+        }
+    }
+}
+
+/// One visit per kind of page: digits stand for any number, query values for any value.
+fn page_kind(url: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut keys: Vec<&str> = query.split('&').filter_map(|pair| pair.split('=').next()).filter(|k| !k.is_empty()).collect();
+    keys.sort_unstable();
+    let path: String = path.chars().map(|c| if c.is_ascii_digit() { '#' } else { c }).collect();
+    format!("{path}?{}", keys.join("&"))
+}
+
+/// Pages a crawl must not open: signing out, and downloads.
+fn crawlable(url: &str) -> bool {
+    !url.contains("/logga-ut") && !url.contains("/bilagor/") && !url.contains(".csv") && !url.contains(".xlsx")
+}
+
+#[actix_web::test]
+async fn every_page_of_every_role_passes_axe_core() {
+    let app = spawn_app().await;
+    let Some(axe) = axe_source() else { return };
+    let Some(browser) = Browser::start().await else { return };
+    let base = &app.address;
+    tvistetrappa::demo::load_cases(&mut app.db()).expect("demo cases");
+    tvistetrappa::demo::load_episodes(&mut app.db(), app.config.data_dir.as_path()).expect("demo episodes");
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for role in [BOTKYRKA, SOS, STORSTHLM, HSF, STEERING, VIS, BOTKYRKA_DIRECTOR, ADMIN] {
+        browser.call("DELETE", "/cookie", json!({})).await;
+        browser.goto(&format!("{base}/logga-in")).await;
+        problems.extend(browser.axe_violations(&axe).await.into_iter().map(|v| format!("/logga-in: {v}")));
+        browser.type_into("#email", role).await;
+        browser.type_into("#password", DEMO_PASSWORD).await;
+        browser.click("form[action='/logga-in'] button").await;
+        let url = browser.wait_for_url(|url| !url.ends_with("/logga-in")).await;
+        if url.contains("/logga-in/kod") {
+            browser.type_into("#code", &app.next_totp_code(role)).await;
+            browser.click("form button[type=submit]").await;
+            browser.wait_for_url(|url| !url.contains("/logga-in")).await;
+        }
+        // Breadth first from the start page, one visit per kind of page, at most 40 a role.
+        let mut queue = std::collections::VecDeque::from([format!("{base}/")]);
+        let mut seen = std::collections::HashSet::new();
+        while let Some(url) = queue.pop_front() {
+            if seen.len() >= 40 || !seen.insert(page_kind(&url)) {
+                continue;
+            }
+            browser.goto(&url).await;
+            checked += 1;
+            problems.extend(browser.axe_violations(&axe).await.into_iter().map(|v| format!("{role} {url}: {v}")));
+            queue.extend(browser.links(base).await.into_iter().filter(|l| crawlable(l) && !seen.contains(&page_kind(l))));
+        }
+        // A refused form too, where the role files cases: the error pattern must pass as well.
+        if matches!(role, BOTKYRKA | SOS) {
+            browser.goto(&format!("{base}/arenden/nytt?typ=deviation")).await;
+            browser.click("form[action='/arenden/nytt'] button[type=submit]").await;
+            browser.wait_for_source(|page| page.contains("<title>Fel: ")).await;
+            checked += 1;
+            problems.extend(browser.axe_violations(&axe).await.into_iter().map(|v| format!("{role} refused new case: {v}")));
+        }
+    }
+    eprintln!("axe-core: {checked} pages, {} violations", problems.len());
+    assert!(checked > 100, "the crawl reached {checked} pages");
+    assert!(problems.is_empty(), "{} violations on {checked} pages:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[actix_web::test]
+async fn the_main_pages_reflow_at_320_pixels_and_are_kept_as_screenshots() {
+    let app = spawn_app().await;
+    let Some(browser) = Browser::start().await else { return };
+    let base = &app.address;
+    tvistetrappa::demo::load_cases(&mut app.db()).expect("demo cases");
+    tvistetrappa::demo::load_episodes(&mut app.db(), app.config.data_dir.as_path()).expect("demo episodes");
+    browser.sign_in(base, HSF).await;
+    browser.goto(&format!("{base}/arenden")).await;
+    let number = browser.links(base).await.into_iter().find(|l| l.contains("/arenden/") && l.contains("-20")).expect("a case in the list");
+    let overview = format!("{base}/betalning");
+    for (name, url) in [("case-list", format!("{base}/arenden")), ("case-page", number), ("payment-overview", overview)] {
+        for width in [320, 1280] {
+            browser.resize(width, 1200).await;
+            browser.goto(&url).await;
+            let sideways = browser.script("return document.documentElement.scrollWidth - document.documentElement.clientWidth;").await;
+            assert!(sideways.as_i64().unwrap_or(1) <= 0, "{name} at {width} px scrolls sideways by {sideways} px");
+            browser.screenshot(&format!("{name}-{width}")).await;
+        }
+    }
 }
