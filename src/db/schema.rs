@@ -56,6 +56,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    kept_forms (id) {
+        id -> Text,
+        browser_hash -> Text,
+        user_id -> Text,
+        form_path -> Text,
+        page_path -> Text,
+        fields -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     form_submissions (submission) {
         submission -> Text,
         user_id -> Text,
@@ -291,6 +303,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     login_challenges,
     form_submissions,
+    kept_forms,
     cases,
     case_parties,
     case_events,

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod disputes;
 pub mod episodes;
 pub mod interpretations;
+pub mod kept_forms;
 pub mod login_attempts;
 pub mod organisations;
 pub mod outbox;

@@ -26,9 +26,20 @@ const MAX_AGE_HOURS: i64 = 12;
 /// How stale `last_seen_at` may get before a request refreshes it; saves a write per request.
 const TOUCH_AFTER_SECONDS: i64 = 60;
 
-/// The active user behind a session token with the name of their organisation, if the
-/// session is still alive. An idle or too old session is removed. One query on the hot path.
-pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResult<Option<(User, String)>> {
+/// What a session token stands for.
+pub enum Session {
+    /// Alive: the user and the name of their organisation.
+    Active(User, String),
+    /// Ended by this very look-up (idle or too old): whose it was, so that a form they sent
+    /// can wait for them to sign in again.
+    Ended { user_id: String },
+    /// No such session: never was, signed out, or ended before.
+    Unknown,
+}
+
+/// The session behind a token. An idle or too old session is removed. One query on the hot
+/// path.
+pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResult<Session> {
     let hash = token_hash(token);
     let at = now();
     let found: Option<(NaiveDateTime, NaiveDateTime, UserRow, String)> = db_run!(conn, |c| sessions::table
@@ -38,15 +49,15 @@ pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResul
         .select((sessions::created_at, sessions::last_seen_at, UserRow::as_select(), organisations::name))
         .first(c)
         .optional())?;
-    let Some((created, last_seen, user, organisation_name)) = found else { return Ok(None) };
+    let Some((created, last_seen, user, organisation_name)) = found else { return Ok(Session::Unknown) };
     if at - last_seen > Duration::minutes(idle_minutes) || at - created > Duration::hours(MAX_AGE_HOURS) {
         delete(conn, token)?;
-        return Ok(None);
+        return Ok(Session::Ended { user_id: User::from(user).id });
     }
     if at - last_seen > Duration::seconds(TOUCH_AFTER_SECONDS) {
         db_run!(conn, |c| diesel::update(sessions::table.find(&hash)).set(sessions::last_seen_at.eq(at)).execute(c))?;
     }
-    Ok(Some((user.into(), organisation_name)))
+    Ok(Session::Active(user.into(), organisation_name))
 }
 
 pub fn delete(conn: &mut DbConn, token: &str) -> QueryResult<usize> {

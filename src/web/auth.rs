@@ -39,6 +39,13 @@ struct LoginPage {
     error: Option<&'static str>,
 }
 
+impl LoginPage {
+    /// Whether signing in leads back to a form kept when the session ended (`web::kept`).
+    fn returns_to_kept_form(&self) -> bool {
+        self.next.split_once('?').and_then(|(_, query)| super::kept::requested(query)).is_some()
+    }
+}
+
 /// Only a path on this site may be the target after signing in (no open redirect): one `/`
 /// then anything but `/` or `\`, and no control characters, also once percent-decoded
 /// (browsers read `/%2F` and `/\` as the start of another host).

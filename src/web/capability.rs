@@ -242,8 +242,14 @@ mod tests {
                 second_factor,
                 director: false,
             };
-            let current =
-                CurrentUser { user, organisation_name: String::new(), csrf: String::new(), session_token: String::new(), ip: String::new() };
+            let current = CurrentUser {
+                user,
+                organisation_name: String::new(),
+                csrf: String::new(),
+                session_token: String::new(),
+                ip: String::new(),
+                idle_minutes: 30,
+            };
             req.extensions_mut().insert(current);
         }
         (req, payload)

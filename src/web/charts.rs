@@ -101,7 +101,13 @@ pub fn columns(id: &str, title: &str, unit: Unit, bars: &[Bar]) -> String {
         let x = side + column * i as f64;
         let h = (bar.value.max(0) as f64 / max * plot_height).max(if bar.value > 0 { 1.0 } else { 0.0 });
         let centre = x + column / 2.0;
-        let _ = write!(svg, r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{h:.1}" fill="{BAR_COLOUR}"/>"#, x + column * 0.15, top + plot_height - h, column * 0.7);
+        let _ = write!(
+            svg,
+            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{h:.1}" fill="{BAR_COLOUR}"/>"#,
+            x + column * 0.15,
+            top + plot_height - h,
+            column * 0.7
+        );
         svg.push_str(&text(centre, top + plot_height - h - 5.0, if slanted { "start" } else { "middle" }, &super::format::integer(bar.value)));
         svg.push_str(&text(centre, top + plot_height + 16.0, if slanted { "end" } else { "middle" }, &escape(&bar.label)));
     }

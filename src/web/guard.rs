@@ -4,14 +4,15 @@
 
 use super::error::AppError;
 use super::page::{Page, PageUser};
-use super::AppState;
+use super::{kept, AppState};
 use crate::domain::access::Scope;
 use crate::security::{constant_time_eq, csrf_token, random_token};
+use crate::store::sessions::Session;
 use crate::store::{self, audit, users::User};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
@@ -91,6 +92,8 @@ pub struct CurrentUser {
     /// The session cookie's token, to end or replace this session.
     pub session_token: String,
     pub ip: String,
+    /// After how many idle minutes the session ends, which every page says.
+    pub idle_minutes: i64,
 }
 
 impl CurrentUser {
@@ -101,6 +104,7 @@ impl CurrentUser {
                 email: self.user.email.clone(),
                 role: self.user.role,
                 organisation_name: self.organisation_name.clone(),
+                idle_minutes: self.idle_minutes,
             }),
             csrf: self.csrf.clone(),
             notice: None,
@@ -200,26 +204,31 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     let secret = state.config.secret_key.bytes().to_vec();
 
     let session_token = req.cookie(&cookie_name(&state.config, SESSION_COOKIE)).map(|c| c.value().to_owned()).filter(|t| t.len() == 64);
-    let signed_in = match session_token.clone() {
+    let session = match session_token.clone() {
         Some(token) => {
             let idle = state.config.session_idle_minutes;
-            state.read(move |conn| Ok(store::sessions::user_for(conn, &token, idle)?.map(|(user, organisation)| (user, organisation, token)))).await?
+            state.read(move |conn| Ok(store::sessions::user_for(conn, &token, idle)?)).await?
         }
-        None => None,
+        None => Session::Unknown,
+    };
+    let (signed_in, ended_for) = match (session, session_token) {
+        (Session::Active(user, organisation), Some(token)) => (Some((user, organisation, token)), None),
+        (Session::Ended { user_id }, _) => (None, Some(user_id)),
+        _ => (None, None),
     };
 
+    // The browser's own anonymous key (made now if it has none): what a visitor's CSRF token
+    // and a form kept across a time-out are tied to.
+    let existing_anonymous = req.cookie(&cookie_name(&state.config, ANON_COOKIE)).map(|c| c.value().to_owned()).filter(|v| v.len() == 64);
     let mut new_anonymous = None;
     let csrf = match &signed_in {
         Some((_, _, token)) => csrf_token(&secret, "session", token),
         None => {
-            let anonymous = match req.cookie(&cookie_name(&state.config, ANON_COOKIE)).map(|c| c.value().to_owned()).filter(|v| v.len() == 64) {
-                Some(value) => value,
-                None => {
-                    let value = random_token();
-                    new_anonymous = Some(value.clone());
-                    value
-                }
-            };
+            let anonymous = existing_anonymous.clone().unwrap_or_else(|| {
+                let value = random_token();
+                new_anonymous = Some(value.clone());
+                value
+            });
             csrf_token(&secret, "anon", &anonymous)
         }
     };
@@ -229,8 +238,19 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
         if let Some(query) = Some(req.query_string()).filter(|q| !q.is_empty()) {
             target = format!("{target}?{query}");
         }
+        // A form sent after the session ended waits for its user to sign in again.
+        if let Some(user_id) = ended_for.filter(|_| *req.method() == Method::POST && origin_matches(&req, &state.config.base_url)) {
+            target = match keep_form(&mut req, &state, existing_anonymous.or(new_anonymous.clone()).expect("made above"), user_id).await {
+                Ok(Some(page)) => page,
+                Ok(None) => kept::page_of(header_text(&req, header::REFERER), &state.config.base_url, req.path()),
+                Err(refused) => return Ok(req.into_response(refused.error_response())),
+            };
+        }
         let location = format!("/logga-in?next={}", url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>());
-        let response = HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
+        let mut response = HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
+        if let Some(value) = new_anonymous {
+            response.add_cookie(&cookie(&state.config, ANON_COOKIE, value, SameSite::Strict))?;
+        }
         return Ok(req.into_response(response));
     }
 
@@ -253,8 +273,22 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
         }
     }
 
+    // The kept form a page is to be filled in with, once its user has signed in again.
+    let restore = match (&signed_in, kept::requested(req.query_string())) {
+        (Some((user, _, _)), Some(id)) if *req.method() == Method::GET => {
+            req.cookie(&cookie_name(&state.config, ANON_COOKIE)).map(|c| (id, c.value().to_owned(), user.id.clone()))
+        }
+        _ => None,
+    };
     let signed_in = signed_in.is_some_and(|(user, organisation_name, token)| {
-        req.extensions_mut().insert(CurrentUser { user, organisation_name, csrf: csrf.clone(), session_token: token, ip: ip.clone() });
+        req.extensions_mut().insert(CurrentUser {
+            user,
+            organisation_name,
+            csrf: csrf.clone(),
+            session_token: token,
+            ip: ip.clone(),
+            idle_minutes: state.config.session_idle_minutes,
+        });
         true
     });
     if !signed_in {
@@ -262,6 +296,14 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     }
 
     let mut response = next.call(req).await?.map_into_boxed_body();
+    if let Some((id, browser, user_id)) = restore.filter(|_| response.status() == StatusCode::OK) {
+        if let Some(form) = state.run(move |conn| Ok(store::kept_forms::take(conn, &id, &browser, &user_id)?)).await? {
+            let (request, page) = response.into_parts();
+            let (page, body) = page.into_parts();
+            let html = actix_web::body::to_bytes(body).await.map_err(|e| AppError::Internal(format!("page body: {e}")))?;
+            response = ServiceResponse::new(request, page.set_body(BoxBody::new(kept::refill(&String::from_utf8_lossy(&html), &form))));
+        }
+    }
     let refused = response.response().extensions().get::<Refused>().copied();
     let downloaded = response.headers().get(header::CONTENT_DISPOSITION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("attachment"));
     if let Some(Refused(why)) = refused {
@@ -287,6 +329,46 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     Ok(response)
 }
 
+fn header_text(req: &ServiceRequest, name: header::HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Keeps the urlencoded form of a request whose session just ended, for the browser holding
+/// `browser` and the user `user_id`; the page to return to (with the form to fill in), or
+/// None for a form that cannot be kept (a file upload).
+async fn keep_form(req: &mut ServiceRequest, state: &AppState, browser: String, user_id: String) -> Result<Option<String>, AppError> {
+    let urlencoded = header_text(req, header::CONTENT_TYPE).is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !urlencoded {
+        return Ok(None);
+    }
+    let body = form_body(req).await?;
+    let form_path = req.path().to_owned();
+    let page = kept::page_of(header_text(req, header::REFERER), &state.config.base_url, &form_path);
+    let form = store::kept_forms::KeptForm { form_path, page_path: page.clone(), fields: kept::fields(&body) };
+    let id = state.run(move |conn| Ok(store::kept_forms::keep(conn, &browser, &user_id, &form)?)).await?;
+    Ok(Some(kept::with_restore(&page, &id)))
+}
+
+/// An urlencoded body, read whole (up to the form limit) and put back for the handler;
+/// refused when it holds a NUL.
+async fn form_body(req: &mut ServiceRequest) -> Result<web::Bytes, AppError> {
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("Formuläret kom inte fram helt: {e}")))?;
+        if body.len() + chunk.len() > FORM_LIMIT {
+            return Err(AppError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    if url::form_urlencoded::parse(&body).any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(AppError::BadRequest(NUL_REFUSED.into()));
+    }
+    req.set_payload(Payload::from(body.clone()));
+    Ok(body)
+}
+
 /// What an audit row says was asked for: the method and the path as it was written (and
 /// the query, for a download). Made only when a row is written, not for every request.
 fn audit_target(req: &HttpRequest, with_query: bool) -> String {
@@ -304,21 +386,8 @@ async fn submitted_csrf(req: &mut ServiceRequest) -> Result<Option<String>, AppE
     if content_type.starts_with("application/x-www-form-urlencoded") {
         // Read (and put back for the handler) whatever carries the token, so the NUL check
         // holds for a form whose token came in the header too.
-        let mut payload = req.take_payload();
-        let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("Formuläret kom inte fram helt: {e}")))?;
-            if body.len() + chunk.len() > FORM_LIMIT {
-                return Err(AppError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let body = body.freeze();
-        if url::form_urlencoded::parse(&body).any(|(k, v)| k.contains('\0') || v.contains('\0')) {
-            return Err(AppError::BadRequest(NUL_REFUSED.into()));
-        }
+        let body = form_body(req).await?;
         let token = url::form_urlencoded::parse(&body).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
-        req.set_payload(Payload::from(body));
         return Ok(header_token.or(token));
     }
     if header_token.is_some() {

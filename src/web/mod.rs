@@ -12,6 +12,7 @@ pub mod forms;
 pub mod guard;
 pub mod home;
 pub mod interpretations;
+pub mod kept;
 pub mod notifications;
 pub mod organisations;
 pub mod page;

@@ -16,6 +16,7 @@ pub struct PageUser {
     pub email: String,
     pub role: Role,
     pub organisation_name: String,
+    pub idle_minutes: i64,
 }
 
 impl Page {

@@ -594,7 +594,12 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
     ];
     // Only where some month reported it: an empty chart would read as 0 %.
     if !readmission_bars.is_empty() {
-        charts.push(Chart::columns("aterinskrivning", "Oplanerade återinskrivningar inom 7 dagar bland personer 65+ (%)", ("%", "%"), &readmission_bars));
+        charts.push(Chart::columns(
+            "aterinskrivning",
+            "Oplanerade återinskrivningar inom 7 dagar bland personer 65+ (%)",
+            ("%", "%"),
+            &readmission_bars,
+        ));
     }
     Ok(Report {
         title: PAYMENT_REPORT,

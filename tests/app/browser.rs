@@ -158,7 +158,8 @@ impl Browser {
 
     /// The addresses of the page's links to pages of the service (not downloads).
     async fn links(&self, base: &str) -> Vec<String> {
-        let found = self.script("return Array.from(document.querySelectorAll('a[href]')).filter(a => !a.hasAttribute('download')).map(a => a.href);").await;
+        let found =
+            self.script("return Array.from(document.querySelectorAll('a[href]')).filter(a => !a.hasAttribute('download')).map(a => a.href);").await;
         found
             .as_array()
             .expect("a list")
@@ -366,7 +367,11 @@ fn axe_source() -> Option<String> {
     match std::fs::read_to_string(&path) {
         Ok(source) => Some(source),
         Err(_) => {
-            assert!(std::env::var("TVS_REQUIRE_BROWSER").is_err(), "TVS_REQUIRE_BROWSER is set but {} is missing: npm ci --prefix tests/browser", path.display());
+            assert!(
+                std::env::var("TVS_REQUIRE_BROWSER").is_err(),
+                "TVS_REQUIRE_BROWSER is set but {} is missing: npm ci --prefix tests/browser",
+                path.display()
+            );
             eprintln!("accessibility test not run: npm ci --prefix tests/browser installs axe-core");
             None
         }
@@ -456,4 +461,32 @@ async fn the_main_pages_reflow_at_320_pixels_and_are_kept_as_screenshots() {
             browser.screenshot(&format!("{name}-{width}")).await;
         }
     }
+}
+
+#[actix_web::test]
+async fn a_form_filled_in_when_the_session_ends_is_there_again_after_signing_in() {
+    use diesel::prelude::*;
+    use tvistetrappa::db::schema::sessions;
+    let app = spawn_app().await;
+    let Some(browser) = Browser::start().await else { return };
+    let base = &app.address;
+    browser.sign_in(base, BOTKYRKA).await;
+    browser.goto(&format!("{base}/arenden/nytt?typ=deviation")).await;
+    browser.type_into("#title", "Skrivet när sessionen tog slut").await;
+    browser.type_into("#description", "Det här får inte försvinna.").await;
+    // The user is away longer than the idle time-out.
+    let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::hours(2);
+    tvistetrappa::db_run!(app.db(), |c| diesel::update(sessions::table).set(sessions::last_seen_at.eq(long_ago)).execute(c)).unwrap();
+    browser.click("form[action='/arenden/nytt'] button[type=submit]").await;
+    browser.wait_for_url(|url| url.contains("/logga-in")).await;
+    assert!(browser.source().await.contains("Det du skrev är sparat"));
+    browser.type_into("#email", BOTKYRKA).await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser.click("form[action='/logga-in'] button").await;
+    browser.wait_for_url(|url| url.contains("/arenden/nytt")).await;
+    let title = browser.script("return document.getElementById('title').value;").await;
+    let description = browser.script("return document.getElementById('description').value;").await;
+    assert_eq!((title.as_str(), description.as_str()), (Some("Skrivet när sessionen tog slut"), Some("Det här får inte försvinna.")));
+    assert!(browser.source().await.contains("Du loggades ut eftersom du inte hade varit aktiv"));
+    browser.screenshot("form-kept-after-time-out").await;
 }

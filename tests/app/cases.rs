@@ -622,10 +622,10 @@ async fn the_demo_cases_stand_at_their_levels() {
     }
     app.login_as(STORSTHLM).await;
     let list = app.get("/arenden").await;
-    assert_eq!(list.body.matches("<td><a href=\"/arenden/").count(), 6);
-    assert_eq!(app.get("/arenden?niva=steering").await.body.matches("<td><a href=\"/arenden/").count(), 1);
-    assert_eq!(app.get("/arenden?niva=directors").await.body.matches("<td><a href=\"/arenden/").count(), 1);
-    assert_eq!(app.get("/arenden?niva=review").await.body.matches("<td><a href=\"/arenden/").count(), 1);
+    assert_eq!(list.body.matches("<td class=\"nr\"><a href=\"/arenden/").count(), 6);
+    assert_eq!(app.get("/arenden?niva=steering").await.body.matches("<td class=\"nr\"><a href=\"/arenden/").count(), 1);
+    assert_eq!(app.get("/arenden?niva=directors").await.body.matches("<td class=\"nr\"><a href=\"/arenden/").count(), 1);
+    assert_eq!(app.get("/arenden?niva=review").await.body.matches("<td class=\"nr\"><a href=\"/arenden/").count(), 1);
     app.login_as(BOTKYRKA).await;
     assert!(app.get("/").await.body.contains("SIP kallades inte inom tre dagar"), "answered: waiting for Botkyrka");
     let payment = app.get("/betalning?manad=2022-03").await;

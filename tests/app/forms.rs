@@ -118,3 +118,70 @@ async fn a_refused_comment_and_deadline_form_mark_their_fields() {
     assert_error_pattern(&page, &["days_local"]);
     assert!(tag_with_id(&page.body, "days_local").contains("value=\"tre\""), "what was typed is shown again");
 }
+
+/// Ends every session as an hour of idling would.
+fn expire_sessions(app: &TestApp) {
+    use diesel::prelude::*;
+    use tvistetrappa::db::schema::sessions;
+    let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::hours(2);
+    tvistetrappa::db_run!(app.db(), |c| diesel::update(sessions::table).set(sessions::last_seen_at.eq(long_ago)).execute(c)).unwrap();
+}
+
+/// Signs in again in the same browser (its anonymous cookie kept), going on to `next`.
+async fn sign_in_again(app: &TestApp, email: &str, next: &str) -> Response {
+    let signed_in = app.submit("/logga-in", "/logga-in", &[("email", email), ("password", DEMO_PASSWORD), ("next", next)]).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    assert_eq!(signed_in.location(), next, "signing in leads back to the form");
+    app.get(next).await
+}
+
+#[actix_web::test]
+async fn a_form_sent_after_the_session_ended_comes_back_filled_in_after_signing_in() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let form_page = "/arenden/nytt?typ=deviation";
+    let token = app.get(form_page).await.csrf();
+    expire_sessions(&app);
+    let mut fields = deviation("Skrivet före utloggningen", "En lång beskrivning som inte får gå förlorad.");
+    fields.extend([("csrf", token.as_str()), ("kind", "deviation")]);
+    let referer = format!("{}{form_page}", app.address);
+    let sent = app.post_with_headers("/arenden/nytt", &fields, &[("referer", &referer)]).await;
+    assert_eq!(sent.status, 303);
+    let login = sent.location();
+    assert!(login.starts_with("/logga-in?next="), "{login}");
+    let next: String = url::form_urlencoded::parse(login.split_once('?').unwrap().1.as_bytes()).find(|(k, _)| k == "next").unwrap().1.into_owned();
+    assert!(next.starts_with("/arenden/nytt?typ=deviation&aterstall="), "{next}");
+    assert!(app.get(&login).await.body.contains("Det du skrev är sparat"), "the sign-in page says the form waits");
+
+    let page = sign_in_again(&app, BOTKYRKA, &next).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Du loggades ut eftersom du inte hade varit aktiv"), "a notice says why the form is filled in");
+    assert!(page.body.contains("value=\"Skrivet före utloggningen\""), "{}", page.body);
+    assert!(page.body.contains(">En lång beskrivning som inte får gå förlorad.</textarea>"));
+    assert!(page.body.contains("<option value=\"process.sip-called\" selected=\"\">"), "the commitment chosen is chosen again");
+    assert!(page.body.contains("value=\"2026-11-02\""));
+    assert!(!app.get("/arenden").await.body.contains("Skrivet före utloggningen"), "nothing was filed without the user");
+    // A kept form is handed out once.
+    assert!(!app.get(&next).await.body.contains("Skrivet före utloggningen"));
+}
+
+#[actix_web::test]
+async fn a_kept_form_is_not_shown_to_someone_else_signing_in_on_the_same_browser() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("deviation", &deviation("Rubrik", "Beskrivning")).await;
+    let page = app.get(&format!("/arenden/{number}")).await;
+    let (token, version) = (page.csrf(), case_version(&page.body));
+    expire_sessions(&app);
+    let referer = format!("{}/arenden/{number}", app.address);
+    let fields = [("csrf", token.as_str()), ("version", &version), ("action", "comment"), ("text", "Hemlig kommentar från Botkyrka")];
+    let sent = app.post_with_headers(&format!("/arenden/{number}/atgard"), &fields, &[("referer", &referer)]).await;
+    let next: String =
+        url::form_urlencoded::parse(sent.location().split_once('?').unwrap().1.as_bytes()).find(|(k, _)| k == "next").unwrap().1.into_owned();
+    assert!(next.starts_with(&format!("/arenden/{number}?aterstall=")), "{next}");
+
+    let other = sign_in_again(&app, SOS, &next).await;
+    assert!(!other.body.contains("Hemlig kommentar"), "another user's kept form stays hidden");
+    let own = sign_in_again(&app, BOTKYRKA, &next).await;
+    assert!(own.body.contains(">Hemlig kommentar från Botkyrka</textarea>"), "{}", own.body);
+}

@@ -130,7 +130,7 @@ async fn the_case_report_computes_every_figure_of_a_known_set() {
     assert!(!structural.iter().any(|r| r.starts_with(&first) || r.starts_with(&third)));
     // Three charts, each with a text alternative.
     assert_eq!(body.matches("<svg").count(), 3);
-    assert!(body.contains("<desc id=\"per-niva-beskrivning\">Lokal nivå 2 ärenden, Storsthlm och HSF 1 ärenden, Styrgruppen 1 ärenden</desc>"));
+    assert!(body.contains("<desc id=\"per-niva-beskrivning\">Lokal nivå 2 ärenden, Storsthlm och HSF 1 ärende, Styrgruppen 1 ärende</desc>"));
 
     // A narrower period counts only what falls in it.
     let march = app.get("/rapporter/arenden?fran=2026-03-01&till=2026-03-31").await;
