@@ -97,7 +97,9 @@ pub fn totp_code(secret: &str, unix_time: u64) -> Option<String> {
 pub fn totp_qr_svg(secret: &str, account: &str) -> Option<String> {
     let url = totp(secret, account)?.to_url().ok()?;
     let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
-    Some(code.render::<qrcode::render::svg::Color>().min_dimensions(220, 220).quiet_zone(true).build())
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(220, 220).quiet_zone(true).build();
+    // Inline in an HTML page an XML declaration is an error; the <svg> element is all it needs.
+    Some(svg.find("<svg").map_or(svg.clone(), |start| svg[start..].to_owned()))
 }
 
 /// Recovery codes shown once at enrolment; each works once instead of a TOTP code.

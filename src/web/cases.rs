@@ -8,7 +8,7 @@ use super::forms::{FieldErrors, FormData};
 use super::guard::CurrentUser;
 use super::page::{Done, Page};
 use super::{html, ok_html, see_other, AppState};
-use crate::domain::commitments::{self, Commitment, CATALOGUE};
+use crate::domain::commitments::{self, Commitment, Responsible, CATALOGUE};
 use crate::domain::deadlines;
 use crate::domain::ladder::{self, Actor, CaseKind, CaseState, Command, Level, Outcome, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES};
 use crate::domain::payment::{self, Claim, ContestReason, Model, Month, UnitResult, ALL_CONTEST_REASONS};
@@ -240,7 +240,6 @@ struct NewPage {
     form: FormData,
     errors: FieldErrors,
     own_organisations: Vec<organisations::Choice>,
-    counterparts: Vec<organisations::Choice>,
     billing_units: Vec<organisations::Choice>,
     commitments: &'static [Commitment],
     kinds: [CaseKind; 3],
@@ -250,6 +249,48 @@ struct NewPage {
     precedents: Vec<interpretations::Interpretation>,
     /// Ask the filer to confirm a counterpart that does not hold the commitment.
     confirm_holder: bool,
+    /// The organisations that can be counterparts, in groups a filer looks through.
+    counterpart_groups: Vec<CounterpartGroup>,
+}
+
+/// A group of possible counterparts, shown open when it is the first to look at or holds a
+/// choice already made.
+struct CounterpartGroup {
+    title: &'static str,
+    open: bool,
+    choices: Vec<organisations::Choice>,
+}
+
+/// The counterparts in groups: where the chosen commitment is held by one side, that side's
+/// organisations first, then the rest by kind; Stockholm's districts only as they were on `day`.
+fn counterpart_groups(all: &[organisations::Choice], commitment: Option<&Commitment>, day: NaiveDate, chosen: &[String]) -> Vec<CounterpartGroup> {
+    let is_chosen = |o: &organisations::Choice| chosen.contains(&o.id);
+    let present: Vec<&organisations::Choice> = all.iter().filter(|o| o.kind != "district" || o.validity().contains(day) || is_chosen(o)).collect();
+    let holders = commitment.and_then(|c| match c.responsible {
+        Responsible::Region => Some((c.responsible, "Har åtagandet: regionen och dess vårdgivare")),
+        Responsible::Municipalities => Some((c.responsible, "Har åtagandet: kommunerna")),
+        Responsible::EachParty | Responsible::Jointly => None,
+    });
+    let holds = |o: &organisations::Choice| holders.is_some_and(|(side, _)| side.held_by(&o.kind));
+    let mut groups = Vec::new();
+    if let Some((_, title)) = holders {
+        groups.push(CounterpartGroup { title, open: true, choices: present.iter().filter(|o| holds(o)).map(|o| (*o).clone()).collect() });
+    }
+    let kinds: [(&'static str, &[&str]); 4] = [
+        ("Kommuner", &["municipality"]),
+        ("Stockholms stadsdelsområden", &["district"]),
+        ("Region Stockholm, vårdgivare och vårdenheter", &["region", "administration", "care_provider", "inpatient_unit", "outpatient_unit"]),
+        ("Kommunala enheter och förbund", &["municipal_unit", "federation", "association"]),
+    ];
+    for (title, members) in kinds {
+        let choices: Vec<_> = present.iter().filter(|o| members.contains(&o.kind.as_str()) && !holds(o)).map(|o| (*o).clone()).collect();
+        if !choices.is_empty() {
+            let open = choices.iter().any(is_chosen);
+            groups.push(CounterpartGroup { title, open, choices });
+        }
+    }
+    groups.retain(|g| !g.choices.is_empty());
+    groups
 }
 
 impl NewPage {
@@ -304,7 +345,7 @@ const CASE_FORM_FIELDS: [&str; 13] = [
 async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: FormData, errors: FieldErrors) -> Result<HttpResponse, AppError> {
     let org = user.user.organisation_id.clone();
     let commitment = commitments::find(form.get("commitment_id"));
-    let (own, mut all, precedents) = state
+    let (own, all, precedents) = state
         .read(move |conn| {
             let subtree = organisations::subtree(conn, &org)?;
             let all = party_organisations(conn)?;
@@ -316,11 +357,9 @@ async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: 
             Ok((own, all, precedents))
         })
         .await?;
-    // Those who hold the chosen commitment come first (a stable sort keeps the names in order).
-    if let Some(c) = commitment {
-        all.sort_by_key(|o| !c.responsible.held_by(&o.kind));
-    }
     let billing_units = all.iter().filter(|o| o.bills_for(None)).cloned().collect();
+    let day = parse_date(form.get("occurred_from"), None).ok().flatten().unwrap_or_else(today);
+    let counterpart_groups = counterpart_groups(&all, commitment, day, &form.all("counterpart"));
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let submission = form.submission().unwrap_or_else(crate::security::random_token);
     let page = NewPage {
@@ -331,11 +370,11 @@ async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: 
         form,
         errors: errors.ordered(&CASE_FORM_FIELDS),
         own_organisations: own,
-        counterparts: all,
         billing_units,
         commitments: &CATALOGUE,
         kinds: ALL_KINDS,
         precedents,
+        counterpart_groups,
     };
     Ok(html(status, page.render()?))
 }

@@ -104,6 +104,7 @@ fn declare<R: Routes>(r: &mut R) {
         .get("/healthz", || async { HttpResponse::Ok().body("ok") })
         .get("/readyz", readiness)
         .get("/static/app.css", stylesheet)
+        .get("/static/motpart.js", counterpart_search)
         .get("/logga-in", auth::login_form)
         .post("/logga-in", auth::login)
         .get("/logga-in/kod", auth::code_form)
@@ -187,6 +188,13 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../../static/app.css"))
+}
+
+async fn counterpart_search() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../static/motpart.js"))
 }
 
 /// Ready to serve: the database answers. (`/healthz` only says the process is alive, so a

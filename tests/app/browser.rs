@@ -234,7 +234,9 @@ async fn a_local_manager_files_finds_and_escalates_a_deviation_in_a_real_browser
 
     browser.goto(&format!("{base}/arenden/nytt?typ=deviation")).await;
     browser.type_into("#title", "Hemtjänsten nåddes inte i webbläsartestet").await;
-    browser.click("#counterpart option[value='enh-sos-medicin-52']").await;
+    // The counterparts are tick boxes in groups; typing narrows them and opens the group.
+    browser.type_into("#counterpart-sok", "avdelning 52").await;
+    browser.click("#counterpart-enh-sos-medicin-52").await;
     browser.click("#commitment_id option[value='process.admission-notice']").await;
     browser.script("document.getElementById('occurred_from').value = '2026-11-02';").await;
     browser.type_into("#description", "Inskrivningsmeddelandet kom aldrig fram.").await;
@@ -378,6 +380,31 @@ fn axe_source() -> Option<String> {
     }
 }
 
+/// The Nu HTML Checker's complaints about `pages` (name, HTML), one line each; None where
+/// Java or vnu.jar is missing (which TVS_REQUIRE_BROWSER makes a failure).
+fn nu_checker_errors(pages: &[(String, String)]) -> Option<Vec<String>> {
+    let jar = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules/vnu-jar/build/dist/vnu.jar");
+    let java = Command::new("java").arg("-version").stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !jar.exists() || !java {
+        assert!(std::env::var("TVS_REQUIRE_BROWSER").is_err(), "TVS_REQUIRE_BROWSER is set but java or {} is missing", jar.display());
+        eprintln!("HTML check not run: install a Java runtime and npm ci --prefix tests/browser");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (_, html)) in pages.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("{i}.html")), html).unwrap();
+    }
+    let output =
+        Command::new("java").arg("-jar").arg(&jar).args(["--errors-only", "--format", "json"]).arg(dir.path()).output().expect("run vnu.jar");
+    let report: Value = serde_json::from_slice(&output.stderr).unwrap_or_else(|_| panic!("vnu: {}", String::from_utf8_lossy(&output.stderr)));
+    let errors = report["messages"].as_array().expect("messages").iter().map(|m| {
+        let file =
+            m["url"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().trim_end_matches(".html").parse::<usize>().unwrap_or(0);
+        format!("{} line {}: {}", pages[file].0, m["lastLine"], m["message"].as_str().unwrap_or_default())
+    });
+    Some(errors.collect())
+}
+
 /// One visit per kind of page: digits stand for any number, query values for any value.
 fn page_kind(url: &str) -> String {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
@@ -402,7 +429,10 @@ async fn every_page_of_every_role_passes_axe_core() {
     tvistetrappa::demo::load_episodes(&mut app.db(), app.config.data_dir.as_path()).expect("demo episodes");
     let mut checked = 0;
     let mut problems = Vec::new();
+    // Every page as the server sent it, for the Nu HTML Checker.
+    let mut sent = Vec::new();
     for role in [BOTKYRKA, SOS, STORSTHLM, HSF, STEERING, VIS, BOTKYRKA_DIRECTOR, ADMIN] {
+        app.login_as(role).await;
         browser.call("DELETE", "/cookie", json!({})).await;
         browser.goto(&format!("{base}/logga-in")).await;
         problems.extend(browser.axe_violations(&axe).await.into_iter().map(|v| format!("/logga-in: {v}")));
@@ -424,6 +454,8 @@ async fn every_page_of_every_role_passes_axe_core() {
             }
             browser.goto(&url).await;
             checked += 1;
+            let path = url.trim_start_matches(base.as_str());
+            sent.push((format!("{role} {path}"), app.get(path).await.body));
             problems.extend(browser.axe_violations(&axe).await.into_iter().map(|v| format!("{role} {url}: {v}")));
             queue.extend(browser.links(base).await.into_iter().filter(|l| crawlable(l) && !seen.contains(&page_kind(l))));
         }
@@ -437,6 +469,10 @@ async fn every_page_of_every_role_passes_axe_core() {
         }
     }
     eprintln!("axe-core: {checked} pages, {} violations", problems.len());
+    if let Some(errors) = nu_checker_errors(&sent) {
+        eprintln!("Nu HTML Checker: {} pages, {} errors", sent.len(), errors.len());
+        problems.extend(errors);
+    }
     assert!(checked > 100, "the crawl reached {checked} pages");
     assert!(problems.is_empty(), "{} violations on {checked} pages:\n{}", problems.len(), problems.join("\n"));
 }

@@ -65,7 +65,7 @@ async fn a_refused_new_case_marks_each_field_in_order_and_keeps_what_was_typed()
     for kept in ["value=\"2026-13-45\"", "Två dagar längre på sjukhus.", "value=\"KS 2026/77\""] {
         assert!(page.body.contains(kept), "{kept} is kept");
     }
-    assert!(page.body.contains("value=\"enh-sos-medicin-52\" selected"), "the chosen counterpart is kept");
+    assert!(page.body.contains("value=\"enh-sos-medicin-52\" type=\"checkbox\" checked"), "the chosen counterpart is kept");
 }
 
 #[actix_web::test]

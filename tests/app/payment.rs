@@ -662,8 +662,8 @@ async fn each_row_of_a_review_basis_is_answered_on_its_own_with_the_invoicing_pa
     assert_eq!(slso.status, 303);
     assert!(slso.location().contains("motpart=vg-slso"), "{}", slso.location());
     let form = app.get(&slso.location()).await;
-    assert!(form.body.contains("<option value=\"vg-slso\" selected"), "the care provider invoices its row, not HSF");
-    assert!(!form.body.contains("<option value=\"hsf\" selected"));
+    assert!(form.body.contains("value=\"vg-slso\" type=\"checkbox\" checked"), "the care provider invoices its row, not HSF");
+    assert!(!form.body.contains("value=\"hsf\" type=\"checkbox\" checked"));
     // The dispute is about SLSO's row: p1, D = 10, billable 5 days × 8 200 kr = 41 000 kr.
     let fields = [
         ("kind", "payment_dispute"),
@@ -688,7 +688,7 @@ async fn each_row_of_a_review_basis_is_answered_on_its_own_with_the_invoicing_pa
     let unknown = answer("individual:Privat psykiatri AB", "disputed").await;
     assert_eq!(unknown.status, 303);
     let form = app.get(&unknown.location()).await;
-    assert!(!form.body.contains("<option value=\"hsf\" selected"), "an unregistered care provider: the filer chooses");
+    assert!(!form.body.contains("value=\"hsf\" type=\"checkbox\" checked"), "an unregistered care provider: the filer chooses");
     assert_eq!(answer("individual:Finns inte", "accepted").await.status, 404);
 }
 

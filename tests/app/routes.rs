@@ -11,6 +11,7 @@ const EXPECTED: &[(&str, &str, Capability)] = &[
     ("GET", "/healthz", Public),
     ("GET", "/readyz", Public),
     ("GET", "/static/app.css", Public),
+    ("GET", "/static/motpart.js", Public),
     ("GET", "/logga-in", Public),
     ("POST", "/logga-in", Public),
     ("GET", "/logga-in/kod", Public),
