@@ -77,6 +77,7 @@ async fn render_user_form(
 ) -> Result<HttpResponse, AppError> {
     let organisations = state.read(|conn| Ok(organisations::all(conn)?)).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let errors = errors.ordered(&["email", "name", "organisation_id", "role", "director", "active"]);
     let page = UserFormPage { ctx: admin.page(), user_id, form, organisations, roles: ALL_ROLES, errors };
     Ok(html(status, page.render()?))
 }
@@ -266,6 +267,7 @@ async fn render_unit_form(
 ) -> Result<HttpResponse, AppError> {
     let parents = state.read(|conn| Ok(organisations::possible_parents(conn)?)).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let errors = errors.ordered(&["kind", "name", "parent_id", "active"]);
     let page = UnitFormPage { ctx: admin.page(), unit_id, form, kinds: EDITABLE_KINDS, parents, errors };
     Ok(html(status, page.render()?))
 }

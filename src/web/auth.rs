@@ -431,7 +431,9 @@ pub async fn change_password(state: web::Data<AppState>, user: CurrentUser, form
             .insert_header((header::LOCATION, "/konto/losenord?klart=losenord"))
             .cookie(session_cookie(&state, token))
             .finish()),
-        Err(errors) => Ok(html(StatusCode::UNPROCESSABLE_ENTITY, PasswordPage { ctx: user.page(), errors }.render()?)),
+        Err(errors) => {
+            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, PasswordPage { ctx: user.page(), errors: errors.ordered(&["current", "password"]) }.render()?))
+        }
     }
 }
 

@@ -185,3 +185,55 @@ async fn a_kept_form_is_not_shown_to_someone_else_signing_in_on_the_same_browser
     let own = sign_in_again(&app, BOTKYRKA, &next).await;
     assert!(own.body.contains(">Hemlig kommentar från Botkyrka</textarea>"), "{}", own.body);
 }
+
+#[actix_web::test]
+async fn the_administrators_forms_follow_the_pattern() {
+    let app = spawn_app().await;
+    app.login_as(ADMIN).await;
+    let user = app
+        .submit(
+            "/admin/anvandare/ny",
+            "/admin/anvandare/ny",
+            &[("email", "inte en adress"), ("name", ""), ("organisation_id", ""), ("role", "local")],
+        )
+        .await;
+    assert_error_pattern(&user, &["email", "name", "organisation_id"]);
+    assert!(user.body.contains("value=\"inte en adress\""));
+    let unit = app.submit("/admin/enheter/ny", "/admin/enheter/ny", &[("kind", "inpatient_unit"), ("name", ""), ("parent_id", "")]).await;
+    assert_error_pattern(&unit, &["name", "parent_id"]);
+    let rate =
+        app.submit("/admin/betalning", "/admin/betalning/dagbelopp", &[("year", "tjugo"), ("amount", "-5"), ("source", "Socialstyrelsen")]).await;
+    assert_error_pattern(&rate, &["year", "amount"]);
+    assert!(rate.body.contains("value=\"tjugo\"") && rate.body.contains("value=\"Socialstyrelsen\""));
+    let settings = app
+        .submit(
+            "/admin/betalning",
+            "/admin/betalning/installningar",
+            &[("county_average", "två"), ("active_from", "2026-02-30"), ("transition_end", "")],
+        )
+        .await;
+    assert_error_pattern(&settings, &["county_average", "active_from", "transition_end"]);
+    assert!(settings.body.contains("value=\"2026-02-30\""), "the date typed is kept");
+    let mailbox = app.submit("/organisationer/hsf", "/admin/organisationer/hsf/brevlada", &[("contact_email", "hsf-at-example")]).await;
+    assert_error_pattern(&mailbox, &["contact_email"]);
+}
+
+#[actix_web::test]
+async fn a_users_own_forms_follow_the_pattern() {
+    let app = spawn_app().await;
+    app.login_as(BOTKYRKA).await;
+    let password = app.submit("/konto/losenord", "/konto/losenord", &[("current", "fel"), ("password", "kort"), ("repeat", "kort")]).await;
+    assert_error_pattern(&password, &["current", "password"]);
+
+    let number = app.file_case("deviation", &deviation("Rubrik", "Beskrivning")).await;
+    let registration = app.act(&number, "registration", &[("organisation_id", "kommun-0127"), ("text", &"x".repeat(101))]).await;
+    assert_error_pattern(&registration, &["dnr-kommun-0127"]);
+    let empty = app.upload(&number, "tom.txt", b"").await;
+    assert_error_pattern(&empty, &["file"]);
+    assert!(empty.body.contains("Ladda upp gick inte igenom"), "the summary names the action");
+
+    let report = app.get("/rapporter/arenden?fran=2026-13-01&till=2026-01-01").await;
+    assert_eq!(report.status, 422);
+    assert!(report.body.contains("<title>Fel: ") && report.body.contains("<h1>Uppföljning av avvikelser och tvister</h1>"), "the h1 stays");
+    assert!(tag_with_id(&report.body, "fran").contains("aria-invalid=\"true\""));
+}
