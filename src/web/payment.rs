@@ -84,6 +84,9 @@ struct OverviewPage {
     can_import: bool,
     version: Option<calculations::Version>,
     invoiced: Option<Invoiced>,
+    /// Why a publication was refused, at its field, and the date that was typed.
+    errors: FieldErrors,
+    invoice_date: String,
 }
 
 /// The month's invoice basis and what the current version means against it.
@@ -148,54 +151,62 @@ pub fn can_import(user: &CurrentUser) -> bool {
 
 pub async fn overview(state: web::Data<AppState>, user: CurrentUser, query: web::Query<OverviewQuery>) -> Result<HttpResponse, AppError> {
     let asked = Month::parse(&query.manad);
-    let viewer = user.clone();
-    let today = crate::store::today();
-    let page = state
-        .run(move |conn| {
-            let months = episodes::months(conn)?;
-            let active_from = settings::settings(conn)?.payment_responsibility_from;
-            let mut page = OverviewPage {
-                ctx: viewer.page(),
-                statistics: active_from.is_none(),
-                active_from,
-                months,
-                month: String::new(),
-                rows: Vec::new(),
-                error: None,
-                total: Some(0),
-                can_import: can_import(&viewer),
-                version: None,
-                invoiced: None,
-            };
-            let Some(month) = asked.or_else(|| page.months.first().and_then(|m| Month::parse(m))) else { return Ok(page) };
-            page.month = month.to_string();
-            page.statistics = crate::domain::review::statistics_only(month, active_from);
-            let Some(current) = calculations::current(conn, month)? else {
-                page.error = Some(format!("Det finns inga importerade vårdtillfällen för {month}."));
-                return Ok(page);
-            };
-            let visibility = Visibility::of(conn, &viewer)?;
-            page.invoiced = invoiced(conn, month, &current, &visibility, today)?;
-            match &current.results {
-                Err(e) => page.error = Some(e.clone()),
-                Ok(results) => {
-                    let previous = calculations::current(conn, month.previous())?.and_then(|c| c.results.ok()).unwrap_or_default();
-                    page.rows = results
-                        .iter()
-                        .filter(|r| visibility.sees(&r.key.unit))
-                        .map(|result| {
-                            let change = previous.iter().find(|p| p.key == result.key).and_then(|p| Some(result.amount_sek? - p.amount_sek?));
-                            OverviewRow { link: unit_link(month, result, None), change, result: result.clone() }
-                        })
-                        .collect();
-                }
-            }
-            page.total = page.rows.iter().map(|r| r.result.amount_sek).sum();
-            page.version = Some(current.version);
-            Ok(page)
-        })
-        .await?;
+    let page = state.run(move |conn| overview_page(conn, &user, asked, FieldErrors::default(), String::new())).await?;
     Ok(ok_html(page.render()?))
+}
+
+/// The overview of `asked` (or the latest month), with what a refused publication form said.
+fn overview_page(
+    conn: &mut DbConn,
+    viewer: &CurrentUser,
+    asked: Option<Month>,
+    errors: FieldErrors,
+    invoice_date: String,
+) -> Result<OverviewPage, AppError> {
+    let today = crate::store::today();
+    let months = episodes::months(conn)?;
+    let active_from = settings::settings(conn)?.payment_responsibility_from;
+    let mut page = OverviewPage {
+        ctx: viewer.page(),
+        statistics: active_from.is_none(),
+        active_from,
+        months,
+        month: String::new(),
+        rows: Vec::new(),
+        error: None,
+        total: Some(0),
+        can_import: can_import(viewer),
+        version: None,
+        invoiced: None,
+        errors,
+        invoice_date,
+    };
+    let Some(month) = asked.or_else(|| page.months.first().and_then(|m| Month::parse(m))) else { return Ok(page) };
+    page.month = month.to_string();
+    page.statistics = crate::domain::review::statistics_only(month, active_from);
+    let Some(current) = calculations::current(conn, month)? else {
+        page.error = Some(format!("Det finns inga importerade vårdtillfällen för {month}."));
+        return Ok(page);
+    };
+    let visibility = Visibility::of(conn, viewer)?;
+    page.invoiced = invoiced(conn, month, &current, &visibility, today)?;
+    match &current.results {
+        Err(e) => page.error = Some(e.clone()),
+        Ok(results) => {
+            let previous = calculations::current(conn, month.previous())?.and_then(|c| c.results.ok()).unwrap_or_default();
+            page.rows = results
+                .iter()
+                .filter(|r| visibility.sees(&r.key.unit))
+                .map(|result| {
+                    let change = previous.iter().find(|p| p.key == result.key).and_then(|p| Some(result.amount_sek? - p.amount_sek?));
+                    OverviewRow { link: unit_link(month, result, None), change, result: result.clone() }
+                })
+                .collect();
+        }
+    }
+    page.total = page.rows.iter().map(|r| r.result.amount_sek).sum();
+    page.version = Some(current.version);
+    Ok(page)
 }
 
 #[derive(Deserialize, Default)]
@@ -618,8 +629,26 @@ pub struct PublishForm {
 pub async fn publish(state: web::Data<AppState>, user: PaymentOfficer, form: web::Form<PublishForm>) -> Result<HttpResponse, AppError> {
     let month = Month::parse(&form.month).ok_or_else(|| AppError::BadRequest("Välj en månad.".into()))?;
     let today = crate::store::today();
-    let invoice_date = chrono::NaiveDate::parse_from_str(form.invoice_date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::BadRequest("Ange fakturadatum som ÅÅÅÅ-MM-DD.".into()))?;
+    let typed = form.invoice_date.trim().to_owned();
+    // A date that is not one, or too soon, is said at the field, on the month's overview.
+    let refused = |message: String| {
+        let (state, viewer, typed) = (state.clone(), user.clone(), typed.clone());
+        async move {
+            let mut errors = FieldErrors::default();
+            errors.add("invoice_date", message);
+            let page = state.run(move |conn| overview_page(conn, &viewer, Some(month), errors, typed)).await?;
+            Ok::<_, AppError>(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
+        }
+    };
+    let Ok(invoice_date) = chrono::NaiveDate::parse_from_str(&typed, "%Y-%m-%d") else {
+        return refused("Ange fakturadatum som ÅÅÅÅ-MM-DD, till exempel 2026-12-31.".into()).await;
+    };
+    let active_from = state.read(|conn| Ok(settings::settings(conn)?.payment_responsibility_from)).await?;
+    if let Err(refusal @ crate::domain::review::PublishRefusal::InvoiceTooSoon(_)) =
+        crate::domain::review::may_publish(month, today, invoice_date, active_from)
+    {
+        return refused(refusal.message()).await;
+    }
     let user_id = user.user.id.clone();
     let actor = user.actor();
     let config = state.config.clone();

@@ -5,7 +5,7 @@
 use crate::helpers::*;
 
 /// The opening tag of the element with `id`.
-fn tag_with_id<'a>(body: &'a str, id: &str) -> &'a str {
+pub fn tag_with_id<'a>(body: &'a str, id: &str) -> &'a str {
     let at = body.find(&format!(" id=\"{id}\"")).unwrap_or_else(|| panic!("no element with id {id}"));
     let start = body[..at].rfind('<').expect("a tag");
     let end = at + body[at..].find('>').expect("the tag's end");
@@ -19,7 +19,7 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 
 /// Asserts the pattern on a refused form's page; `fields` are the ids of the controls with
 /// an error, in the order the summary must list them.
-fn assert_error_pattern(page: &Response, fields: &[&str]) {
+pub fn assert_error_pattern(page: &Response, fields: &[&str]) {
     assert_eq!(page.status, 422, "{}", page.body);
     assert!(page.body.contains("<title>Fel: "), "the title says there is an error");
     let summary_start = page.body.find("class=\"felsammanfattning\"").expect("an error summary");

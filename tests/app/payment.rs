@@ -254,8 +254,12 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     app.activate_payment_responsibility("2022-03-01");
     let too_soon = (tvistetrappa::store::today() + chrono::Days::new(20)).to_string();
     let refused = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &too_soon)]).await;
-    assert_eq!(refused.status, 409);
+    // Too soon is said at the date field, on the month's overview, with the date kept.
     assert!(refused.body.contains("minst 21 dagar"));
+    crate::forms::assert_error_pattern(&refused, &["invoice_date"]);
+    assert!(refused.body.contains(&format!("value=\"{too_soon}\"")));
+    let garbled = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", "31/12")]).await;
+    crate::forms::assert_error_pattern(&garbled, &["invoice_date"]);
     let published = app.submit("/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice)]).await;
     assert_eq!(published.status, 303, "{}", published.body);
     let all = app.get("/granskning").await;
@@ -316,6 +320,9 @@ async fn hsf_publishes_the_review_basis_and_each_unit_accepts_or_disputes_its_ow
     let missing_value = app.act(&number, "contest", &[("episode_id", "hud-1"), ("reason", "wrong_municipality"), ("corrected", "")]).await;
     assert_eq!(missing_value.status, 422);
     assert!(missing_value.body.contains("Ange det rättade värdet (kommunkod)"));
+    crate::forms::assert_error_pattern(&missing_value, &["contest-corrected"]);
+    assert!(missing_value.body.contains("<option value=\"hud-1\" selected>"), "the episode chosen is kept");
+    assert!(missing_value.body.contains("<option value=\"wrong_municipality\" selected>"), "and the reason");
     let not_in_basis = app.act(&number, "contest", &[("episode_id", "b1"), ("reason", "other")]).await;
     assert_eq!(not_in_basis.status, 422, "Botkyrka's episode is not in Huddinge's basis");
     let contested = app.act(&number, "contest", &[("episode_id", "hud-1"), ("reason", "sip_not_called_in_time")]).await;
