@@ -1,1 +1,0 @@
-DROP INDEX cases_text;
