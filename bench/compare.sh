@@ -103,6 +103,7 @@ case list, Botkyrka user|$anna|/arenden
 start page, reviewer|$lars|/
 start page, Botkyrka user|$anna|/
 case list search ?q=SIP, reviewer|$lars|/arenden?q=SIP
+case list search for a case number|$lars|/arenden?q=$number
 one case page, reviewer|$lars|/arenden/$number
 EOF
     stop_all
