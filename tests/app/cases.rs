@@ -707,3 +707,27 @@ async fn a_partys_start_page_follows_whose_move_it_is() {
     assert_eq!(app.act(&first, "withdraw", &[("text", "Vi nöjer oss med svaret.")]).await.status, 303);
     assert!(!listed(&app.get("/").await.body, &first), "withdrawn: nobody's move");
 }
+
+#[actix_web::test]
+async fn a_search_ignores_case_takes_short_texts_and_wildcards_literally_and_pages_what_it_finds() {
+    let app = spawn_app().await;
+    tvistetrappa::demo::generate_cases(&mut app.db(), 700, 7).expect("generated cases");
+    app.login_as(STORSTHLM).await;
+    let rows = |page: &Response| page.body.matches("<td class=\"nr\"><a href=\"/arenden/").count();
+    // "ärende 123 om" is in one title only.
+    let one = app.get("/arenden?q=%C3%A4rende+123+om").await;
+    assert_eq!(rows(&one), 1, "{}", one.body);
+    assert!(one.body.contains("Genererat ärende 123 om"));
+    // Upper case, as typed, finds the same.
+    assert_eq!(rows(&app.get("/arenden?q=%C3%84RENDE+123+OM").await), 1);
+    // All 700 match "syntetiskt": a full page, and a next one.
+    let many = app.get("/arenden?q=syntetiskt").await;
+    assert_eq!(rows(&many), 50, "a full page");
+    assert!(many.body.contains("Nästa"), "with more after it");
+    // Two letters are enough.
+    let short = app.get("/arenden?q=99").await;
+    assert!(short.body.contains("Genererat ärende 99 om") && short.body.contains("Genererat ärende 199 om"));
+    // LIKE's own characters are taken literally.
+    assert_eq!(rows(&app.get("/arenden?q=%25%25%25").await), 0);
+    assert_eq!(rows(&app.get("/arenden?q=nothing+like+this").await), 0);
+}
