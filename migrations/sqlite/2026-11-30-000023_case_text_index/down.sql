@@ -1,0 +1,3 @@
+DROP TRIGGER cases_text_removed;
+DROP TRIGGER cases_text_filed;
+DROP TABLE cases_text;
