@@ -241,8 +241,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
         // A form sent after the session ended waits for its user to sign in again.
         if let Some(user_id) = ended_for.filter(|_| *req.method() == Method::POST && origin_matches(&req, &state.config.base_url)) {
             target = match keep_form(&mut req, &state, existing_anonymous.or(new_anonymous.clone()).expect("made above"), user_id).await {
-                Ok(Some(page)) => page,
-                Ok(None) => kept::page_of(header_text(&req, header::REFERER), &state.config.base_url, req.path()),
+                Ok(page) => page,
                 Err(refused) => return Ok(req.into_response(refused.error_response())),
             };
         }
@@ -274,10 +273,10 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     }
 
     // The kept form a page is to be filled in with, once its user has signed in again.
-    let restore = match (&signed_in, kept::requested(req.query_string())) {
-        (Some((user, _, _)), Some(id)) if *req.method() == Method::GET => {
-            req.cookie(&cookie_name(&state.config, ANON_COOKIE)).map(|c| (id, c.value().to_owned(), user.id.clone()))
-        }
+    // The query is read only for a signed-in GET: most requests pay nothing for this.
+    let restore = match &signed_in {
+        Some((user, _, _)) if *req.method() == Method::GET => kept::requested(req.query_string())
+            .and_then(|id| req.cookie(&cookie_name(&state.config, ANON_COOKIE)).map(|c| (id, c.value().to_owned(), user.id.clone()))),
         _ => None,
     };
     let signed_in = signed_in.is_some_and(|(user, organisation_name, token)| {
@@ -334,19 +333,20 @@ fn header_text(req: &ServiceRequest, name: header::HeaderName) -> Option<&str> {
 }
 
 /// Keeps the urlencoded form of a request whose session just ended, for the browser holding
-/// `browser` and the user `user_id`; the page to return to (with the form to fill in), or
-/// None for a form that cannot be kept (a file upload).
-async fn keep_form(req: &mut ServiceRequest, state: &AppState, browser: String, user_id: String) -> Result<Option<String>, AppError> {
-    let urlencoded = header_text(req, header::CONTENT_TYPE).is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
-    if !urlencoded {
-        return Ok(None);
-    }
-    let body = form_body(req).await?;
+/// `browser` and the user `user_id`, and returns the page the form was on, to go back to
+/// after signing in: with the kept form to fill in, or as it is for a form that cannot be
+/// kept (a file upload).
+async fn keep_form(req: &mut ServiceRequest, state: &AppState, browser: String, user_id: String) -> Result<String, AppError> {
     let form_path = req.path().to_owned();
     let page = kept::page_of(header_text(req, header::REFERER), &state.config.base_url, &form_path);
+    let urlencoded = header_text(req, header::CONTENT_TYPE).is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !urlencoded {
+        return Ok(page);
+    }
+    let body = form_body(req).await?;
     let form = store::kept_forms::KeptForm { form_path, page_path: page.clone(), fields: kept::fields(&body) };
     let id = state.run(move |conn| Ok(store::kept_forms::keep(conn, &browser, &user_id, &form)?)).await?;
-    Ok(Some(kept::with_restore(&page, &id)))
+    Ok(kept::with_restore(&page, &id))
 }
 
 /// An urlencoded body, read whole (up to the form limit) and put back for the handler;

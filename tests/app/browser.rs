@@ -9,6 +9,12 @@ use std::time::Duration;
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// What a wait watches the browser for.
+enum Watched {
+    Url,
+    Source,
+}
+
 struct Browser {
     driver: Child,
     base: String,
@@ -125,10 +131,22 @@ impl Browser {
     /// Waits (up to 20 s) for a URL that `arrived` accepts: on a loaded machine the browser
     /// may still be on its way when a click returns.
     async fn wait_for_url(&self, arrived: impl Fn(&str) -> bool) -> String {
+        self.wait_until(Watched::Url, arrived).await
+    }
+
+    /// Waits (up to 20 s) for the page to be one that `arrived` accepts.
+    async fn wait_for_source(&self, arrived: impl Fn(&str) -> bool) -> String {
+        self.wait_until(Watched::Source, arrived).await
+    }
+
+    async fn wait_until(&self, watched: Watched, arrived: impl Fn(&str) -> bool) -> String {
         for _ in 0..200 {
-            let url = self.url().await;
-            if arrived(&url) {
-                return url;
+            let seen = match watched {
+                Watched::Url => self.url().await,
+                Watched::Source => self.source().await,
+            };
+            if arrived(&seen) {
+                return seen;
             }
             actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         }
@@ -172,18 +190,6 @@ impl Browser {
 
     async fn resize(&self, width: u32, height: u32) {
         self.call("POST", "/window/rect", json!({"width": width, "height": height})).await;
-    }
-
-    /// Waits (up to 20 s) for the page to be one that `arrived` accepts.
-    async fn wait_for_source(&self, arrived: impl Fn(&str) -> bool) -> String {
-        for _ in 0..200 {
-            let page = self.source().await;
-            if arrived(&page) {
-                return page;
-            }
-            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the page never arrived; still at {}", self.url().await)
     }
 
     async fn source(&self) -> String {
@@ -501,8 +507,6 @@ async fn the_main_pages_reflow_at_320_pixels_and_are_kept_as_screenshots() {
 
 #[actix_web::test]
 async fn a_form_filled_in_when_the_session_ends_is_there_again_after_signing_in() {
-    use diesel::prelude::*;
-    use tvistetrappa::db::schema::sessions;
     let app = spawn_app().await;
     let Some(browser) = Browser::start().await else { return };
     let base = &app.address;
@@ -511,8 +515,7 @@ async fn a_form_filled_in_when_the_session_ends_is_there_again_after_signing_in(
     browser.type_into("#title", "Skrivet när sessionen tog slut").await;
     browser.type_into("#description", "Det här får inte försvinna.").await;
     // The user is away longer than the idle time-out.
-    let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::hours(2);
-    tvistetrappa::db_run!(app.db(), |c| diesel::update(sessions::table).set(sessions::last_seen_at.eq(long_ago)).execute(c)).unwrap();
+    app.expire_sessions();
     browser.click("form[action='/arenden/nytt'] button[type=submit]").await;
     browser.wait_for_url(|url| url.contains("/logga-in")).await;
     assert!(browser.source().await.contains("Det du skrev är sparat"));

@@ -119,12 +119,10 @@ async fn a_refused_comment_and_deadline_form_mark_their_fields() {
     assert!(tag_with_id(&page.body, "days_local").contains("value=\"tre\""), "what was typed is shown again");
 }
 
-/// Ends every session as an hour of idling would.
-fn expire_sessions(app: &TestApp) {
-    use diesel::prelude::*;
-    use tvistetrappa::db::schema::sessions;
-    let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::hours(2);
-    tvistetrappa::db_run!(app.db(), |c| diesel::update(sessions::table).set(sessions::last_seen_at.eq(long_ago)).execute(c)).unwrap();
+/// The address a sign-in redirect leads on to (its `next`).
+fn next_of(login: &str) -> String {
+    let query = login.split_once('?').expect("a query").1;
+    url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "next").expect("a next address").1.into_owned()
 }
 
 /// Signs in again in the same browser (its anonymous cookie kept), going on to `next`.
@@ -141,7 +139,7 @@ async fn a_form_sent_after_the_session_ended_comes_back_filled_in_after_signing_
     app.login_as(BOTKYRKA).await;
     let form_page = "/arenden/nytt?typ=deviation";
     let token = app.get(form_page).await.csrf();
-    expire_sessions(&app);
+    app.expire_sessions();
     let mut fields = deviation("Skrivet före utloggningen", "En lång beskrivning som inte får gå förlorad.");
     fields.extend([("csrf", token.as_str()), ("kind", "deviation")]);
     let referer = format!("{}{form_page}", app.address);
@@ -149,7 +147,7 @@ async fn a_form_sent_after_the_session_ended_comes_back_filled_in_after_signing_
     assert_eq!(sent.status, 303);
     let login = sent.location();
     assert!(login.starts_with("/logga-in?next="), "{login}");
-    let next: String = url::form_urlencoded::parse(login.split_once('?').unwrap().1.as_bytes()).find(|(k, _)| k == "next").unwrap().1.into_owned();
+    let next = next_of(&login);
     assert!(next.starts_with("/arenden/nytt?typ=deviation&aterstall="), "{next}");
     assert!(app.get(&login).await.body.contains("Det du skrev är sparat"), "the sign-in page says the form waits");
 
@@ -172,12 +170,11 @@ async fn a_kept_form_is_not_shown_to_someone_else_signing_in_on_the_same_browser
     let number = app.file_case("deviation", &deviation("Rubrik", "Beskrivning")).await;
     let page = app.get(&format!("/arenden/{number}")).await;
     let (token, version) = (page.csrf(), case_version(&page.body));
-    expire_sessions(&app);
+    app.expire_sessions();
     let referer = format!("{}/arenden/{number}", app.address);
     let fields = [("csrf", token.as_str()), ("version", &version), ("action", "comment"), ("text", "Hemlig kommentar från Botkyrka")];
     let sent = app.post_with_headers(&format!("/arenden/{number}/atgard"), &fields, &[("referer", &referer)]).await;
-    let next: String =
-        url::form_urlencoded::parse(sent.location().split_once('?').unwrap().1.as_bytes()).find(|(k, _)| k == "next").unwrap().1.into_owned();
+    let next = next_of(&sent.location());
     assert!(next.starts_with(&format!("/arenden/{number}?aterstall=")), "{next}");
 
     let other = sign_in_again(&app, SOS, &next).await;

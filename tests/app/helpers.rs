@@ -351,6 +351,14 @@ impl TestApp {
         }
     }
 
+    /// Ends every session as two hours of idling would.
+    pub fn expire_sessions(&self) {
+        use diesel::prelude::*;
+        use tvistetrappa::db::schema::sessions;
+        let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::hours(2);
+        tvistetrappa::db_run!(self.db(), |c| diesel::update(sessions::table).set(sessions::last_seen_at.eq(long_ago)).execute(c)).unwrap();
+    }
+
     /// Payment responsibility starts on `from` (an administrator's setting): months from it
     /// may be published for invoicing.
     pub fn activate_payment_responsibility(&self, from: &str) {
