@@ -170,11 +170,16 @@ impl DbConn {
 
     /// Runs `work` in one transaction: all of it is written or none. On SQLite the
     /// transaction takes the write lock at once (`BEGIN IMMEDIATE`), because a deferred one
-    /// that reads and then writes fails under concurrency instead of waiting.
+    /// that reads and then writes fails under concurrency instead of waiting. Inside an open
+    /// transaction, `work` joins it (a store function that writes in one transaction may be
+    /// called as part of a larger one).
     pub fn write<T, E>(&mut self, work: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
     {
+        if self.in_transaction {
+            return work(self);
+        }
         let begin = match self.inner {
             Backend::Sqlite(_) => "BEGIN IMMEDIATE",
             Backend::Pg(_) => "BEGIN",
