@@ -49,8 +49,15 @@ pub fn add_user(
         if users::by_email(conn, email.as_str())?.is_some() {
             return Err(CliError::Input(format!("a user with e-mail {email} already exists")));
         }
-        let new =
-            users::NewUser { email: email.as_str(), name: &name, organisation_id: &organisation.id, role, password_hash: &hash, director: false };
+        let new = users::NewUser {
+            email: email.as_str(),
+            name: &name,
+            organisation_id: &organisation.id,
+            role,
+            password_hash: &hash,
+            director: false,
+            awaiting_confirmation: false,
+        };
         let id = users::insert(conn, &new)?;
         audit::record(conn, &cli_actor(), audit::Action::UserCreated, Some(&id), &format!("{email} ({role}, {})", organisation.id))?;
         Ok(())

@@ -153,6 +153,7 @@ pub fn load(conn: &mut DbConn, fast_hashing: bool) -> QueryResult<Vec<&'static D
                         role: demo.role,
                         password_hash: &hash,
                         director: demo.director,
+                        awaiting_confirmation: false,
                     },
                 )?;
                 if crate::domain::access::requires_second_factor(demo.role) {

@@ -12,5 +12,6 @@ pub mod mail;
 pub mod notify;
 pub mod proxies;
 pub mod security;
+pub mod sso;
 pub mod store;
 pub mod web;

@@ -56,6 +56,36 @@ pub fn csrf_token(secret: &[u8], purpose: &str, bound_to: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The key that seals stored secrets, derived from the service's key for this purpose only.
+fn sealing_key(secret: &[u8]) -> chacha20poly1305::Key {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"tvistetrappa sealed secrets v1");
+    mac.finalize().into_bytes()
+}
+
+/// A secret (an identity provider's client secret) sealed with the service's key for the
+/// database: a random nonce and the ciphertext with its tag, in hex. Reading the table
+/// without the key tells nothing; changing a sealed value is detected when it is opened.
+pub fn seal(secret: &[u8], plain: &str) -> String {
+    use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng as AeadRng};
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(&sealing_key(secret));
+    let nonce = chacha20poly1305::XChaCha20Poly1305::generate_nonce(&mut AeadRng);
+    let sealed = cipher.encrypt(&nonce, plain.as_bytes()).expect("encrypting into memory cannot fail");
+    format!("{}{}", hex::encode(nonce), hex::encode(sealed))
+}
+
+/// The secret `seal` sealed, or `None` if it was sealed with another key or changed.
+pub fn open(secret: &[u8], sealed: &str) -> Option<String> {
+    use chacha20poly1305::aead::{Aead, KeyInit};
+    let bytes = hex::decode(sealed).ok()?;
+    if bytes.len() < 24 {
+        return None;
+    }
+    let (nonce, ciphertext) = bytes.split_at(24);
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(&sealing_key(secret));
+    String::from_utf8(cipher.decrypt(chacha20poly1305::XNonce::from_slice(nonce), ciphertext).ok()?).ok()
+}
+
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
@@ -166,6 +196,20 @@ mod tests {
         assert!(!verify_password("rätt lösenord 123", None, true));
         assert!(!verify_password("", Some(NO_PASSWORD), true));
         assert!(!verify_password("x", Some("not a hash"), true));
+    }
+
+    #[test]
+    fn sealed_secrets_open_only_with_their_key_and_unchanged() {
+        let sealed = seal(b"the service key", "klienthemlighet");
+        assert!(!sealed.contains("klienthemlighet"));
+        assert_ne!(sealed, seal(b"the service key", "klienthemlighet"), "a fresh nonce each time");
+        assert_eq!(open(b"the service key", &sealed).as_deref(), Some("klienthemlighet"));
+        assert_eq!(open(b"another key", &sealed), None);
+        let mut tampered = sealed.clone().into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'0' { b'1' } else { b'0' };
+        assert_eq!(open(b"the service key", &String::from_utf8(tampered).unwrap()), None);
+        assert_eq!(open(b"the service key", "zz"), None);
     }
 
     #[test]

@@ -44,6 +44,7 @@ diesel::table! {
         totp_enabled_at -> Nullable<Timestamp>,
         totp_last_step -> Nullable<BigInt>,
         director -> Bool,
+        awaiting_confirmation -> Bool,
     }
 }
 
@@ -81,6 +82,8 @@ diesel::table! {
         token_hash -> Text,
         user_id -> Text,
         created_at -> Timestamp,
+        provider_id -> Nullable<Text>,
+        id_token -> Nullable<Text>,
     }
 }
 
@@ -90,6 +93,54 @@ diesel::table! {
         user_id -> Text,
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
+        provider_id -> Nullable<Text>,
+        id_token -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    identity_providers (id) {
+        id -> Text,
+        name -> Text,
+        issuer -> Text,
+        client_id -> Text,
+        client_secret_sealed -> Text,
+        secret_expires_on -> Nullable<Date>,
+        organisation_claim -> Nullable<Text>,
+        create_unknown -> Bool,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    identity_provider_organisations (provider_id, organisation_id) {
+        provider_id -> Text,
+        organisation_id -> Text,
+        claim_value -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        provider_id -> Text,
+        user_id -> Text,
+        linked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sso_logins (state_hash) {
+        state_hash -> Text,
+        browser_hash -> Text,
+        provider_id -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        next -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -129,6 +180,10 @@ diesel::table! {
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(identity_provider_organisations -> identity_providers (provider_id));
+diesel::joinable!(identity_provider_organisations -> organisations (organisation_id));
+diesel::joinable!(user_identities -> users (user_id));
+diesel::joinable!(user_identities -> identity_providers (provider_id));
 
 diesel::table! {
     case_counters (prefix, year) {
@@ -297,6 +352,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     commitments,
     users,
     sessions,
+    identity_providers,
+    identity_provider_organisations,
+    user_identities,
+    sso_logins,
     password_resets,
     login_attempts,
     audit_log,

@@ -12,4 +12,5 @@ pub mod personnummer;
 pub mod registry;
 pub mod reports;
 pub mod review;
+pub mod sso;
 pub mod text;

@@ -61,6 +61,19 @@ impl fmt::Display for Email {
 }
 
 /// Trimmed, non-empty text of at most `max` characters, without control characters.
+/// A date typed as `ÅÅÅÅ-MM-DD` (the form fields are text, so the browser's locale does not
+/// change what is sent); empty is `None` unless `required` gives the message.
+pub fn date(value: &str, required: Option<&'static str>) -> Result<Option<chrono::NaiveDate>, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return match required {
+            Some(message) => Err(FieldError(message)),
+            None => Ok(None),
+        };
+    }
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map(Some).map_err(|_| FieldError("Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23."))
+}
+
 pub fn required_line(input: &str, max: usize, what: &'static str) -> Result<String, FieldError> {
     let text = input.trim();
     if text.is_empty() {

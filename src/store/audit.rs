@@ -29,9 +29,14 @@ pub enum Action {
     SecondFactorEnabled,
     SecondFactorRemoved,
     Download,
+    SsoLinked,
+    SsoUserCreated,
+    SsoRefused,
+    ProviderCreated,
+    ProviderChanged,
 }
 
-pub const ALL_ACTIONS: [Action; 23] = [
+pub const ALL_ACTIONS: [Action; 28] = [
     Action::Login,
     Action::LoginFailed,
     Action::LoginThrottled,
@@ -55,6 +60,11 @@ pub const ALL_ACTIONS: [Action; 23] = [
     Action::SecondFactorEnabled,
     Action::SecondFactorRemoved,
     Action::Download,
+    Action::SsoLinked,
+    Action::SsoUserCreated,
+    Action::SsoRefused,
+    Action::ProviderCreated,
+    Action::ProviderChanged,
 ];
 
 impl Action {
@@ -83,6 +93,11 @@ impl Action {
             Action::SecondFactorEnabled => "second_factor_enabled",
             Action::SecondFactorRemoved => "second_factor_removed",
             Action::Download => "download",
+            Action::SsoLinked => "sso_linked",
+            Action::SsoUserCreated => "sso_user_created",
+            Action::SsoRefused => "sso_refused",
+            Action::ProviderCreated => "provider_created",
+            Action::ProviderChanged => "provider_changed",
         }
     }
 }
@@ -112,6 +127,11 @@ pub fn action_label(action: &str) -> &'static str {
         "second_factor_enabled" => "Tvåstegsverifiering aktiverad",
         "second_factor_removed" => "Tvåstegsverifiering avstängd",
         "download" => "Nedladdning",
+        "sso_linked" => "Konto kopplat till inloggningstjänst",
+        "sso_user_created" => "Användare skapad vid inloggning (obekräftad)",
+        "sso_refused" => "Inloggning via inloggningstjänst nekad",
+        "provider_created" => "Inloggningstjänst tillagd",
+        "provider_changed" => "Inloggningstjänst ändrad",
         _ => "Händelse",
     }
 }

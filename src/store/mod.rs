@@ -5,6 +5,7 @@ pub mod calculations;
 pub mod cases;
 pub mod disputes;
 pub mod episodes;
+pub mod identity_providers;
 pub mod interpretations;
 pub mod kept_forms;
 pub mod login_attempts;

@@ -1,6 +1,7 @@
 //! The second factor of password accounts: the TOTP secret, its recovery codes, and the
 //! short-lived challenge between a right password and a right code.
 
+use super::sessions::ThroughProvider;
 use super::{now, DbConn, QueryResult};
 use crate::db::schema::{login_challenges, recovery_codes, users};
 use crate::db_run;
@@ -95,25 +96,35 @@ pub fn remove(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
     Ok(())
 }
 
-/// A challenge for a user whose password was right; returns the token for the cookie.
-pub fn create_challenge(conn: &mut DbConn, user_id: &str) -> QueryResult<String> {
+/// A challenge for a user whose password was right, or who signed in through `provider`;
+/// returns the token for the cookie.
+pub fn create_challenge(conn: &mut DbConn, user_id: &str, provider: Option<&ThroughProvider>) -> QueryResult<String> {
     let token = random_token();
     let at = now();
     db_run!(conn, |c| diesel::insert_into(login_challenges::table)
-        .values((login_challenges::token_hash.eq(token_hash(&token)), login_challenges::user_id.eq(user_id), login_challenges::created_at.eq(at)))
+        .values((
+            login_challenges::token_hash.eq(token_hash(&token)),
+            login_challenges::user_id.eq(user_id),
+            login_challenges::created_at.eq(at),
+            login_challenges::provider_id.eq(provider.map(|p| &p.provider_id)),
+            login_challenges::id_token.eq(provider.map(|p| &p.id_token)),
+        ))
         .execute(c))?;
     Ok(token)
 }
 
-/// The user a live challenge is for.
-pub fn challenge_user(conn: &mut DbConn, token: &str) -> QueryResult<Option<String>> {
+/// The user a live challenge is for, and the provider they came through.
+pub fn challenge_user(conn: &mut DbConn, token: &str) -> QueryResult<Option<(String, Option<ThroughProvider>)>> {
     let since = now() - Duration::minutes(CHALLENGE_MINUTES);
-    db_run!(conn, |c| login_challenges::table
+    let found: Option<(String, Option<String>, Option<String>)> = db_run!(conn, |c| login_challenges::table
         .filter(login_challenges::token_hash.eq(token_hash(token)))
         .filter(login_challenges::created_at.ge(since))
-        .select(login_challenges::user_id)
+        .select((login_challenges::user_id, login_challenges::provider_id, login_challenges::id_token))
         .first(c)
-        .optional())
+        .optional())?;
+    Ok(found.map(|(user_id, provider_id, id_token)| {
+        (user_id, provider_id.zip(id_token).map(|(provider_id, id_token)| ThroughProvider { provider_id, id_token }))
+    }))
 }
 
 /// Ends a challenge, and any of the user's that have run out.

@@ -8,6 +8,19 @@ use diesel::prelude::*;
 
 /// A new session for the user; returns the token for the cookie (only its hash is kept).
 pub fn create(conn: &mut DbConn, user_id: &str) -> QueryResult<String> {
+    create_through(conn, user_id, None)
+}
+
+/// The identity provider a session was started through, and the ID token it gave (the hint
+/// a provider wants when the user logs out there too).
+#[derive(Debug, Clone)]
+pub struct ThroughProvider {
+    pub provider_id: String,
+    pub id_token: String,
+}
+
+/// A new session, started through `provider` if given.
+pub fn create_through(conn: &mut DbConn, user_id: &str, provider: Option<&ThroughProvider>) -> QueryResult<String> {
     let token = crate::security::random_token();
     let at = now();
     db_run!(conn, |c| diesel::insert_into(sessions::table)
@@ -16,9 +29,18 @@ pub fn create(conn: &mut DbConn, user_id: &str) -> QueryResult<String> {
             sessions::user_id.eq(user_id),
             sessions::created_at.eq(at),
             sessions::last_seen_at.eq(at),
+            sessions::provider_id.eq(provider.map(|p| &p.provider_id)),
+            sessions::id_token.eq(provider.map(|p| &p.id_token)),
         ))
         .execute(c))?;
     Ok(token)
+}
+
+/// The provider a session was started through, if any.
+pub fn provider_of(conn: &mut DbConn, token: &str) -> QueryResult<Option<ThroughProvider>> {
+    let found: Option<(Option<String>, Option<String>)> =
+        db_run!(conn, |c| sessions::table.find(token_hash(token)).select((sessions::provider_id, sessions::id_token)).first(c).optional())?;
+    Ok(found.and_then(|(provider_id, id_token)| Some(ThroughProvider { provider_id: provider_id?, id_token: id_token? })))
 }
 
 /// Longest a session lives however active it is.

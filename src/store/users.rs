@@ -18,6 +18,7 @@ pub struct UserRow {
     created_at: NaiveDateTime,
     totp_enabled_at: Option<NaiveDateTime>,
     director: bool,
+    awaiting_confirmation: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +34,9 @@ pub struct User {
     pub second_factor: bool,
     /// Holds the director capacity for their side (domain.md §4.1): acts at director level.
     pub director: bool,
+    /// Created by an identity provider at first sign-in; inactive until an administrator
+    /// confirms them.
+    pub awaiting_confirmation: bool,
 }
 
 impl From<UserRow> for User {
@@ -49,6 +53,7 @@ impl From<UserRow> for User {
             created_at: row.created_at,
             second_factor: row.totp_enabled_at.is_some(),
             director: row.director,
+            awaiting_confirmation: row.awaiting_confirmation,
         }
     }
 }
@@ -66,6 +71,8 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub password_hash: &'a str,
     pub director: bool,
+    /// Made by an identity provider: inactive until an administrator confirms the account.
+    pub awaiting_confirmation: bool,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewUser) -> QueryResult<String> {
@@ -80,7 +87,8 @@ pub fn insert(conn: &mut DbConn, new: &NewUser) -> QueryResult<String> {
             users::role.eq(new.role.as_str()),
             users::password_hash.eq(new.password_hash),
             users::director.eq(new.director),
-            users::active.eq(true),
+            users::active.eq(!new.awaiting_confirmation),
+            users::awaiting_confirmation.eq(new.awaiting_confirmation),
             users::created_at.eq(at),
             users::updated_at.eq(at),
         ))
@@ -155,6 +163,8 @@ pub fn update_profile(
             users::organisation_id.eq(organisation_id),
             users::role.eq(role.as_str()),
             users::active.eq(active),
+            // Whatever an administrator saves is their decision on the account.
+            users::awaiting_confirmation.eq(false),
             users::updated_at.eq(at),
         ))
         .execute(c))
@@ -177,6 +187,10 @@ pub fn set_password_hash(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     db_run!(conn, |c| users::table.count().get_result(c))
+}
+
+pub fn count_awaiting_confirmation(conn: &mut DbConn) -> QueryResult<i64> {
+    db_run!(conn, |c| users::table.filter(users::awaiting_confirmation.eq(true)).count().get_result(c))
 }
 
 pub fn count_inactive(conn: &mut DbConn) -> QueryResult<i64> {

@@ -137,6 +137,7 @@ pub async fn create_user(state: web::Data<AppState>, admin: AdminUser, form: web
                     role: profile.role,
                     password_hash: crate::security::NO_PASSWORD,
                     director: profile.director,
+                    awaiting_confirmation: false,
                 },
             )?;
             let token = password_resets::create(conn, &id, chrono::Duration::hours(WELCOME_VALID_HOURS))?;

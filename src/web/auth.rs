@@ -11,7 +11,8 @@ use super::{html, see_other, AppState};
 use crate::domain::access::requires_second_factor;
 use crate::domain::text::{self, Email};
 use crate::security::{hash_password, new_recovery_codes, new_totp_secret, totp_qr_svg, totp_step, verify_password};
-use crate::store::{audit, login_attempts, password_resets, second_factor, sessions, users, DbConn};
+use crate::store::sessions::ThroughProvider;
+use crate::store::{audit, identity_providers, login_attempts, password_resets, second_factor, sessions, users, DbConn};
 use actix_web::cookie::SameSite;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -32,14 +33,32 @@ pub struct NextQuery {
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
-struct LoginPage {
+pub(super) struct LoginPage {
     ctx: Page,
     email: String,
     next: String,
-    error: Option<&'static str>,
+    error: Option<String>,
+    /// The identity providers offered: (id, name).
+    providers: Vec<(String, String)>,
 }
 
 impl LoginPage {
+    /// The sign-in page with the providers on offer, an address typed and an error if any.
+    pub(super) async fn load(state: &AppState, ctx: Page, email: String, next: &str, error: Option<String>) -> Result<LoginPage, AppError> {
+        let providers = state.read(|conn| Ok(identity_providers::offered(conn)?)).await?;
+        Ok(LoginPage { ctx, email, next: safe_next(next), error, providers })
+    }
+
+    /// The link that starts signing in through a provider, back to the same page afterwards.
+    fn provider_link(&self, id: &str) -> String {
+        let next = url::form_urlencoded::byte_serialize(self.next.as_bytes()).collect::<String>();
+        if next == "%2F" {
+            format!("/logga-in/via/{id}")
+        } else {
+            format!("/logga-in/via/{id}?next={next}")
+        }
+    }
+
     /// Whether signing in leads back to a form kept when the session ended (`web::kept`).
     fn returns_to_kept_form(&self) -> bool {
         self.next.split_once('?').and_then(|(_, query)| super::kept::requested(query)).is_some()
@@ -49,7 +68,7 @@ impl LoginPage {
 /// Only a path on this site may be the target after signing in (no open redirect): one `/`
 /// then anything but `/` or `\`, and no control characters, also once percent-decoded
 /// (browsers read `/%2F` and `/\` as the start of another host).
-fn safe_next(next: &str) -> String {
+pub(super) fn safe_next(next: &str) -> String {
     let decoded = fully_decoded(next);
     let local = |path: &str| {
         let mut chars = path.chars();
@@ -62,14 +81,9 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-pub async fn login_form(visitor: Visitor, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
-    let page = LoginPage {
-        ctx: visitor.page().with_notice(notice(query.klart.as_deref())),
-        email: String::new(),
-        next: safe_next(&query.next),
-        error: None,
-    };
-    Ok(html(StatusCode::OK, page.render()?))
+pub async fn login_form(state: web::Data<AppState>, visitor: Visitor, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    let ctx = visitor.page().with_notice(notice(query.klart.as_deref()));
+    Ok(html(StatusCode::OK, LoginPage::load(&state, ctx, String::new(), &query.next, None).await?.render()?))
 }
 
 #[derive(Deserialize, Default)]
@@ -81,11 +95,50 @@ pub struct LoginForm {
 }
 
 enum LoginOutcome {
-    SignedIn(String),
-    /// The password was right; the code step comes next, under this challenge token.
-    NeedsCode(String),
+    Admitted(Admitted),
     Refused,
     Throttled,
+}
+
+/// Someone who proved who they are: signed in, or on to the second-factor step.
+pub(super) enum Admitted {
+    /// A new session, under this token.
+    Session(String),
+    /// The code step comes next, under this challenge token.
+    NeedsCode(String),
+}
+
+impl Admitted {
+    /// Sends the browser on: to `next` with the session cookie, or to the code step.
+    pub(super) fn response(self, state: &AppState, next: &str) -> HttpResponse {
+        match self {
+            Admitted::Session(token) => {
+                HttpResponse::SeeOther().insert_header((header::LOCATION, safe_next(next))).cookie(session_cookie(state, token)).finish()
+            }
+            Admitted::NeedsCode(challenge) => {
+                let location = format!("/logga-in/kod?next={}", url::form_urlencoded::byte_serialize(safe_next(next).as_bytes()).collect::<String>());
+                let mut cookie = cookie(&state.config, CHALLENGE_COOKIE, challenge, SameSite::Strict);
+                cookie.set_max_age(actix_web::cookie::time::Duration::minutes(second_factor::CHALLENGE_MINUTES));
+                HttpResponse::SeeOther().insert_header((header::LOCATION, location)).cookie(cookie).finish()
+            }
+        }
+    }
+}
+
+/// Lets in someone a provider vouched for: the code step first if they use a second factor
+/// here, else a new session (in place of `old_session`).
+pub(super) fn admit(
+    conn: &mut DbConn,
+    actor: &audit::Actor,
+    user: &users::User,
+    old_session: Option<&str>,
+    through: &ThroughProvider,
+    detail: &str,
+) -> Result<Admitted, AppError> {
+    if user.second_factor {
+        return Ok(Admitted::NeedsCode(second_factor::create_challenge(conn, &user.id, Some(through))?));
+    }
+    Ok(Admitted::Session(start_session(conn, actor, &user.id, old_session, Some(through), detail)?))
 }
 
 /// Claims a checked attempt for the account and address, or records the throttling.
@@ -97,12 +150,20 @@ fn reserve_attempt(conn: &mut DbConn, actor: &audit::Actor, email: &str, ip: &st
     Ok(attempt)
 }
 
-/// A new session in place of the old one, after a right password (and code).
-fn start_session(conn: &mut DbConn, actor: &audit::Actor, user_id: &str, old_session: Option<&str>, detail: &str) -> Result<String, AppError> {
+/// A new session in place of the old one, after a right password (and code) or a sign-in
+/// through a provider.
+fn start_session(
+    conn: &mut DbConn,
+    actor: &audit::Actor,
+    user_id: &str,
+    old_session: Option<&str>,
+    through: Option<&ThroughProvider>,
+    detail: &str,
+) -> Result<String, AppError> {
     if let Some(old) = old_session {
         sessions::delete(conn, old)?;
     }
-    let token = sessions::create(conn, user_id)?;
+    let token = sessions::create_through(conn, user_id, through)?;
     let actor = audit::Actor { user_id: Some(user_id.to_owned()), ..actor.clone() };
     audit::record(conn, &actor, audit::Action::Login, Some(user_id), detail)?;
     Ok(token)
@@ -136,11 +197,11 @@ pub async fn login(
                         // Neither a success nor a failure until the code is checked: a thief
                         // who has the password gets no fresh guesses at the code from it.
                         login_attempts::withdraw(conn, &attempt)?;
-                        Ok(LoginOutcome::NeedsCode(second_factor::create_challenge(conn, &user.id)?))
+                        Ok(LoginOutcome::Admitted(Admitted::NeedsCode(second_factor::create_challenge(conn, &user.id, None)?)))
                     }
                     Some((user, _)) => {
                         login_attempts::succeeded(conn, &attempt)?;
-                        Ok(LoginOutcome::SignedIn(start_session(conn, &actor, &user.id, old_session.as_deref(), "")?))
+                        Ok(LoginOutcome::Admitted(Admitted::Session(start_session(conn, &actor, &user.id, old_session.as_deref(), None, "")?)))
                     }
                     None => {
                         audit::record_bounded(conn, &actor, audit::Action::LoginFailed, Some(&email), "wrong e-mail or password")?;
@@ -151,19 +212,11 @@ pub async fn login(
             .await?
     };
     let (status, error) = match outcome {
-        LoginOutcome::SignedIn(token) => {
-            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, safe_next(&next))).cookie(session_cookie(&state, token)).finish());
-        }
-        LoginOutcome::NeedsCode(challenge) => {
-            let location = format!("/logga-in/kod?next={}", url::form_urlencoded::byte_serialize(safe_next(&next).as_bytes()).collect::<String>());
-            let mut cookie = cookie(&state.config, CHALLENGE_COOKIE, challenge, SameSite::Strict);
-            cookie.set_max_age(actix_web::cookie::time::Duration::minutes(second_factor::CHALLENGE_MINUTES));
-            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).cookie(cookie).finish());
-        }
+        LoginOutcome::Admitted(admitted) => return Ok(admitted.response(&state, &next)),
         LoginOutcome::Refused => (StatusCode::UNAUTHORIZED, "Fel e-postadress eller lösenord."),
         LoginOutcome::Throttled => (StatusCode::TOO_MANY_REQUESTS, THROTTLED),
     };
-    let page = LoginPage { ctx: visitor.page(), email, next: safe_next(&next), error: Some(error) };
+    let page = LoginPage::load(&state, visitor.page(), email, &next, Some(error.to_owned())).await?;
     Ok(html(status, page.render()?))
 }
 
@@ -206,7 +259,7 @@ pub async fn code(
         Some(challenge) => {
             state
                 .run(move |conn| {
-                    let Some(user_id) = second_factor::challenge_user(conn, &challenge)? else { return Ok(None) };
+                    let Some((user_id, through)) = second_factor::challenge_user(conn, &challenge)? else { return Ok(None) };
                     let Some(user) = users::by_id(conn, &user_id)?.filter(|u| u.active) else { return Ok(None) };
                     let actor = audit::Actor { user_id: Some(user.id.clone()), email: Some(user.email.clone()), ip: Some(ip.clone()) };
                     let Some(attempt) = reserve_attempt(conn, &actor, &user.email, &ip)? else { return Ok(Some(LoginOutcome::Throttled)) };
@@ -223,7 +276,8 @@ pub async fn code(
                             Some(how) => {
                                 login_attempts::succeeded(conn, &attempt)?;
                                 second_factor::end_challenge(conn, &challenge)?;
-                                Ok(Some(LoginOutcome::SignedIn(start_session(conn, &actor, &user.id, old_session.as_deref(), how)?)))
+                                let token = start_session(conn, &actor, &user.id, old_session.as_deref(), through.as_ref(), how)?;
+                                Ok(Some(LoginOutcome::Admitted(Admitted::Session(token))))
                             }
                             None => {
                                 audit::record_bounded(conn, &actor, audit::Action::LoginFailed, Some(&user.email), "wrong second-factor code")?;
@@ -236,12 +290,10 @@ pub async fn code(
         }
     };
     let (status, error) = match outcome {
-        Some(LoginOutcome::SignedIn(token)) => {
-            return Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, safe_next(&next)))
-                .cookie(session_cookie(&state, token))
-                .cookie(removed_cookie(&state.config, CHALLENGE_COOKIE, SameSite::Strict))
-                .finish());
+        Some(LoginOutcome::Admitted(admitted)) => {
+            let mut response = admitted.response(&state, &next);
+            response.add_cookie(&removed_cookie(&state.config, CHALLENGE_COOKIE, SameSite::Strict)).map_err(|e| AppError::Internal(e.to_string()))?;
+            return Ok(response);
         }
         None => (StatusCode::UNAUTHORIZED, "Inloggningen har gått ut. Börja om med e-post och lösenord."),
         Some(LoginOutcome::Throttled) => (StatusCode::TOO_MANY_REQUESTS, THROTTLED),
@@ -367,16 +419,29 @@ pub async fn save_second_factor(state: web::Data<AppState>, user: CurrentUser, f
     }
 }
 
+/// Ends the session here and, for a session started through a provider that offers it, sends
+/// the browser on to end the provider's session too. That step is a page of its own rather
+/// than a redirect: a form's redirect to another site is refused by the `form-action` policy.
 pub async fn logout(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     let token = user.session_token.clone();
     let actor = user.actor();
-    state
+    let through = state
         .write(move |conn| {
+            let through = match sessions::provider_of(conn, &token)? {
+                Some(through) => identity_providers::get(conn, &through.provider_id)?.map(|provider| (provider, through.id_token)),
+                None => None,
+            };
             sessions::delete(conn, &token)?;
-            audit::record(conn, &actor, audit::Action::Logout, actor.user_id.as_deref(), "")?;
-            Ok(())
+            audit::record(conn, &actor, audit::Action::Logout, actor.user_id.as_deref(), through.as_ref().map_or("", |(p, _)| p.name.as_str()))?;
+            Ok(through)
         })
         .await?;
+    if let Some((provider, id_token)) = through {
+        if let Some(url) = state.sso.logout_url(&provider, &id_token, &super::sso::after_logout_uri(&state)).await {
+            let page = super::sso::LoggedOutPage { ctx: Page::anonymous(), provider: provider.name, provider_logout: url.to_string() };
+            return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").cookie(expired_session_cookie(&state)).body(page.render()?));
+        }
+    }
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/logga-in?klart=utloggad")).cookie(expired_session_cookie(&state)).finish())
 }
 

@@ -241,6 +241,7 @@ mod tests {
                 created_at: chrono::NaiveDateTime::default(),
                 second_factor,
                 director: false,
+                awaiting_confirmation: false,
             };
             let current = CurrentUser {
                 user,

@@ -358,7 +358,7 @@ async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: 
         })
         .await?;
     let billing_units = all.iter().filter(|o| o.bills_for(None)).cloned().collect();
-    let day = parse_date(form.get("occurred_from"), None).ok().flatten().unwrap_or_else(today);
+    let day = text::date(form.get("occurred_from"), None).ok().flatten().unwrap_or_else(today);
     let counterpart_groups = counterpart_groups(&all, commitment, day, &form.all("counterpart"));
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let submission = form.submission().unwrap_or_else(crate::security::random_token);
@@ -406,17 +406,6 @@ pub async fn new_form(state: web::Data<AppState>, user: CaseFiler, query: web::Q
     render_new(&state, &user, kind, FormData::parse(prefill.finish().as_bytes()), FieldErrors::default()).await
 }
 
-fn parse_date(value: &str, required: Option<&'static str>) -> Result<Option<NaiveDate>, FieldError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return match required {
-            Some(message) => Err(FieldError(message)),
-            None => Ok(None),
-        };
-    }
-    NaiveDate::parse_from_str(value, "%Y-%m-%d").map(Some).map_err(|_| FieldError("Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23."))
-}
-
 fn parse_month(value: &str) -> Result<String, FieldError> {
     let value = value.trim();
     match NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d") {
@@ -450,8 +439,8 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
     let description = errors.check("description", text::case_text(form.get("description"), TEXT_MAX, Some("Beskriv vad som hänt.")));
     let consequences = errors.check("consequences", text::case_text(form.get("consequences"), TEXT_MAX, None));
     let filer_registration = errors.check("filer_registration", registration(form.get("filer_registration")));
-    let occurred_from = errors.check("occurred_from", parse_date(form.get("occurred_from"), Some("Ange när det inträffade."))).flatten();
-    let occurred_to = errors.check("occurred_to", parse_date(form.get("occurred_to"), None)).flatten();
+    let occurred_from = errors.check("occurred_from", text::date(form.get("occurred_from"), Some("Ange när det inträffade."))).flatten();
+    let occurred_to = errors.check("occurred_to", text::date(form.get("occurred_to"), None)).flatten();
     let today = today();
     if let Some(from) = occurred_from {
         if from > today {
@@ -1258,7 +1247,7 @@ fn perform(
         if outcome.is_none() {
             errors.add("outcome", "Välj beslutets utfall.");
         }
-        let decided_on = match parse_date(form.get("decided_on"), Some("Ange beslutsdatum.")) {
+        let decided_on = match text::date(form.get("decided_on"), Some("Ange beslutsdatum.")) {
             Ok(Some(day)) if day <= today => Some(day),
             Ok(_) => {
                 errors.add("decided_on", "Beslutsdatum kan inte ligga i framtiden.");

@@ -23,6 +23,8 @@ pub const SESSION_COOKIE: &str = "tvs_session";
 const ANON_COOKIE: &str = "tvs_anon";
 /// Holds the challenge between a right password and a right second-factor code.
 pub const CHALLENGE_COOKIE: &str = "tvs_mfa";
+/// Ties a sign-in through an identity provider to the browser that started it.
+pub const SSO_COOKIE: &str = "tvs_sso";
 /// The largest urlencoded form the gate reads to find the token.
 pub const FORM_LIMIT: usize = 1024 * 1024;
 
@@ -31,7 +33,8 @@ const NUL_REFUSED: &str = "Uppgifterna innehåller ett otillåtet tecken (NUL)."
 /// Reachable without signing in. Asked of the decoded, normalised path, so no spelling of a
 /// path can make a private page public.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/logga-in" | "/logga-in/kod" | "/glomt-losenord" | "/healthz" | "/readyz")
+    matches!(path, "/logga-in" | "/logga-in/kod" | "/logga-in/svar" | "/glomt-losenord" | "/healthz" | "/readyz")
+        || path.starts_with("/logga-in/via/")
         || path.starts_with("/aterstall/")
         || path.starts_with("/static/")
 }

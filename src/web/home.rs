@@ -6,7 +6,7 @@ use super::page::{notice, Done, Page};
 use super::{ok_html, AppState};
 use crate::domain::access::Role;
 use crate::domain::ladder::WaitingFor;
-use crate::store::{audit, cases, login_attempts, organisations, today, users};
+use crate::store::{audit, cases, identity_providers, login_attempts, organisations, today, users};
 
 /// How many waiting cases the start page lists (the rest are a click away).
 const AWAITING_SHOWN: i64 = 50;
@@ -30,6 +30,10 @@ struct AdminSummary {
     inactive: i64,
     failed_logins_24h: i64,
     refused_access: i64,
+    /// People an identity provider created, waiting for an administrator.
+    awaiting_confirmation: i64,
+    /// Identity providers whose client secret runs out within a month: (name, day).
+    expiring_secrets: Vec<(String, chrono::NaiveDate)>,
 }
 
 pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Query<Done>) -> Result<HttpResponse, AppError> {
@@ -42,6 +46,12 @@ pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Qu
                         inactive: users::count_inactive(conn)?,
                         failed_logins_24h: login_attempts::failures_since(conn, 24)?,
                         refused_access: audit::count(conn, audit::Action::AccessDenied.as_str())?,
+                        awaiting_confirmation: users::count_awaiting_confirmation(conn)?,
+                        expiring_secrets: identity_providers::list(conn)?
+                            .into_iter()
+                            .filter(|p| p.enabled && crate::domain::sso::secret_expires_soon(p.secret_expires_on, today()))
+                            .filter_map(|p| Some((p.name, p.secret_expires_on?)))
+                            .collect(),
                     })
                 })
                 .await?,

@@ -17,7 +17,9 @@ pub mod notifications;
 pub mod organisations;
 pub mod page;
 pub mod payment;
+pub mod providers;
 pub mod reports;
+pub mod sso;
 
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
@@ -30,6 +32,8 @@ use std::net::TcpListener;
 pub struct AppState {
     pub config: Config,
     pub pool: Pool,
+    /// Identity providers' metadata and keys as this server last fetched them.
+    pub sso: crate::sso::Directory,
 }
 
 impl AppState {
@@ -109,6 +113,8 @@ fn declare<R: Routes>(r: &mut R) {
         .post("/logga-in", auth::login)
         .get("/logga-in/kod", auth::code_form)
         .post("/logga-in/kod", auth::code)
+        .get("/logga-in/via/{id}", sso::start)
+        .get("/logga-in/svar", sso::callback)
         .post("/logga-ut", auth::logout)
         .get("/konto/losenord", auth::password_form)
         .post("/konto/losenord", auth::change_password)
@@ -167,6 +173,11 @@ fn declare<R: Routes>(r: &mut R) {
             .post("/organisationer/{id}/brevlada", notifications::save_mailbox)
             .get("/utkorg", notifications::outbox_page)
             .post("/utkorg/{id}/igen", notifications::retry)
+            .get("/inloggning", providers::list)
+            .get("/inloggning/ny", providers::new_form)
+            .post("/inloggning/ny", providers::create)
+            .get("/inloggning/{id}", providers::edit_form)
+            .post("/inloggning/{id}", providers::update)
             .get("/logg", admin::audit_log);
     });
 }

@@ -62,6 +62,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "enhet" => Some("Enheten är sparad."),
         "frister" => Some("Svarsfristerna är sparade. De gäller ärenden som når en nivå från och med nu."),
         "sparat" => Some("Ändringen är sparad."),
+        "inloggning" => Some("Inloggningstjänsten är sparad."),
         "igen" => Some("Meddelandet ligger i kön igen och skickas strax, med samma meddelande-id."),
         _ => None,
     }

@@ -101,6 +101,23 @@ impl Browser {
         self.wait_for_url(|url| !url.contains("/logga-in")).await;
     }
 
+    /// Files a deviation against Södersjukhuset's ward 52 through the form, as a local
+    /// manager does; returns its number.
+    async fn file_deviation(&self, base: &str, title: &str) -> String {
+        self.goto(&format!("{base}/arenden/nytt?typ=deviation")).await;
+        self.type_into("#title", title).await;
+        // The counterparts are tick boxes in groups; typing narrows them and opens the group.
+        self.type_into("#counterpart-sok", "avdelning 52").await;
+        self.click("#counterpart-enh-sos-medicin-52").await;
+        self.click("#commitment_id option[value='process.admission-notice']").await;
+        self.script("document.getElementById('occurred_from').value = '2026-11-02';").await;
+        self.type_into("#description", "Inskrivningsmeddelandet kom aldrig fram.").await;
+        self.click("form[action='/arenden/nytt'] button[type=submit]").await;
+        let url = self.wait_for_url(|url| url.contains("/arenden/AV-")).await;
+        assert!(self.source().await.contains("Ärendet är anmält"));
+        url.split("/arenden/").nth(1).unwrap().split('?').next().unwrap().to_owned()
+    }
+
     async fn goto(&self, url: &str) {
         self.call("POST", "/url", json!({"url": url})).await;
     }
@@ -238,18 +255,7 @@ async fn a_local_manager_files_finds_and_escalates_a_deviation_in_a_real_browser
     browser.wait_for_url(|url| !url.contains("/logga-in")).await;
     assert!(browser.source().await.contains("Välkommen, Anna Berg"));
 
-    browser.goto(&format!("{base}/arenden/nytt?typ=deviation")).await;
-    browser.type_into("#title", "Hemtjänsten nåddes inte i webbläsartestet").await;
-    // The counterparts are tick boxes in groups; typing narrows them and opens the group.
-    browser.type_into("#counterpart-sok", "avdelning 52").await;
-    browser.click("#counterpart-enh-sos-medicin-52").await;
-    browser.click("#commitment_id option[value='process.admission-notice']").await;
-    browser.script("document.getElementById('occurred_from').value = '2026-11-02';").await;
-    browser.type_into("#description", "Inskrivningsmeddelandet kom aldrig fram.").await;
-    browser.click("form[action='/arenden/nytt'] button[type=submit]").await;
-    let url = browser.wait_for_url(|url| url.contains("/arenden/AV-")).await;
-    let number = url.split("/arenden/").nth(1).unwrap().split('?').next().unwrap().to_owned();
-    assert!(browser.source().await.contains("Ärendet är anmält"));
+    let number = browser.file_deviation(base, "Hemtjänsten nåddes inte i webbläsartestet").await;
 
     browser.goto(&format!("{base}/arenden")).await;
     browser.type_into("#q", "webbläsartestet").await;
@@ -528,4 +534,35 @@ async fn a_form_filled_in_when_the_session_ends_is_there_again_after_signing_in(
     assert_eq!((title.as_str(), description.as_str()), (Some("Skrivet när sessionen tog slut"), Some("Det här får inte försvinna.")));
     assert!(browser.source().await.contains("Du loggades ut eftersom du inte hade varit aktiv"));
     browser.screenshot("form-kept-after-time-out").await;
+}
+
+#[actix_web::test]
+async fn a_person_signs_in_through_the_provider_files_a_case_and_logs_out_of_both_in_a_real_browser() {
+    use crate::sso::{provision, register, Idp, BOTKYRKA_ORG, EVA};
+    let app = spawn_app().await;
+    let Some(idp) = Idp::start(&app) else { return };
+    let Some(browser) = Browser::start().await else { return };
+    let base = &app.address;
+    let id = register(&app, &idp, "Botkyrkas Entra ID", &[], false).await;
+    provision(&app, EVA.2, "Eva Entra", BOTKYRKA_ORG).await;
+
+    browser.goto(&format!("{base}/arenden")).await;
+    browser.click(&format!("a[href^='/logga-in/via/{id}']")).await;
+    browser.wait_for_url(|url| url.starts_with(&idp.issuer)).await;
+    browser.type_into("#username", EVA.0).await;
+    browser.type_into("#password", EVA.1).await;
+    browser.click("#logga-in").await;
+    // Back where the person was going, signed in (the Lax cookies came along).
+    browser.wait_for_url(|url| url.starts_with(base.as_str()) && url.ends_with("/arenden")).await;
+    assert!(browser.source().await.contains("Eva Entra"));
+
+    let number = browser.file_deviation(base, "Anmält efter inloggning via Entra ID").await;
+    assert!(number.starts_with("AV-"));
+
+    browser.click("form[action='/logga-ut'] button").await;
+    browser.wait_for_source(|page| page.contains("Vill du logga ut från testleverantören")).await;
+    browser.click("button[name=logout]").await;
+    browser.wait_for_url(|url| url.ends_with("/logga-in?klart=utloggad")).await;
+    browser.goto(&format!("{base}/arenden")).await;
+    assert!(browser.url().await.contains("/logga-in?next="), "signed out of the service");
 }

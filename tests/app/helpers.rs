@@ -190,7 +190,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     tvistetrappa::demo::load(&mut conn, true).expect("demo data");
     drop(conn);
     let pool = config.database.pool(config.pool_size).expect("pool");
-    let state = actix_web::web::Data::new(AppState { config: config.clone(), pool: pool.clone() });
+    let state = actix_web::web::Data::new(AppState { config: config.clone(), pool: pool.clone(), sso: Default::default() });
     // The server runs in a thread of its own, so that dropping the TestApp can stop it and
     // wait for it: its workers and their database pool end with the test.
     let (handle_tx, handle_rx) = std::sync::mpsc::channel();
@@ -235,6 +235,27 @@ impl Drop for TestApp {
 impl TestApp {
     pub fn db(&self) -> tvistetrappa::db::PooledConn {
         self.pool.get().expect("db connection")
+    }
+
+    /// Runs SQL straight on the test's database, as an operator (or an attacker with the
+    /// database) would.
+    pub fn sql(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        let mut conn = self.db();
+        tvistetrappa::db_run!(conn, |c| c.batch_execute(sql)).expect("SQL");
+    }
+
+    /// The `value` column (text) of a query's rows.
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Text {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            value: String,
+        }
+        let mut conn = self.db();
+        let rows: Vec<Text> = tvistetrappa::db_run!(conn, |c| diesel::sql_query(sql).load(c)).expect("query");
+        rows.into_iter().map(|row| row.value).collect()
     }
 
     fn cookie_header(&self) -> String {

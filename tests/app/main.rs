@@ -19,3 +19,4 @@ mod resilience;
 mod routes;
 mod security;
 mod smtp;
+mod sso;

@@ -16,6 +16,8 @@ const EXPECTED: &[(&str, &str, Capability)] = &[
     ("POST", "/logga-in", Public),
     ("GET", "/logga-in/kod", Public),
     ("POST", "/logga-in/kod", Public),
+    ("GET", "/logga-in/via/{id}", Public),
+    ("GET", "/logga-in/svar", Public),
     ("POST", "/logga-ut", SignedIn),
     ("GET", "/konto/losenord", SignedIn),
     ("POST", "/konto/losenord", SignedIn),
@@ -72,6 +74,11 @@ const EXPECTED: &[(&str, &str, Capability)] = &[
     ("POST", "/admin/organisationer/{id}/brevlada", Administer),
     ("GET", "/admin/utkorg", Administer),
     ("POST", "/admin/utkorg/{id}/igen", Administer),
+    ("GET", "/admin/inloggning", Administer),
+    ("GET", "/admin/inloggning/ny", Administer),
+    ("POST", "/admin/inloggning/ny", Administer),
+    ("GET", "/admin/inloggning/{id}", Administer),
+    ("POST", "/admin/inloggning/{id}", Administer),
     ("GET", "/admin/logg", Administer),
 ];
 
