@@ -185,6 +185,13 @@ async fn record_refusal(state: &AppState, actor: &audit::Actor, provider: &str, 
 
 /// Decides and records who a verified sign-in lets in, in one transaction.
 fn let_in(conn: &mut DbConn, provider: &Provider, verified: &Verified, ip: &str, old_session: Option<&str>) -> Result<Outcome, AppError> {
+    // Two first sign-ins of one person at once (two tabs, a double click) link or create one
+    // account: the second waits here and then finds the first one's link. Always the subject
+    // first, then the address, so two sign-ins never wait for each other in a circle.
+    conn.lock(&format!("sso-subject:{}:{}", provider.issuer, verified.subject))?;
+    if let Some(email) = &verified.email {
+        conn.lock(&format!("user-email:{email}"))?;
+    }
     let organisation = provider.organisations.organisation(verified.organisation_claim.as_deref());
     let linked = match identity_providers::linked_user(conn, &provider.issuer, &verified.subject)? {
         Some(user_id) => identity_providers::account(conn, &user_id)?,

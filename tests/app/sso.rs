@@ -35,6 +35,11 @@ impl Drop for Idp {
     }
 }
 
+/// A browser at the provider: its own cookies, redirects followed by hand.
+fn browser_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
 /// Starts `provider.mjs` on `port` (0: any) and reads the issuer it prints.
 fn launch(port: u16, redirect_uri: &str, after_logout: &str) -> Result<(Child, String), String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
@@ -71,8 +76,7 @@ impl Idp {
         match launch(0, &redirect_uri, &after_logout) {
             Ok((child, issuer)) => {
                 let port = issuer.rsplit(':').next().and_then(|p| p.parse().ok()).expect("issuer with a port");
-                let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
-                Some(Idp { child, issuer, port, redirect_uri, after_logout, http })
+                Some(Idp { child, issuer, port, redirect_uri, after_logout, http: browser_client() })
             }
             Err(why) => {
                 assert!(std::env::var("TVS_REQUIRE_OIDC").is_err(), "TVS_REQUIRE_OIDC is set but the test provider cannot run: {why}");
@@ -150,6 +154,11 @@ impl Idp {
             Step::BackToApp(path) => app.get(&path).await,
             Step::Page { status, body, .. } => panic!("stuck at the provider ({status}): {body}"),
         }
+    }
+
+    /// Forgets the browser's cookies at the provider, which then asks for a password again.
+    pub fn forget_provider_session(&mut self) {
+        self.http = browser_client();
     }
 
     /// Makes the provider hand out ID tokens for another audience (`Some`) or its own.
@@ -519,4 +528,42 @@ async fn a_person_with_a_second_factor_gives_the_code_after_the_provider_and_sti
     let out = app.post_raw("/logga-ut", &[("csrf", &token)]).await;
     assert_eq!(out.status, 200);
     assert!(out.body.contains(&format!("{}/session/end?", idp.issuer)), "{}", out.body);
+}
+
+#[actix_web::test]
+async fn two_first_sign_ins_of_one_person_at_once_link_one_account_and_both_get_in() {
+    let app = spawn_app().await;
+    let Some(mut idp) = Idp::start(&app) else { return };
+    let id = register(&app, &idp, "Botkyrka, skapar konton", &[], true).await;
+    provision(&app, EVA.2, "Eva Entra", BOTKYRKA_ORG).await;
+    // Two browsers' answers from the provider, neither yet taken.
+    let mut answers = Vec::new();
+    for person in [EVA, OLGA, EVA, OLGA] {
+        app.forget_cookies();
+        let Step::BackToApp(path) = idp.sign_in_at_provider(&app, &id, person.0, person.1).await else { panic!("no answer") };
+        answers.push((format!("tvs_sso={}", app.cookie("tvs_sso").expect("sign-in cookie")), path));
+        // The next person signs in at the provider afresh.
+        idp.forget_provider_session();
+    }
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(answers.len()));
+    let threads: Vec<_> = answers
+        .into_iter()
+        .map(|(cookies, path)| {
+            let (barrier, address) = (barrier.clone(), app.address.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                raw_request(&address, &cookies, "GET", &path, "").0
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    statuses.sort();
+    // Eva is let in twice; Olga's account is created once and waits, twice.
+    assert_eq!(statuses, [303, 303, 403, 403]);
+    assert_eq!(audit_details(&app, "sso_linked").len(), 1);
+    assert_eq!(audit_details(&app, "sso_user_created").len(), 1);
+    assert_eq!(
+        app.texts("SELECT subject AS value FROM user_identities ORDER BY subject"),
+        ["tenant-botkyrka/object-eva", "tenant-botkyrka/object-olga"]
+    );
 }
