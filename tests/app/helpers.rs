@@ -247,15 +247,7 @@ impl TestApp {
 
     /// The `value` column (text) of a query's rows.
     pub fn texts(&self, sql: &str) -> Vec<String> {
-        use diesel::prelude::*;
-        #[derive(QueryableByName)]
-        struct Text {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            value: String,
-        }
-        let mut conn = self.db();
-        let rows: Vec<Text> = tvistetrappa::db_run!(conn, |c| diesel::sql_query(sql).load(c)).expect("query");
-        rows.into_iter().map(|row| row.value).collect()
+        texts(&mut self.db(), sql)
     }
 
     fn cookie_header(&self) -> String {
@@ -402,6 +394,18 @@ impl TestApp {
 }
 
 /// Two sessions post at the same moment; returns both statuses, sorted.
+/// The `value` column (text) of a query's rows.
+pub fn texts(conn: &mut tvistetrappa::db::DbConn, sql: &str) -> Vec<String> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Text {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let rows: Vec<Text> = tvistetrappa::db_run!(conn, |c| diesel::sql_query(sql).load(c)).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter().map(|row| row.value).collect()
+}
+
 pub fn at_once(address: &str, first: (&str, String), second: (&str, String), path: &str) -> Vec<u16> {
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
     let posts: Vec<_> = [first, second]

@@ -17,6 +17,7 @@ mod registry;
 mod reports;
 mod resilience;
 mod routes;
+mod schema;
 mod security;
 mod smtp;
 mod sso;
