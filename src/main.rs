@@ -202,7 +202,7 @@ fn run(cli: Cli) -> Result<(), String> {
             // A regular file's size gives the bar its end; a pipe has none.
             let size = std::fs::metadata(&episodes).ok().filter(|m| m.is_file()).map(|m| m.len());
             let progress = ImportProgress::new(size);
-            let imported = tvistetrappa::import::import_file(&mut conn, &episodes, &source, None, &mut |read| progress.show(read))
+            let imported = tvistetrappa::payment::import::import_file(&mut conn, &episodes, &source, None, &mut |read| progress.show(read))
                 .map_err(|e| e.to_string().trim_end().to_owned())?;
             progress.finish(imported.rows);
             let months: Vec<String> = imported.months.iter().map(|(m, n)| format!("{m} ({n})")).collect();
@@ -267,8 +267,8 @@ impl ImportProgress {
 }
 
 fn calc(episodes: PathBuf, month: &str, format: &str, rates: &[String], county_average: Option<&str>) -> Result<(), String> {
-    use tvistetrappa::calc::{self, Format};
     use tvistetrappa::domain::payment::{Fraction, Month, Rules};
+    use tvistetrappa::payment::calc::{self, Format};
     let month = Month::parse(month).ok_or_else(|| format!("--month {month}: write the month as YYYY-MM"))?;
     let format = match format {
         "json" => Format::Json,

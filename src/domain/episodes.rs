@@ -2,9 +2,10 @@
 //! one row per care episode, each parsed into a valid [`Episode`] or refused with every
 //! problem it has, by line and column.
 
+use super::calendar::parse_time;
 use super::payment::{CareType, Episode};
 use super::registry::{district_on, DistrictError, MunicipalityCode};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,23 +330,6 @@ fn has_control(field: &str) -> bool {
     b.iter().enumerate().any(|(i, &c)| c < 0x20 || c == 0x7f || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n))))
 }
 
-/// `YYYY-MM-DD HH:MM`, with `T` for the space and `:SS` accepted. Read by hand: it runs
-/// for several columns of every row of million-row files, where chrono's format parser
-/// was the largest cost.
-pub fn parse_time(text: &str) -> Option<NaiveDateTime> {
-    let b = text.trim().as_bytes();
-    if !(b.len() == 16 || (b.len() == 19 && b[16] == b':')) || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b' ' | b'T') || b[13] != b':' {
-        return None;
-    }
-    let number = |from: usize, to: usize| -> Option<u32> {
-        b[from..to].iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-    };
-    let seconds = if b.len() == 19 { number(17, 19)? } else { 0 };
-    let date = NaiveDate::from_ymd_opt(number(0, 4)? as i32, number(5, 7)?, number(8, 10)?)?;
-    let time = chrono::NaiveTime::from_hms_opt(number(11, 13)?, number(14, 16)?, seconds)?;
-    Some(NaiveDateTime::new(date, time)).filter(|t| t.date() >= NaiveDate::from_ymd_opt(1900, 1, 1).expect("date"))
-}
-
 /// true/false, 1/0, yes/no, ja/nej in any case; empty is false.
 pub fn parse_bool(text: &str) -> Option<bool> {
     let text = text.trim();
@@ -461,23 +445,13 @@ mod tests {
     }
 
     #[test]
-    fn booleans_and_times_in_every_accepted_spelling() {
+    fn booleans_in_every_accepted_spelling() {
         for (text, value) in
             [("", false), ("TRUE", true), ("false", false), ("1", true), ("0", false), ("Yes", true), ("no", false), ("JA", true), ("nej", false)]
         {
             assert_eq!(parse_bool(text), Some(value), "{text}");
         }
         assert_eq!(parse_bool("kanske"), None);
-        assert!(parse_time("2026-01-02 11:59").is_some());
-        assert!(parse_time("2026-01-02T11:59").is_some());
-        assert!(parse_time("2026-01-02 11:59:30").is_some());
-        assert!(parse_time("2026-01-02").is_none());
-        assert!(parse_time("2026-02-30 10:00").is_none());
-        assert!(parse_time("2026-01-02 24:00").is_none());
-        assert!(parse_time("2026-01-02 1:00").is_none());
-        assert!(parse_time("2026-01-02 10:00:").is_none());
-        assert!(parse_time("2026-01-02 10:0x").is_none());
-        assert_eq!(parse_time(" 2026-01-02T23:59:59 ").unwrap().to_string(), "2026-01-02 23:59:59");
     }
 
     #[test]

@@ -750,7 +750,7 @@ pub struct Claim {
 /// The episode as the claim says it should have been recorded.
 pub fn corrected_episode(episode: &Episode, claim: &Claim) -> Episode {
     let mut e = episode.clone();
-    let time = || claim.corrected.as_deref().and_then(super::episodes::parse_time);
+    let time = || claim.corrected.as_deref().and_then(super::calendar::parse_time);
     match claim.reason {
         ContestReason::WrongMunicipality => {
             if let Some(code) = claim.corrected.as_deref().and_then(MunicipalityCode::parse) {

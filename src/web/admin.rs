@@ -150,7 +150,7 @@ pub async fn create_user(state: web::Data<AppState>, admin: AdminUser, form: web
                 format!("Välj ditt lösenord via länken. Den fungerar en gång och i {WELCOME_VALID_HOURS} timmar."),
             ];
             let link = format!("{}/aterstall/{token}", config.base_url);
-            crate::notify::account_mail(conn, &config, email.as_str(), "Välkommen till Tvistetrappa", &lines, &link, crate::store::now())?;
+            crate::mail::notify::account_mail(conn, &config, email.as_str(), "Välkommen till Tvistetrappa", &lines, &link, crate::store::now())?;
             Ok(Ok(()))
         })
         .await?;

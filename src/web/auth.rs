@@ -546,7 +546,15 @@ pub async fn forgot(state: web::Data<AppState>, visitor: Visitor, form: web::For
                 "Om du inte bad om detta kan du bortse från meddelandet.".to_owned(),
             ];
             let link = format!("{}/aterstall/{token}", config.base_url);
-            crate::notify::account_mail(conn, &config, &user.email, "Återställ ditt lösenord i Tvistetrappa", &lines, &link, crate::store::now())?;
+            crate::mail::notify::account_mail(
+                conn,
+                &config,
+                &user.email,
+                "Återställ ditt lösenord i Tvistetrappa",
+                &lines,
+                &link,
+                crate::store::now(),
+            )?;
             Ok(())
         })
         .await?;

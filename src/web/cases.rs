@@ -565,7 +565,7 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
                 let case = cases::by_number(conn, &number)?.ok_or(AppError::NotFound)?;
                 disputes::link(conn, &case.id, &link)?;
             }
-            crate::notify::case_event(conn, &config, &number, "filed", &user_for_db.user.id, crate::store::now())?;
+            crate::mail::notify::case_event(conn, &config, &number, "filed", &user_for_db.user.id, crate::store::now())?;
             let location = format!("/arenden/{number}?klart=anmalt");
             if let Some(key) = &submission {
                 submissions::record(conn, key, &location)?;
@@ -1036,7 +1036,7 @@ pub async fn act(state: web::Data<AppState>, user: CurrentUser, number: web::Pat
                 let (case, parties) = load_visible(conn, &viewer, &number)?;
                 match perform(conn, &viewer, &case, &parties, &form, today)? {
                     Ok(()) => {
-                        crate::notify::case_event(conn, &config, &number, form.get("action"), &viewer.user.user.id, crate::store::now())?;
+                        crate::mail::notify::case_event(conn, &config, &number, form.get("action"), &viewer.user.user.id, crate::store::now())?;
                         if let Some(key) = &submission {
                             submissions::record(conn, key, &redirect)?;
                         }
@@ -1160,7 +1160,7 @@ fn perform(
             let corrected = form.get("corrected").trim().to_owned();
             let valid = match reason {
                 ContestReason::WrongMunicipality => crate::domain::registry::MunicipalityCode::parse(&corrected).is_some(),
-                ContestReason::NoticeAfterNoon | ContestReason::WrongDischargeDate => crate::domain::episodes::parse_time(&corrected).is_some(),
+                ContestReason::NoticeAfterNoon | ContestReason::WrongDischargeDate => crate::domain::calendar::parse_time(&corrected).is_some(),
                 _ => true,
             };
             if !valid {
@@ -1192,7 +1192,7 @@ fn perform(
                 return again(StatusCode::UNPROCESSABLE_ENTITY, form, "agreed", "Markera de invändningar som parterna kommit överens om.");
             }
             let month = Month::parse(&view.month).ok_or(AppError::NotFound)?;
-            let made = crate::import::apply_corrections(conn, (&case.id, &case.number), month, &agreed, &user.id)?;
+            let made = crate::payment::import::apply_corrections(conn, (&case.id, &case.number), month, &agreed, &user.id)?;
             disputes::settle_claims(conn, &case.id, &agreed_ids)?;
             let versions: Vec<String> = made.iter().map(|(m, v)| format!("{m} version {v}")).collect();
             let body = format!("{} av {} invändningar godtogs. Ny beräkning: {}.", agreed.len(), view.claims.len(), versions.join(", "));
@@ -1490,7 +1490,7 @@ pub async fn upload(
                     },
                 )?;
                 cases::touch(conn, &case.id)?;
-                crate::notify::case_event(conn, &config, &number, "attachment", &viewer.user.user.id, crate::store::now())?;
+                crate::mail::notify::case_event(conn, &config, &number, "attachment", &viewer.user.user.id, crate::store::now())?;
                 if let Some(key) = &submission {
                     submissions::record(conn, key, &location)?;
                 }

@@ -14,7 +14,7 @@ use crate::domain::payment::versions::{episode_changes, unit_changes, Cause, Epi
 use crate::domain::payment::{Episode, Fraction, Model, Month, PayingUnit, UnitResult};
 use crate::domain::registry::DISTRICTS;
 use crate::domain::text;
-use crate::import::{import_file, ImportFailure, Recalculation};
+use crate::payment::import::{import_file, ImportFailure, Recalculation};
 use crate::store::audit;
 use crate::store::calculations::Calculation;
 use crate::store::{calculations, episodes, organisations, review, settings, submissions, DbConn};
@@ -487,7 +487,7 @@ pub async fn upload(state: web::Data<AppState>, user: PaymentOfficer, mut payloa
         Ok(_) => Ok(see_other(DONE)),
         Err(failure) => {
             let (errors, error_total, message) = match failure {
-                ImportFailure::Invalid(crate::calc::CalcFailure::Invalid { errors, total }) => (errors, total, None),
+                ImportFailure::Invalid(crate::payment::calc::CalcFailure::Invalid { errors, total }) => (errors, total, None),
                 ImportFailure::Invalid(other) => (Vec::new(), 0, Some(other.to_string())),
                 ImportFailure::Database(e) => return Err(AppError::Internal(format!("import: {e}"))),
             };
@@ -557,7 +557,7 @@ async fn save_and_recalculate(
         .write(move |conn| {
             change(conn)?;
             let by = Recalculation { cause: Cause::Settings, case_id: None, user_id: Some(&admin_id) };
-            let months = crate::import::recalculate_all(conn, &by)?.len();
+            let months = crate::payment::import::recalculate_all(conn, &by)?.len();
             audit::record(conn, &actor, audit::Action::PaymentSettingsChanged, None, &format!("{detail}; new version of {months} month(s)"))?;
             Ok(())
         })
@@ -673,7 +673,7 @@ pub async fn publish(state: web::Data<AppState>, user: PaymentOfficer, form: web
             let mut organisations: Vec<String> = units.iter().map(unit_organisation).collect();
             organisations.dedup();
             let last_day = crate::domain::review::last_day_to_answer(invoice_date);
-            crate::notify::review_published(conn, &config, &month.to_string(), &organisations, last_day, crate::store::now())?;
+            crate::mail::notify::review_published(conn, &config, &month.to_string(), &organisations, last_day, crate::store::now())?;
             Ok(())
         })
         .await?;

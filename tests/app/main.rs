@@ -9,6 +9,7 @@ mod cli;
 mod forms;
 mod helpers;
 mod ladder;
+mod layout;
 mod money;
 mod notifications;
 mod pages;

@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use rand::{Rng, SeedableRng};
 use tvistetrappa::domain::payment::{Fraction, Month, Rules};
-use tvistetrappa::import::{import_file, recalculate_all, Recalculation};
+use tvistetrappa::payment::import::{import_file, recalculate_all, Recalculation};
 use tvistetrappa::store::{calculations, settings};
 
 const MONTHS: [(&str, u32); 5] = [("2020-10", 31), ("2020-12", 31), ("2021-03", 31), ("2022-05", 31), ("2023-02", 28)];
@@ -75,7 +75,7 @@ fn assert_stored_equals_calc(app: &TestApp, file: &str, rules: &Rules, case: usi
     for (month, _) in MONTHS {
         let month = Month::parse(month).unwrap();
         let Some(stored) = calculations::current(&mut conn, month).unwrap() else { continue };
-        let calculated = tvistetrappa::calc::month_results(file.as_bytes(), month, rules);
+        let calculated = tvistetrappa::payment::calc::month_results(file.as_bytes(), month, rules);
         match (&stored.results, &calculated) {
             (Ok(stored), Ok(calculated)) => assert_eq!(stored, calculated, "case {case}, {month}"),
             (Err(_), Err(_)) => {}

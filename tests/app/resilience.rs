@@ -156,7 +156,7 @@ async fn five_imports_of_one_file_at_once_all_succeed_with_their_own_version() {
             std::thread::spawn(move || {
                 let mut conn = database.connect().unwrap();
                 barrier.wait();
-                tvistetrappa::import::import_file(&mut conn, &path, "samma.csv", None, &mut |_| {}).map(|_| ()).map_err(|e| e.to_string())
+                tvistetrappa::payment::import::import_file(&mut conn, &path, "samma.csv", None, &mut |_| {}).map(|_| ()).map_err(|e| e.to_string())
             })
         })
         .collect();
@@ -197,7 +197,7 @@ async fn an_import_reads_a_pipe_once_and_other_writers_are_not_held_up_meanwhile
     let (database, path) = (app.config.database.clone(), fifo.clone());
     std::thread::spawn(move || {
         let mut conn = database.connect().unwrap();
-        let outcome = tvistetrappa::import::import_file(&mut conn, &path, "ror.csv", None, &mut |_| {});
+        let outcome = tvistetrappa::payment::import::import_file(&mut conn, &path, "ror.csv", None, &mut |_| {});
         let _ = done_tx.send(outcome.map(|i| (i.rows, i.months.len())).map_err(|e| e.to_string()));
     });
     let file = long_file(5000, "");
@@ -228,11 +228,12 @@ async fn a_refused_file_leaves_no_rows_even_after_batches_were_written() {
     let mut conn = app.db();
     // The error is on the last line, long after the first batches went in.
     let file = long_file(4500, "bad,9999,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-15 10:00\n");
-    let failure = tvistetrappa::import::import_stream(&mut conn, file.as_bytes(), "fel.csv", None, &mut |_| {}).err().expect("refused");
+    let failure = tvistetrappa::payment::import::import_stream(&mut conn, file.as_bytes(), "fel.csv", None, &mut |_| {}).err().expect("refused");
     assert!(failure.to_string().contains("line 4502"), "{failure}");
     assert_eq!(stored(&mut conn), (0, 0));
     let header_only = long_file(0, "");
-    let failure = tvistetrappa::import::import_stream(&mut conn, header_only.as_bytes(), "tom.csv", None, &mut |_| {}).err().expect("refused");
+    let failure =
+        tvistetrappa::payment::import::import_stream(&mut conn, header_only.as_bytes(), "tom.csv", None, &mut |_| {}).err().expect("refused");
     assert!(failure.to_string().contains("no episodes"), "{failure}");
     assert_eq!(stored(&mut conn), (0, 0));
 }

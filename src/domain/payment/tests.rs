@@ -5,7 +5,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 fn at(text: &str) -> NaiveDateTime {
-    crate::domain::episodes::parse_time(text).unwrap()
+    crate::domain::calendar::parse_time(text).unwrap()
 }
 
 fn municipality(code: &str) -> MunicipalityCode {

@@ -5,11 +5,11 @@
 //! therefore never wait for a whole file. A file with an error is read to its end (so that
 //! every error is reported), stops being written at the first, and its staged rows go.
 
-use crate::calc::{read_episodes, CalcFailure};
 use crate::db::DbConn;
 use crate::domain::episodes::RowError;
 use crate::domain::payment::versions::{self, Cause};
 use crate::domain::payment::{october_2020_tally, CalcError, Claim, Episode, FileCalculation, Month, Rules, UnitResult, OCTOBER_2020};
+use crate::payment::calc::{read_episodes, CalcFailure};
 use crate::store::calculations::{self, NewVersion};
 use crate::store::{episodes, settings, QueryResult};
 use sha2::{Digest, Sha256};

@@ -154,8 +154,8 @@ pub fn deliver_due(pool: &Pool, config: &Config, transport: &Transport, owner: &
 pub fn scan(pool: &Pool, config: &Config, now: NaiveDateTime) -> Result<(), String> {
     let mut conn = crate::db::checkout(pool).map_err(|e| e.to_string())?;
     let lead = config.mail.reminder_working_days;
-    conn.write(|c| crate::notify::remind(c, config, now, lead)).map_err(|e| e.to_string())?;
-    conn.write(|c| crate::notify::digests(c, config, now)).map_err(|e| e.to_string())?;
+    conn.write(|c| crate::mail::notify::remind(c, config, now, lead)).map_err(|e| e.to_string())?;
+    conn.write(|c| crate::mail::notify::digests(c, config, now)).map_err(|e| e.to_string())?;
     Ok(())
 }
 
