@@ -3,6 +3,7 @@
 //! with [`DbConn::write`], which opens an SQLite write transaction with `BEGIN IMMEDIATE`.
 
 pub mod schema;
+mod text_enums;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

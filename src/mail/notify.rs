@@ -98,9 +98,9 @@ fn thread_id(case: &CaseRow, config: &Config) -> String {
 /// The facts of a case a message may carry: no title or text (they could hold patient
 /// details), only the number, kind, level, who is due and by when.
 fn case_facts(case: &CaseRow) -> Vec<String> {
-    let mut lines = vec![format!("Ärende: {} ({})", case.number, case.kind().label()), format!("Nivå: {}", case.level().label())];
-    if case.status() != Status::Closed {
-        lines.push(format!("Väntar på: {}", case.waiting_for().label()));
+    let mut lines = vec![format!("Ärende: {} ({})", case.number, case.kind.label()), format!("Nivå: {}", case.level.label())];
+    if case.status != Status::Closed {
+        lines.push(format!("Väntar på: {}", case.waiting_for.label()));
         if let Some(deadline) = case.deadline_on {
             lines.push(format!("Svarsfrist: {deadline}"));
         }
@@ -175,7 +175,7 @@ fn queue_case_mail(
 /// acted is not told about their own action.
 pub fn case_event(conn: &mut DbConn, config: &Config, number: &str, action: &str, actor_id: &str, now: NaiveDateTime) -> QueryResult<()> {
     let Some(case) = cases::by_number(conn, number)? else { return Ok(()) };
-    let level = case.level();
+    let level = case.level;
     let Some(notice) = notify::case_notice(action, level) else { return Ok(()) };
     let parties = cases::parties(conn, &case.id)?;
     let mut recipients = match notice.audience {
@@ -283,11 +283,11 @@ pub fn remind(conn: &mut DbConn, config: &Config, now_utc: NaiveDateTime, lead: 
             if notify::reminder(deadline, today, lead) != Some(kind) {
                 continue;
             }
-            if !outbox::mark_reminded(conn, &case.id, kind.as_str(), &case.level, deadline, now_utc)? {
+            if !outbox::mark_reminded(conn, &case.id, kind.as_str(), case.level.as_str(), deadline, now_utc)? {
                 continue;
             }
             let parties = cases::parties(conn, &case.id)?;
-            let recipients = match case.waiting_for() {
+            let recipients = match case.waiting_for {
                 WaitingFor::Counterpart => party_recipients(conn, &parties, Some(Side::Counterpart))?,
                 WaitingFor::Filer => party_recipients(conn, &parties, Some(Side::Filer))?,
                 waiting => handlers(conn, waiting)?,

@@ -15,7 +15,7 @@ use diesel::prelude::*;
 pub struct CaseRow {
     pub id: String,
     pub number: String,
-    pub kind: String,
+    pub kind: CaseKind,
     pub title: String,
     pub description: String,
     pub consequences: String,
@@ -28,9 +28,9 @@ pub struct CaseRow {
     pub payment_month: Option<String>,
     pub billing_unit_id: Option<String>,
     pub amount_sek: Option<i64>,
-    pub level: String,
-    pub status: String,
-    pub waiting_for: String,
+    pub level: Level,
+    pub status: Status,
+    pub waiting_for: WaitingFor,
     pub answered: bool,
     pub assessed_by_storsthlm: bool,
     pub assessed_by_hsf: bool,
@@ -47,28 +47,12 @@ pub struct CaseRow {
 }
 
 impl CaseRow {
-    pub fn kind(&self) -> CaseKind {
-        CaseKind::parse(&self.kind).unwrap_or(CaseKind::Deviation)
-    }
-
-    pub fn level(&self) -> Level {
-        Level::parse(&self.level).unwrap_or(Level::Local)
-    }
-
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Open)
-    }
-
-    pub fn waiting_for(&self) -> WaitingFor {
-        WaitingFor::parse(&self.waiting_for).unwrap_or(WaitingFor::Nobody)
-    }
-
     /// The ladder's view of the case on `today`.
     pub fn state(&self, parties: &[Party], today: NaiveDate) -> CaseState {
         CaseState {
-            kind: self.kind(),
-            level: self.level(),
-            status: self.status(),
+            kind: self.kind,
+            level: self.level,
+            status: self.status,
             answered: self.answered,
             assessed_by_storsthlm: self.assessed_by_storsthlm,
             assessed_by_hsf: self.assessed_by_hsf,
@@ -316,7 +300,7 @@ pub fn due_for_reminder(conn: &mut DbConn, from: Option<NaiveDate>, to: NaiveDat
 }
 
 pub fn parties(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Party>> {
-    let rows: Vec<(String, String, String, Option<String>)> = db_run!(conn, |c| case_parties::table
+    let rows: Vec<(String, String, Side, Option<String>)> = db_run!(conn, |c| case_parties::table
         .inner_join(organisations::table.on(organisations::id.eq(case_parties::organisation_id)))
         .filter(case_parties::case_id.eq(case_id))
         .order((case_parties::side.desc(), organisations::name))
@@ -327,7 +311,7 @@ pub fn parties(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Party>> {
         .map(|(organisation_id, organisation_name, side, registration_number)| Party {
             organisation_id,
             organisation_name,
-            side: Side::parse(&side).unwrap_or(Side::Counterpart),
+            side,
             registration_number,
         })
         .collect())
@@ -385,7 +369,7 @@ pub struct Event {
 
 /// The case's history, oldest first, with the internal notes of `viewer_org` only.
 pub fn events(conn: &mut DbConn, case_id: &str, viewer_org: &str) -> QueryResult<Vec<Event>> {
-    type Row = (NaiveDateTime, Option<String>, Option<String>, String, Option<String>, Option<String>, String, Option<String>);
+    type Row = (NaiveDateTime, Option<String>, Option<String>, String, Option<Level>, Option<Level>, String, Option<String>);
     let rows: Vec<Row> = db_run!(conn, |c| case_events::table
         .left_join(users::table.on(users::id.nullable().eq(case_events::actor_id)))
         .left_join(organisations::table.on(organisations::id.nullable().eq(case_events::actor_org_id)))
@@ -410,8 +394,8 @@ pub fn events(conn: &mut DbConn, case_id: &str, viewer_org: &str) -> QueryResult
             actor_name,
             actor_org_name,
             action,
-            from_level: from.as_deref().and_then(Level::parse),
-            to_level: to.as_deref().and_then(Level::parse),
+            from_level: from,
+            to_level: to,
             body,
             internal: visible.is_some(),
         })
@@ -423,24 +407,14 @@ pub fn events(conn: &mut DbConn, case_id: &str, viewer_org: &str) -> QueryResult
 pub struct Decision {
     pub id: String,
     pub case_id: String,
-    pub level: String,
+    pub level: Level,
     pub decided_on: NaiveDate,
     pub reference: String,
     pub body: String,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub corrects_id: Option<String>,
     pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
-}
-
-impl Decision {
-    pub fn outcome_label(&self) -> &'static str {
-        Outcome::parse(&self.outcome).map_or("", Outcome::label)
-    }
-
-    pub fn level_label(&self) -> &'static str {
-        Level::parse(&self.level).map_or("", Level::label)
-    }
 }
 
 pub struct NewDecision<'a> {
@@ -657,34 +631,18 @@ pub enum Sort {
 #[derive(Debug, Clone, Queryable)]
 pub struct ListedCase {
     pub number: String,
-    pub kind: String,
+    pub kind: CaseKind,
     pub title: String,
-    pub level: String,
-    pub status: String,
-    pub waiting_for: String,
+    pub level: Level,
+    pub status: Status,
+    pub waiting_for: WaitingFor,
     pub deadline_on: Option<NaiveDate>,
     pub filed_by: String,
 }
 
 impl ListedCase {
-    pub fn kind_label(&self) -> &'static str {
-        CaseKind::parse(&self.kind).map_or("", CaseKind::label)
-    }
-
-    pub fn level_label(&self) -> &'static str {
-        Level::parse(&self.level).map_or("", Level::label)
-    }
-
-    pub fn status_label(&self) -> &'static str {
-        Status::parse(&self.status).map_or("", Status::label)
-    }
-
-    pub fn waiting_label(&self) -> &'static str {
-        WaitingFor::parse(&self.waiting_for).map_or("", WaitingFor::label)
-    }
-
     pub fn is_closed(&self) -> bool {
-        self.status == Status::Closed.as_str()
+        self.status == Status::Closed
     }
 }
 

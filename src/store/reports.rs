@@ -6,6 +6,7 @@
 use super::{DbConn, QueryResult};
 use crate::db::schema::{calculations, case_calculations, case_decisions, case_events, case_parties, cases};
 use crate::db_run;
+use crate::domain::ladder::{CaseKind, Level, Outcome, Status};
 use crate::domain::reports::Period;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -42,7 +43,7 @@ macro_rules! filed_in {
 }
 
 /// Kind, commitment, level, status, and how many cases share them.
-pub type FiledCount = (String, Option<String>, String, String, i64);
+pub type FiledCount = (CaseKind, Option<String>, Level, Status, i64);
 
 /// The cases filed in the period, counted per kind, commitment, level and status. (Diesel
 /// groups only unboxed queries, hence the two branches.)
@@ -99,13 +100,12 @@ pub struct Structural {
     pub id: String,
     pub number: String,
     pub title: String,
-    pub kind: String,
-    pub level: String,
+    pub kind: CaseKind,
+    pub level: Level,
     pub principled: bool,
 }
 
 pub fn structural(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<Structural>> {
-    use crate::domain::ladder::{CaseKind, Level};
     db_run!(conn, |c| filed_in!(period, visible)
         .filter(cases::kind.ne(CaseKind::PaymentDispute.as_str()))
         .filter(cases::principled.eq(true).or(cases::level.eq_any([Level::Steering.as_str(), Level::Vis.as_str()])))
@@ -115,9 +115,9 @@ pub fn structural(conn: &mut DbConn, period: Period, visible: Option<&[String]>)
 }
 
 /// Cases closed in the period: the level they were closed at, filed and closed when.
-pub fn closed(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<(String, NaiveDateTime, NaiveDateTime)>> {
+pub fn closed(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<(Level, NaiveDateTime, NaiveDateTime)>> {
     let (from, until) = utc_bounds(period);
-    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> =
+    let rows: Vec<(Level, NaiveDateTime, Option<NaiveDateTime>)> =
         db_run!(conn, |c| visible_cases!(cases::table.filter(cases::closed_at.ge(from)).filter(cases::closed_at.lt(until)), visible)
             .select((cases::level, cases::created_at, cases::closed_at))
             .load(c))?;
@@ -125,9 +125,9 @@ pub fn closed(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> 
 }
 
 /// The levels cases were lifted to in the period (one entry per escalation).
-pub fn escalations(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<String>> {
+pub fn escalations(conn: &mut DbConn, period: Period, visible: Option<&[String]>) -> QueryResult<Vec<Level>> {
     let (from, until) = utc_bounds(period);
-    let rows: Vec<Option<String>> = db_run!(conn, |c| {
+    let rows: Vec<Option<Level>> = db_run!(conn, |c| {
         let mut query = case_events::table
             .filter(case_events::action.eq("escalate"))
             .filter(case_events::at.ge(from))
@@ -142,7 +142,7 @@ pub fn escalations(conn: &mut DbConn, period: Period, visible: Option<&[String]>
 }
 
 /// A decision as the report lists it: (case id, level, decided on, reference, outcome).
-pub type DecisionLine = (String, String, NaiveDate, String, String);
+pub type DecisionLine = (String, Level, NaiveDate, String, Outcome);
 
 /// The decisions of the given cases, oldest first.
 pub fn decisions_of(conn: &mut DbConn, case_ids: &[String]) -> QueryResult<Vec<DecisionLine>> {
@@ -166,12 +166,12 @@ pub struct MonthDispute {
     pub organisation_id: String,
     pub number: String,
     pub amount_sek: i64,
-    pub status: String,
-    pub outcome: Option<String>,
+    pub status: Status,
+    pub outcome: Option<Outcome>,
 }
 
 pub fn disputes_in(conn: &mut DbConn, months: &[String]) -> QueryResult<Vec<MonthDispute>> {
-    let rows: Vec<(String, String, String, String, Option<i64>, String)> = db_run!(conn, |c| case_calculations::table
+    let rows: Vec<(String, String, String, String, Option<i64>, Status)> = db_run!(conn, |c| case_calculations::table
         .inner_join(calculations::table.on(calculations::id.eq(case_calculations::calculation_id)))
         .inner_join(cases::table.on(cases::id.eq(case_calculations::case_id)))
         .filter(calculations::month.eq_any(months.to_vec()))
@@ -183,7 +183,7 @@ pub fn disputes_in(conn: &mut DbConn, months: &[String]) -> QueryResult<Vec<Mont
     Ok(rows
         .into_iter()
         .map(|(month, organisation_id, id, number, amount, status)| MonthDispute {
-            outcome: decisions.iter().rev().find(|d| d.0 == id).map(|d| d.4.clone()),
+            outcome: decisions.iter().rev().find(|d| d.0 == id).map(|d| d.4),
             month,
             organisation_id,
             number,

@@ -13,7 +13,7 @@ pub struct UserRow {
     email: String,
     name: String,
     organisation_id: String,
-    role: String,
+    role: Role,
     active: bool,
     created_at: NaiveDateTime,
     totp_enabled_at: Option<NaiveDateTime>,
@@ -46,9 +46,7 @@ impl From<UserRow> for User {
             email: row.email,
             name: row.name,
             organisation_id: row.organisation_id,
-            // Only code writes this column, through Role; should a row ever hold something
-            // else, the least privileged role is the safe reading.
-            role: row.role.parse().unwrap_or(Role::Local),
+            role: row.role,
             active: row.active,
             created_at: row.created_at,
             second_factor: row.totp_enabled_at.is_some(),

@@ -652,8 +652,8 @@ fn dispute_view(conn: &mut DbConn, case: &CaseRow, viewer: &Viewer, parties: &[P
         version: calculation.version.version,
         unit_name: original.key.unit.name(),
         episode_ids: unit_episodes.into_iter().map(|e| e.episode_id).collect(),
-        may_contest: filer && case.status() != Status::Closed,
-        may_correct: super::payment::can_import(&viewer.user) && case.status() == Status::Closed && corrections.is_empty() && !claims.is_empty(),
+        may_contest: filer && case.status != Status::Closed,
+        may_correct: super::payment::can_import(&viewer.user) && case.status == Status::Closed && corrections.is_empty() && !claims.is_empty(),
         corrections,
         claims,
         original,
@@ -919,9 +919,9 @@ fn build_show(
         Some(id) => organisations::get(conn, id)?.map(|o| o.name),
         None => None,
     };
-    let kind = case.kind();
-    let level = case.level();
-    let (deadline, overdue) = deadline_text(case.deadline_on, case.status() != Status::Closed, today);
+    let kind = case.kind;
+    let level = case.level;
+    let (deadline, overdue) = deadline_text(case.deadline_on, case.status != Status::Closed, today);
     let steps = kind.ladder().iter().map(|l| Step { label: l.label(), current: *l == level, passed: l.step() < level.step() }).collect();
     let events = events
         .into_iter()
@@ -944,7 +944,7 @@ fn build_show(
         })
         .collect();
     let my_parties = parties.iter().filter(|p| actor.party_orgs().contains(&p.organisation_id)).cloned().collect();
-    let dispute = if case.kind() == CaseKind::PaymentDispute { dispute_view(conn, &case, viewer, &parties)? } else { None };
+    let dispute = if case.kind == CaseKind::PaymentDispute { dispute_view(conn, &case, viewer, &parties)? } else { None };
     let precedents = match &case.commitment_id {
         Some(id) => interpretations::concerning(conn, id)?,
         None => Vec::new(),
@@ -957,9 +957,9 @@ fn build_show(
     Ok(ShowPage {
         ctx: viewer.user.page(),
         kind,
-        status: case.status(),
+        status: case.status,
         level,
-        waiting: case.waiting_for().label(),
+        waiting: case.waiting_for.label(),
         deadline,
         overdue,
         steps,
@@ -1343,7 +1343,7 @@ fn interpretation_entry(form: &FormData, case: &CaseRow) -> Result<(String, Vec<
             None => return Err(("concerns", "Välj åtaganden i listan.".into())),
         }
     }
-    if commitment_ids.is_empty() && case.kind() == CaseKind::Deviation {
+    if commitment_ids.is_empty() && case.kind == CaseKind::Deviation {
         return Err(("concerns", "Välj vilket åtagande tolkningen gäller.".into()));
     }
     Ok((question, commitment_ids))

@@ -12,7 +12,7 @@ use super::page::Page;
 use super::payment::paying_organisation;
 use super::AppState;
 use crate::domain::commitments;
-use crate::domain::ladder::{CaseKind, Level, Outcome, Status};
+use crate::domain::ladder::Level;
 use crate::domain::payment::{Fraction, Model, Month, Readmissions, UnitResult};
 use crate::domain::reports::{self, case_figures, ClosedCase, FiledGroup, Period};
 use crate::store::{calculations, episodes, organisations, reports as queries, DbConn};
@@ -158,16 +158,9 @@ fn case_period(query: &ReportQuery, today: NaiveDate) -> Result<Period, InvalidP
     }
 }
 
-fn level_of(text: &str) -> Level {
-    Level::parse(text).unwrap_or(Level::Local)
-}
-
 fn decision_text(decisions: &[queries::DecisionLine], case_id: &str) -> String {
-    let lines: Vec<String> = decisions
-        .iter()
-        .filter(|d| d.0 == case_id)
-        .map(|d| format!("{} {} ({}): {}", d.2, d.3, level_of(&d.1).label(), Outcome::parse(&d.4).map_or("", |o| o.label())))
-        .collect();
+    let lines: Vec<String> =
+        decisions.iter().filter(|d| d.0 == case_id).map(|d| format!("{} {} ({}): {}", d.2, d.3, d.1.label(), d.4.label())).collect();
     if lines.is_empty() {
         "Inget beslut ännu".to_owned()
     } else {
@@ -191,21 +184,15 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
     let filed = reports::Filed {
         groups: queries::filed_groups(conn, period, visible)?
             .into_iter()
-            .map(|(kind, commitment, level, status, cases)| FiledGroup {
-                kind: CaseKind::parse(&kind).unwrap_or(CaseKind::Deviation),
-                commitment,
-                level: level_of(&level),
-                status: Status::parse(&status).unwrap_or(Status::Open),
-                cases: cases as usize,
-            })
+            .map(|(kind, commitment, level, status, cases)| FiledGroup { kind, commitment, level, status, cases: cases as usize })
             .collect(),
         overdue: queries::overdue(conn, period, visible, today)? as usize,
         by_party: queries::by_party(conn, period, visible)?.into_iter().map(|(o, n)| (o, n as usize)).collect(),
     };
     let closed_rows = queries::closed(conn, period, visible)?;
     let closed: Vec<ClosedCase> =
-        closed_rows.iter().map(|(level, filed, closed)| ClosedCase { level: level_of(level), days: (*closed - *filed).num_days() }).collect();
-    let escalated: Vec<Level> = queries::escalations(conn, period, visible)?.iter().map(|l| level_of(l)).collect();
+        closed_rows.iter().map(|(level, filed, closed)| ClosedCase { level: *level, days: (*closed - *filed).num_days() }).collect();
+    let escalated: Vec<Level> = queries::escalations(conn, period, visible)?;
     let figures = case_figures(&filed, &closed, &escalated);
 
     let names = OrganisationNames::load(conn)?;
@@ -232,10 +219,8 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
         }
     }
 
-    let structural: Vec<queries::Structural> = queries::structural(conn, period, visible)?
-        .into_iter()
-        .filter(|c| reports::is_structural(CaseKind::parse(&c.kind).unwrap_or(CaseKind::Deviation), c.principled, level_of(&c.level)))
-        .collect();
+    let structural: Vec<queries::Structural> =
+        queries::structural(conn, period, visible)?.into_iter().filter(|c| reports::is_structural(c.kind, c.principled, c.level)).collect();
     let decisions = queries::decisions_of(conn, &structural.iter().map(|c| c.id.clone()).collect::<Vec<_>>())?;
 
     let tables = vec![
@@ -296,9 +281,9 @@ fn build_case_report(conn: &mut DbConn, user: &CurrentUser, period: Period, toda
                 .map(|c| {
                     vec![
                         Cell::text(&c.number),
-                        Cell::text(CaseKind::parse(&c.kind).map_or("", |k| k.label())),
+                        Cell::text(c.kind.label()),
                         Cell::text(&c.title),
-                        Cell::text(level_of(&c.level).label()),
+                        Cell::text(c.level.label()),
                         Cell::text(if c.principled { "Ja" } else { "Nej" }),
                         Cell::text(decision_text(&decisions, &c.id)),
                     ]
@@ -614,8 +599,8 @@ fn build_payment_report(conn: &mut DbConn, user: &CurrentUser, from: Month, to: 
 }
 
 fn dispute_state(d: &queries::MonthDispute) -> String {
-    let status = Status::parse(&d.status).map_or("", |s| s.label());
-    match d.outcome.as_deref().and_then(Outcome::parse) {
+    let status = d.status.label();
+    match d.outcome {
         Some(outcome) => format!("{status}, {}", outcome.label()),
         None => status.to_owned(),
     }

@@ -1,0 +1,75 @@
+//! The domain's enums read straight from the text columns that hold them (the same text as
+//! their `as_str`), so rows reach the code above the store already typed. A value no enum
+//! knows is an error of the query, never quietly read as some default.
+
+use crate::domain::access::Role;
+use crate::domain::ladder::{CaseKind, Level, Outcome, Side, Status, WaitingFor};
+use diesel::deserialize::{self, FromSql, Queryable};
+use diesel::pg::Pg;
+use diesel::sql_types::Text;
+use diesel::sqlite::Sqlite;
+
+/// `FromSql<Text>` on both backends for each enum, through its own parser.
+macro_rules! read_as_text {
+    ($($enum:ty => $parse:expr),* $(,)?) => {$(
+        impl FromSql<Text, Sqlite> for $enum {
+            fn from_sql(value: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                parsed(<String as FromSql<Text, Sqlite>>::from_sql(value)?, stringify!($enum), $parse)
+            }
+        }
+
+        impl FromSql<Text, Pg> for $enum {
+            fn from_sql(value: <Pg as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                parsed(<String as FromSql<Text, Pg>>::from_sql(value)?, stringify!($enum), $parse)
+            }
+        }
+
+        // What `#[derive(FromSqlRow)]` would write, kept here so the domain needs no diesel.
+        impl<DB: diesel::backend::Backend> Queryable<Text, DB> for $enum
+        where
+            $enum: FromSql<Text, DB>,
+        {
+            type Row = Self;
+
+            fn build(row: Self) -> deserialize::Result<Self> {
+                Ok(row)
+            }
+        }
+    )*};
+}
+
+fn parsed<T>(text: String, what: &str, parse: fn(&str) -> Option<T>) -> deserialize::Result<T> {
+    parse(&text).ok_or_else(|| format!("the database holds {text:?}, which is no {what}").into())
+}
+
+read_as_text! {
+    CaseKind => CaseKind::parse,
+    Level => Level::parse,
+    Status => Status::parse,
+    WaitingFor => WaitingFor::parse,
+    Outcome => Outcome::parse,
+    Side => Side::parse,
+    Role => |text| text.parse().ok(),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+
+    fn read<T: FromSql<Text, Sqlite> + Queryable<Text, Sqlite, Row = T> + 'static>(text: &str) -> Result<T, diesel::result::Error> {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        diesel::select(diesel::dsl::sql::<Text>(&format!("'{text}'"))).get_result::<T>(&mut conn)
+    }
+
+    #[test]
+    fn enums_are_read_from_their_own_text_and_nothing_else() {
+        assert_eq!(read::<Level>("steering").unwrap(), Level::Steering);
+        assert_eq!(read::<CaseKind>(CaseKind::PaymentDispute.as_str()).unwrap(), CaseKind::PaymentDispute);
+        assert_eq!(read::<WaitingFor>(WaitingFor::Nobody.as_str()).unwrap(), WaitingFor::Nobody);
+        assert_eq!(read::<Role>("reviewer").unwrap(), Role::Reviewer);
+        let refused = format!("{:?}", read::<Level>("styrgrupp").unwrap_err());
+        assert!(refused.contains("which is no Level"), "{refused}");
+        assert!(read::<Role>("superuser").is_err(), "never read as the least privileged role either");
+    }
+}
