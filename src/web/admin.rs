@@ -12,7 +12,7 @@ use crate::domain::deadlines::{self, DayCount, DeadlineRule};
 use crate::domain::ladder::{Level, ALL_LEVELS};
 use crate::domain::text::{self, Email};
 use crate::store::organisations::{self, Organisation, UnitChange, EDITABLE_KINDS};
-use crate::store::{audit, cases, password_resets, sessions, users, DbConn};
+use crate::store::{audit, cases, identity_providers, password_resets, sessions, users, DbConn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -56,6 +56,8 @@ struct UserFormPage {
     organisations: Vec<Organisation>,
     roles: [Role; 5],
     errors: FieldErrors,
+    /// The identity providers the account is linked to (by its first sign-in there).
+    linked_providers: Vec<String>,
 }
 
 impl UserFormPage {
@@ -75,10 +77,19 @@ async fn render_user_form(
     form: UserForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let organisations = state.read(|conn| Ok(organisations::all(conn)?)).await?;
+    let account = user_id.clone();
+    let (organisations, linked_providers) = state
+        .read(move |conn| {
+            let linked = match &account {
+                Some(id) => identity_providers::linked_providers(conn, id)?,
+                None => Vec::new(),
+            };
+            Ok((organisations::all(conn)?, linked))
+        })
+        .await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let errors = errors.ordered(&["email", "name", "organisation_id", "role", "director", "active"]);
-    let page = UserFormPage { ctx: admin.page(), user_id, form, organisations, roles: ALL_ROLES, errors };
+    let page = UserFormPage { ctx: admin.page(), user_id, form, organisations, roles: ALL_ROLES, errors, linked_providers };
     Ok(html(status, page.render()?))
 }
 

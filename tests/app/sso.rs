@@ -133,7 +133,12 @@ impl Idp {
     /// Starts signing in through provider `id` at the app and signs in at the provider as
     /// `user` (if it asks): where the provider sends the browser back to, or its page.
     pub async fn sign_in_at_provider(&self, app: &TestApp, id: &str, user: &str, password: &str) -> Step {
-        let start = app.get(&format!("/logga-in/via/{id}")).await;
+        self.sign_in_from(app, &format!("/logga-in/via/{id}"), user, password).await
+    }
+
+    /// As `sign_in_at_provider`, starting at `start` (a sign-in link with its `next`).
+    pub async fn sign_in_from(&self, app: &TestApp, start: &str, user: &str, password: &str) -> Step {
+        let start = app.get(start).await;
         assert_eq!(start.status, 303, "start: {}", start.body);
         assert!(start.location().starts_with(&self.issuer), "to the provider: {}", start.location());
         match self.follow(app, start.location(), None).await {
@@ -248,6 +253,9 @@ async fn a_provisioned_person_signs_in_through_the_provider_and_is_known_by_subj
     assert_eq!(audit_details(&app, "sso_linked").len(), 1);
     assert!(audit_details(&app, "sso_linked")[0].starts_with("Botkyrkas Entra ID: tenant-botkyrka/object-eva"), "Entra: tid and oid");
     assert!(audit_details(&app, "login").iter().any(|d| d == "single sign-on: Botkyrkas Entra ID"));
+    app.login_as(ADMIN).await;
+    let eva = app.texts("SELECT id AS value FROM users WHERE email = 'eva.entra@botkyrka.example'").remove(0);
+    assert!(app.get(&format!("/admin/anvandare/{eva}")).await.body.contains("<strong>Inloggningstjänster:</strong> Botkyrkas Entra ID"));
 
     // The link holds whatever the address: the account is found by issuer and subject.
     app.sql("UPDATE users SET email = 'eva.ny@botkyrka.example' WHERE email = 'eva.entra@botkyrka.example'");
@@ -325,6 +333,29 @@ async fn an_unknown_person_is_refused_or_waits_unconfirmed_where_the_provider_cr
 }
 
 #[actix_web::test]
+async fn a_sign_in_leads_back_to_the_page_asked_for_but_never_to_another_site() {
+    let app = spawn_app().await;
+    let Some(idp) = Idp::start(&app) else { return };
+    let id = register(&app, &idp, "Botkyrkas Entra ID", &[], false).await;
+    provision(&app, EVA.2, "Eva Entra", BOTKYRKA_ORG).await;
+    // The sign-in page passes on where the person was going.
+    app.forget_cookies();
+    let asked = app.get("/arenden?sida=2").await;
+    let login = app.get(&asked.location()).await;
+    let link = between(&login.body, "href=\"/logga-in/via/", "\"");
+    assert_eq!(link, format!("{id}?next=%2Farenden%3Fsida%3D2"));
+    for (next, lands) in [("%2Farenden%3Fsida%3D2", "/arenden?sida=2"), ("%2F%2Fevil.example", "/"), ("https%3A%2F%2Fevil.example", "/")] {
+        app.forget_cookies();
+        let Step::BackToApp(answer) = idp.sign_in_from(&app, &format!("/logga-in/via/{id}?next={next}"), EVA.0, EVA.1).await else {
+            panic!("no answer")
+        };
+        let landed = app.get(&answer).await;
+        assert_eq!(landed.status, 303, "{}", landed.body);
+        assert_eq!(landed.location(), lands, "next={next}");
+    }
+}
+
+#[actix_web::test]
 async fn a_wrong_password_at_the_provider_leaves_the_person_signed_out() {
     let app = spawn_app().await;
     let Some(idp) = Idp::start(&app) else { return };
@@ -369,6 +400,15 @@ async fn a_tampered_state_a_replayed_code_and_a_token_for_another_audience_are_r
     app.forget_cookies();
     app.set_cookie("tvs_sso", &sso_cookie);
     assert_eq!(app.get(&answer).await.status, 400, "the same answer again");
+
+    // The person said no at the provider: a clear page, nobody signed in.
+    app.forget_cookies();
+    let Step::BackToApp(declined) = idp.sign_in_at_provider(&app, &id, EVA.0, EVA.1).await else { panic!("no answer") };
+    let declined_code = between(&declined, "code=", "&");
+    let declined = app.get(&declined.replace(&format!("code={declined_code}"), "error=access_denied")).await;
+    assert_eq!(declined.status, 401);
+    assert!(declined.body.contains("avbröts eller nekades"), "{}", declined.body);
+    assert!(app.cookie("tvs_session").is_none());
 
     // The code again, under a fresh sign-in's state: the provider refuses it.
     app.forget_cookies();
