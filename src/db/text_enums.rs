@@ -4,6 +4,7 @@
 
 use crate::domain::access::Role;
 use crate::domain::ladder::{CaseKind, Level, Outcome, Side, Status, WaitingFor};
+use crate::domain::notify::Delivery;
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::pg::Pg;
 use diesel::sql_types::Text;
@@ -50,6 +51,7 @@ read_as_text! {
     Outcome => Outcome::parse,
     Side => Side::parse,
     Role => |text| text.parse().ok(),
+    Delivery => Delivery::parse,
 }
 
 #[cfg(test)]

@@ -38,6 +38,40 @@ impl Preference {
     }
 }
 
+/// Where a queued message is: waiting to be sent (or tried again), sent, or failed for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl Delivery {
+    /// In the order the outbox page shows them.
+    pub const ALL: [Delivery; 3] = [Delivery::Pending, Delivery::Failed, Delivery::Sent];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Pending => "pending",
+            Delivery::Sent => "sent",
+            Delivery::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Delivery> {
+        Delivery::ALL.into_iter().find(|d| d.as_str() == text)
+    }
+
+    /// The outbox page's heading for messages in this state.
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::Pending => "Väntar",
+            Delivery::Sent => "Skickade",
+            Delivery::Failed => "Misslyckade",
+        }
+    }
+}
+
 /// Who is told about a case event besides the one who caused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
@@ -172,6 +206,14 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn delivery_states_read_back_from_their_text() {
+        for delivery in Delivery::ALL {
+            assert_eq!(Delivery::parse(delivery.as_str()), Some(delivery));
+        }
+        assert_eq!(Delivery::parse("sending"), None);
     }
 
     #[test]

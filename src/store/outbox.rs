@@ -4,12 +4,13 @@
 use super::{new_id, DbConn, QueryResult};
 use crate::db::schema::{digest_items, outbox, reminders_sent};
 use crate::db_run;
+use crate::domain::notify::Delivery;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
+pub const PENDING: &str = Delivery::Pending.as_str();
+pub const SENT: &str = Delivery::Sent.as_str();
+pub const FAILED: &str = Delivery::Failed.as_str();
 
 /// A message to queue. `thread_id` threads it (In-Reply-To/References); `dedupe_key`
 /// makes queueing idempotent.
@@ -174,7 +175,7 @@ pub struct Listed {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    pub status: String,
+    pub status: Delivery,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -182,9 +183,9 @@ pub struct Listed {
 }
 
 /// Messages in one status, newest first.
-pub fn list(conn: &mut DbConn, status: &str, limit: i64) -> QueryResult<Vec<Listed>> {
+pub fn list(conn: &mut DbConn, status: Delivery, limit: i64) -> QueryResult<Vec<Listed>> {
     db_run!(conn, |c| outbox::table
-        .filter(outbox::status.eq(status))
+        .filter(outbox::status.eq(status.as_str()))
         .order(outbox::id.desc())
         .select((
             outbox::id,
@@ -203,8 +204,8 @@ pub fn list(conn: &mut DbConn, status: &str, limit: i64) -> QueryResult<Vec<List
 }
 
 /// How many messages are in a status.
-pub fn count(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
-    db_run!(conn, |c| outbox::table.filter(outbox::status.eq(status)).count().get_result(c))
+pub fn count(conn: &mut DbConn, status: Delivery) -> QueryResult<i64> {
+    db_run!(conn, |c| outbox::table.filter(outbox::status.eq(status.as_str())).count().get_result(c))
 }
 
 /// Records that a reminder about a case's deadline is made; false if it was already.

@@ -8,7 +8,7 @@ use super::guard::CurrentUser;
 use super::organisations::render_show;
 use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
-use crate::domain::notify::{Preference, ALL_PREFERENCES};
+use crate::domain::notify::{Delivery, Preference, ALL_PREFERENCES};
 use crate::domain::text::Email;
 use crate::store::outbox::{self, Listed};
 use crate::store::{audit, organisations, users};
@@ -74,8 +74,8 @@ pub async fn save_mailbox(state: web::Data<AppState>, admin: AdminUser, id: web:
 #[template(path = "admin/outbox.html")]
 struct OutboxPage {
     ctx: Page,
-    status: String,
-    counts: Vec<(&'static str, &'static str, i64)>,
+    status: Delivery,
+    counts: Vec<(Delivery, i64)>,
     messages: Vec<Listed>,
 }
 
@@ -92,18 +92,15 @@ pub struct OutboxQuery {
     klart: Option<String>,
 }
 
-const STATUSES: [(&str, &str); 3] = [(outbox::PENDING, "Väntar"), (outbox::FAILED, "Misslyckade"), (outbox::SENT, "Skickade")];
-
 pub async fn outbox_page(state: web::Data<AppState>, admin: AdminUser, query: web::Query<OutboxQuery>) -> Result<HttpResponse, AppError> {
-    let status = STATUSES.iter().map(|(s, _)| *s).find(|s| *s == query.status).unwrap_or(outbox::PENDING).to_owned();
-    let wanted = status.clone();
+    let status = Delivery::parse(&query.status).unwrap_or(Delivery::Pending);
     let (counts, messages) = state
         .read(move |conn| {
             let mut counts = Vec::new();
-            for (status, label) in STATUSES {
-                counts.push((status, label, outbox::count(conn, status)?));
+            for delivery in Delivery::ALL {
+                counts.push((delivery, outbox::count(conn, delivery)?));
             }
-            Ok((counts, outbox::list(conn, &wanted, 200)?))
+            Ok((counts, outbox::list(conn, status, 200)?))
         })
         .await?;
     let ctx = admin.page().with_notice(notice(query.klart.as_deref()));

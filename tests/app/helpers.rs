@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use tvistetrappa::config::{Config, Settings};
 use tvistetrappa::db::DbUrl;
+use tvistetrappa::domain::notify::Delivery;
 use tvistetrappa::mail::{Clock, Worker};
 use tvistetrappa::store::outbox;
 use tvistetrappa::web::{self, AppState};
@@ -475,7 +476,7 @@ impl TestApp {
     }
 
     /// Messages in the outbox in a status.
-    pub fn outbox_count(&self, status: &str) -> i64 {
+    pub fn outbox_count(&self, status: Delivery) -> i64 {
         outbox::count(&mut self.db(), status).expect("outbox count")
     }
 

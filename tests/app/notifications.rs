@@ -3,6 +3,7 @@ use crate::smtp::{Received, SmtpServer};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use std::time::Duration;
 use tvistetrappa::domain::calendar;
+use tvistetrappa::domain::notify::Delivery;
 use tvistetrappa::mail::Clock;
 use tvistetrappa::store::{cases, outbox};
 
@@ -125,7 +126,7 @@ async fn case_mail_reaches_the_right_people_threaded_with_a_link() {
     assert_eq!(comments[0].to, [HUDDINGE]);
     app.wait_for_outbox();
     assert_eq!(smtp.received().len(), 8, "nothing else went out");
-    assert_eq!(app.outbox_count(outbox::SENT), 8);
+    assert_eq!(app.outbox_count(Delivery::Sent), 8);
 }
 
 #[actix_web::test]
@@ -160,7 +161,7 @@ async fn with_smtp_down_actions_succeed_and_every_message_arrives_once_after_a_r
     let number = file_against_huddinge(&app).await;
     app.login_as(HUDDINGE).await;
     assert_eq!(app.act(&number, "propose", &[("text", "Vi går igenom rutinen tillsammans.")]).await.status, 303, "the user's action succeeds");
-    let queued = app.outbox_count(outbox::PENDING);
+    let queued = app.outbox_count(Delivery::Pending);
     assert_eq!(queued, 1 + 2, "the new case to Huddinge; the proposal to Botkyrka's two users");
     // The relay refuses: the worker tries, backs off and keeps every message queued.
     for _ in 0..200 {
@@ -175,7 +176,7 @@ async fn with_smtp_down_actions_succeed_and_every_message_arrives_once_after_a_r
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert!(smtp.received().is_empty());
-    assert_eq!(app.outbox_count(outbox::PENDING), queued);
+    assert_eq!(app.outbox_count(Delivery::Pending), queued);
 
     // The app stops, the relay comes back, the app starts again.
     app.stop_mail();
@@ -190,8 +191,8 @@ async fn with_smtp_down_actions_succeed_and_every_message_arrives_once_after_a_r
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len() as i64, queued, "each message exactly once");
-    assert_eq!(app.outbox_count(outbox::SENT), queued);
-    assert_eq!(app.outbox_count(outbox::PENDING), 0);
+    assert_eq!(app.outbox_count(Delivery::Sent), queued);
+    assert_eq!(app.outbox_count(Delivery::Pending), 0);
 }
 
 #[actix_web::test]
@@ -201,12 +202,12 @@ async fn a_refused_message_fails_and_an_admin_sends_it_again_with_the_same_messa
     smtp.reject_permanently();
     file_against_huddinge(&app).await;
     for _ in 0..500 {
-        if app.outbox_count(outbox::FAILED) == 1 {
+        if app.outbox_count(Delivery::Failed) == 1 {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    assert_eq!(app.outbox_count(outbox::FAILED), 1, "a permanent refusal is not retried");
+    assert_eq!(app.outbox_count(Delivery::Failed), 1, "a permanent refusal is not retried");
     app.login_as(ADMIN).await;
     let page = app.get("/admin/utkorg?status=failed").await;
     assert!(page.body.contains("Misslyckade (1)") && page.body.contains(HUDDINGE), "{}", page.body);
@@ -391,5 +392,5 @@ async fn two_senders_and_a_slow_relay_deliver_every_message_once() {
     let unique = ids.len();
     ids.dedup();
     assert_eq!((unique, ids.len()), (16, 16), "every message once, none twice");
-    assert_eq!(app.outbox_count(tvistetrappa::store::outbox::SENT), 16);
+    assert_eq!(app.outbox_count(Delivery::Sent), 16);
 }
