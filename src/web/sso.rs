@@ -140,7 +140,7 @@ pub async fn callback(
     let code = match (answer.error.as_deref(), answer.code.filter(|c| !c.is_empty() && c.len() <= 2000)) {
         (None, Some(code)) => code,
         (error, _) => {
-            let detail = format!("the provider answered {}", error.unwrap_or("without a code").chars().take(80).collect::<String>());
+            let detail = format!("the provider answered {}", error.unwrap_or("without a code"));
             record_refusal(&state, &actor, &provider.name, &detail).await?;
             let message = format!("Inloggningen med {} avbröts eller nekades. Försök igen, eller logga in med e-post och lösenord.", provider.name);
             return refused_page(&state, &visitor, StatusCode::UNAUTHORIZED, &next, message).await;
@@ -179,7 +179,8 @@ pub async fn callback(
 }
 
 async fn record_refusal(state: &AppState, actor: &audit::Actor, provider: &str, why: &str) -> Result<(), AppError> {
-    let (actor, detail) = (actor.clone(), format!("{provider}: {why}"));
+    // What a provider said is quoted, but only so much of it.
+    let (actor, detail) = (actor.clone(), format!("{provider}: {}", why.chars().take(200).collect::<String>()));
     state.write(move |conn| Ok(audit::record_bounded(conn, &actor, audit::Action::SsoRefused, None, &detail)?)).await
 }
 
