@@ -1,10 +1,9 @@
 //! Identity providers an administrator registered, the people linked to them, and sign-ins
 //! on their way through one.
 
+use super::users::User;
 use super::{now, DbConn, QueryResult};
-use crate::db::schema::{
-    identity_provider_organisations as provider_organisations, identity_providers, organisations, sso_logins, user_identities, users,
-};
+use crate::db::schema::{identity_provider_organisations as provider_organisations, identity_providers, sso_logins, user_identities, users};
 use crate::db_run;
 use crate::domain::sso::{Account, OrganisationSource};
 use crate::security::token_hash;
@@ -197,26 +196,14 @@ pub fn linked_providers(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Str
         .load(c))
 }
 
-/// An account as a sign-in sees it, with its organisation and those above it.
-pub fn account(conn: &mut DbConn, user_id: &str) -> QueryResult<Option<Account>> {
-    let found: Option<(bool, bool, String)> = db_run!(conn, |c| users::table
-        .find(user_id)
-        .select((users::active, users::awaiting_confirmation, users::organisation_id))
-        .first(c)
-        .optional())?;
-    let Some((active, awaiting_confirmation, organisation)) = found else { return Ok(None) };
-    let mut chain = vec![organisation];
-    // Registry depth is small (unit, municipality); the bound only guards against a cycle.
-    while chain.len() < 8 {
-        let last = chain.last().expect("starts with one").clone();
-        let parent: Option<Option<String>> =
-            db_run!(conn, |c| organisations::table.find(&last).select(organisations::parent_id).first(c).optional())?;
-        match parent.flatten() {
-            Some(parent) if !chain.contains(&parent) => chain.push(parent),
-            _ => break,
-        }
-    }
-    Ok(Some(Account { user_id: user_id.to_owned(), active, awaiting_confirmation, organisation_chain: chain }))
+/// A user as a sign-in sees them, with their organisation and those above it.
+pub fn account(conn: &mut DbConn, user: &User) -> QueryResult<Account> {
+    Ok(Account {
+        user_id: user.id.clone(),
+        active: user.active,
+        awaiting_confirmation: user.awaiting_confirmation,
+        organisation_chain: super::organisations::lineage(conn, &user.organisation_id)?,
+    })
 }
 
 /// How long a sign-in may take at the provider.

@@ -122,9 +122,7 @@ pub fn challenge_user(conn: &mut DbConn, token: &str) -> QueryResult<Option<(Str
         .select((login_challenges::user_id, login_challenges::provider_id, login_challenges::id_token))
         .first(c)
         .optional())?;
-    Ok(found.map(|(user_id, provider_id, id_token)| {
-        (user_id, provider_id.zip(id_token).map(|(provider_id, id_token)| ThroughProvider { provider_id, id_token }))
-    }))
+    Ok(found.map(|(user_id, provider_id, id_token)| (user_id, ThroughProvider::from_columns(provider_id, id_token))))
 }
 
 /// Ends a challenge, and any of the user's that have run out.

@@ -19,6 +19,13 @@ pub struct ThroughProvider {
     pub id_token: String,
 }
 
+impl ThroughProvider {
+    /// From the two nullable columns a session or a challenge keeps it in.
+    pub fn from_columns(provider_id: Option<String>, id_token: Option<String>) -> Option<ThroughProvider> {
+        Some(ThroughProvider { provider_id: provider_id?, id_token: id_token? })
+    }
+}
+
 /// A new session, started through `provider` if given.
 pub fn create_through(conn: &mut DbConn, user_id: &str, provider: Option<&ThroughProvider>) -> QueryResult<String> {
     let token = crate::security::random_token();
@@ -40,7 +47,7 @@ pub fn create_through(conn: &mut DbConn, user_id: &str, provider: Option<&Throug
 pub fn provider_of(conn: &mut DbConn, token: &str) -> QueryResult<Option<ThroughProvider>> {
     let found: Option<(Option<String>, Option<String>)> =
         db_run!(conn, |c| sessions::table.find(token_hash(token)).select((sessions::provider_id, sessions::id_token)).first(c).optional())?;
-    Ok(found.and_then(|(provider_id, id_token)| Some(ThroughProvider { provider_id: provider_id?, id_token: id_token? })))
+    Ok(found.and_then(|(provider_id, id_token)| ThroughProvider::from_columns(provider_id, id_token)))
 }
 
 /// Longest a session lives however active it is.

@@ -125,20 +125,21 @@ impl Admitted {
     }
 }
 
-/// Lets in someone a provider vouched for: the code step first if they use a second factor
-/// here, else a new session (in place of `old_session`).
+/// Lets in someone whose password was right or whom a provider vouched for (`through`): the
+/// code step first if they use a second factor here, else a new session (in place of
+/// `old_session`).
 pub(super) fn admit(
     conn: &mut DbConn,
     actor: &audit::Actor,
     user: &users::User,
     old_session: Option<&str>,
-    through: &ThroughProvider,
+    through: Option<&ThroughProvider>,
     detail: &str,
 ) -> Result<Admitted, AppError> {
     if user.second_factor {
-        return Ok(Admitted::NeedsCode(second_factor::create_challenge(conn, &user.id, Some(through))?));
+        return Ok(Admitted::NeedsCode(second_factor::create_challenge(conn, &user.id, through)?));
     }
-    Ok(Admitted::Session(start_session(conn, actor, &user.id, old_session, Some(through), detail)?))
+    Ok(Admitted::Session(start_session(conn, actor, &user.id, old_session, through, detail)?))
 }
 
 /// Claims a checked attempt for the account and address, or records the throttling.
@@ -193,15 +194,15 @@ pub async fn login(
                 let credentials = users::credentials(conn, &email)?;
                 let ok = verify_password(&password, credentials.as_ref().map(|(_, hash)| hash.as_str()), fast);
                 conn.write(|conn| match credentials.filter(|_| ok) {
-                    Some((user, _)) if user.second_factor => {
-                        // Neither a success nor a failure until the code is checked: a thief
-                        // who has the password gets no fresh guesses at the code from it.
-                        login_attempts::withdraw(conn, &attempt)?;
-                        Ok(LoginOutcome::Admitted(Admitted::NeedsCode(second_factor::create_challenge(conn, &user.id, None)?)))
-                    }
                     Some((user, _)) => {
-                        login_attempts::succeeded(conn, &attempt)?;
-                        Ok(LoginOutcome::Admitted(Admitted::Session(start_session(conn, &actor, &user.id, old_session.as_deref(), None, "")?)))
+                        if user.second_factor {
+                            // Neither a success nor a failure until the code is checked: a thief
+                            // who has the password gets no fresh guesses at the code from it.
+                            login_attempts::withdraw(conn, &attempt)?;
+                        } else {
+                            login_attempts::succeeded(conn, &attempt)?;
+                        }
+                        Ok(LoginOutcome::Admitted(admit(conn, &actor, &user, old_session.as_deref(), None, "")?))
                     }
                     None => {
                         audit::record_bounded(conn, &actor, audit::Action::LoginFailed, Some(&email), "wrong e-mail or password")?;

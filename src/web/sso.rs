@@ -195,22 +195,24 @@ fn let_in(conn: &mut DbConn, provider: &Provider, verified: &Verified, ip: &str,
     }
     let organisation = provider.organisations.organisation(verified.organisation_claim.as_deref());
     let linked = match identity_providers::linked_user(conn, &provider.issuer, &verified.subject)? {
-        Some(user_id) => identity_providers::account(conn, &user_id)?,
+        Some(user_id) => users::by_id(conn, &user_id)?,
         None => None,
     };
     let by_email = match (&linked, &verified.email) {
         (None, Some(email)) => match identity_providers::unlinked_by_email(conn, email, &provider.issuer)? {
-            Some(user_id) => identity_providers::account(conn, &user_id)?,
+            Some(user_id) => users::by_id(conn, &user_id)?,
             None => None,
         },
         _ => None,
     };
+    let candidate = |conn: &mut DbConn, user: &Option<users::User>| user.as_ref().map(|u| identity_providers::account(conn, u)).transpose();
+    let (linked_account, email_account) = (candidate(conn, &linked)?, candidate(conn, &by_email)?);
     let may_create = provider.create_unknown && verified.email.is_some();
     let mut actor = audit::Actor { email: verified.email.clone(), ip: Some(ip.to_owned()), ..Default::default() };
     let through = ThroughProvider { provider_id: provider.id.clone(), id_token: verified.id_token.clone() };
-    match sso::resolve(organisation, linked.as_ref(), by_email.as_ref(), may_create) {
-        Resolution::SignIn { user_id } | Resolution::Link { user_id } => {
-            let user = users::by_id(conn, &user_id)?.ok_or(AppError::NotFound)?;
+    match sso::resolve(organisation, linked_account.as_ref(), email_account.as_ref(), may_create) {
+        Resolution::SignIn { .. } | Resolution::Link { .. } => {
+            let user = linked.as_ref().or(by_email.as_ref()).expect("resolve lets in only a known account");
             actor.user_id = Some(user.id.clone());
             actor.email = Some(user.email.clone());
             if linked.is_none() {
@@ -218,11 +220,17 @@ fn let_in(conn: &mut DbConn, provider: &Provider, verified: &Verified, ip: &str,
                 audit::record(conn, &actor, audit::Action::SsoLinked, Some(&user.id), &format!("{}: {}", provider.name, verified.subject))?;
             }
             let detail = format!("single sign-on: {}", provider.name);
-            Ok(Outcome::Admitted(admit(conn, &actor, &user, old_session, &through, &detail)?))
+            Ok(Outcome::Admitted(admit(conn, &actor, user, old_session, Some(&through), &detail)?))
         }
         Resolution::Create { organisation_id } => {
             let email = verified.email.clone().expect("only with an e-mail address");
             let name = verified.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| email.clone());
+            if users::by_email(conn, &email)?.is_some() {
+                // The address belongs to an account this provider may not sign in (linked
+                // elsewhere at this issuer): never a second account for it.
+                audit::record_bounded(conn, &actor, audit::Action::SsoRefused, Some(&email), &format!("{}: address already in use", provider.name))?;
+                return Ok(Outcome::Refused(Refusal::Unknown));
+            }
             let new = users::NewUser {
                 email: &email,
                 name: name.trim(),
@@ -232,12 +240,6 @@ fn let_in(conn: &mut DbConn, provider: &Provider, verified: &Verified, ip: &str,
                 director: false,
                 awaiting_confirmation: true,
             };
-            if users::by_email(conn, &email)?.is_some() {
-                // The address belongs to an account this provider may not sign in (linked
-                // elsewhere at this issuer): never a second account for it.
-                audit::record_bounded(conn, &actor, audit::Action::SsoRefused, Some(&email), &format!("{}: address already in use", provider.name))?;
-                return Ok(Outcome::Refused(Refusal::Unknown));
-            }
             let user_id = users::insert(conn, &new)?;
             identity_providers::link(conn, &provider.issuer, &verified.subject, &provider.id, &user_id)?;
             actor.user_id = Some(user_id.clone());
