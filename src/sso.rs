@@ -121,6 +121,9 @@ impl Directory {
             // service's requests to another host).
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
+            // Sign-ins are far apart, so a kept-alive connection is mostly one the provider has
+            // already closed, and a token request sent on it fails and is not repeated (it is
+            // a POST). A fresh connection per request costs little at this rate.
             .pool_max_idle_per_host(0)
             .timeout(Duration::from_secs(15))
             .build()
