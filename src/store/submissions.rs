@@ -36,11 +36,34 @@ pub fn answer(conn: &mut DbConn, key: &str, user_id: &str) -> QueryResult<Option
 
 /// Inside the write transaction that acts on a form: the first answer, if the same form was
 /// carried out already; claims the key otherwise.
-pub fn earlier(conn: &mut DbConn, key: &str, user_id: &str) -> QueryResult<Option<String>> {
+fn earlier(conn: &mut DbConn, key: &str, user_id: &str) -> QueryResult<Option<String>> {
     if claim(conn, key, user_id)? {
         return Ok(None);
     }
     answer(conn, key, user_id)
+}
+
+/// Carries out a form once, inside the write transaction that does its `work`: the same form
+/// sent again (a retry after the answer was lost, or a double click) gets the first answer,
+/// where it pointed, and changes nothing. Work that refuses the form (`Ok(Err(_))`: field
+/// errors) gives the key up, so that the corrected form may be sent. A form without a key is
+/// simply carried out.
+pub fn once<R, E: From<diesel::result::Error>>(
+    conn: &mut DbConn,
+    key: Option<&str>,
+    user_id: &str,
+    work: impl FnOnce(&mut DbConn) -> Result<Result<String, R>, E>,
+) -> Result<Result<String, R>, E> {
+    let Some(key) = key else { return work(conn) };
+    if let Some(location) = earlier(conn, key, user_id)? {
+        return Ok(Ok(location));
+    }
+    let outcome = work(conn)?;
+    match &outcome {
+        Ok(location) => record(conn, key, location)?,
+        Err(_) => release(conn, key)?,
+    }
+    Ok(outcome)
 }
 
 /// Keeps where the form's answer points (in the transaction that carried it out).

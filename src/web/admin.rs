@@ -3,7 +3,7 @@
 
 use super::capability::AdminUser;
 use super::error::AppError;
-use super::forms::{FieldErrors, FormData};
+use super::forms::{submission_key, FieldErrors, FormData};
 use super::guard::CurrentUser;
 use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
@@ -20,6 +20,9 @@ use serde::Deserialize;
 
 /// How long the link in a welcome mail works.
 const WELCOME_VALID_HOURS: i64 = 72;
+
+const USERS_DONE: &str = "/admin/anvandare?klart=anvandare";
+const UNITS_DONE: &str = "/admin/enheter?klart=enhet";
 
 #[derive(Template)]
 #[template(path = "admin/users.html")]
@@ -44,6 +47,8 @@ pub struct UserForm {
     active: Option<String>,
     /// The director capacity (domain.md §4.1).
     director: Option<String>,
+    /// Against the form being carried out twice (`store::submissions`).
+    submission: String,
 }
 
 #[derive(Template)]
@@ -129,7 +134,7 @@ pub async fn create_user(state: web::Data<AppState>, admin: AdminUser, form: web
     let actor = admin.actor();
     let config = state.config.clone();
     let outcome = state
-        .write(move |conn| {
+        .write_once(submission_key(&form.submission), admin.user.id.clone(), move |conn| {
             let mut errors = FieldErrors::default();
             let email = errors.check("email", Email::parse(&form.email));
             if let Some(email) = &email {
@@ -162,11 +167,11 @@ pub async fn create_user(state: web::Data<AppState>, admin: AdminUser, form: web
             ];
             let link = format!("{}/aterstall/{token}", config.base_url);
             crate::mail::notify::account_mail(conn, &config, email.as_str(), "Välkommen till Tvistetrappa", &lines, &link, crate::store::now())?;
-            Ok(Ok(()))
+            Ok(Ok(USERS_DONE.to_owned()))
         })
         .await?;
     match outcome {
-        Ok(()) => Ok(see_other("/admin/anvandare?klart=anvandare")),
+        Ok(location) => Ok(see_other(&location)),
         Err(errors) => render_user_form(&state, &admin, None, submitted, errors).await,
     }
 }
@@ -182,6 +187,7 @@ pub async fn edit_user_form(state: web::Data<AppState>, admin: AdminUser, id: we
         role: user.role.as_str().into(),
         active: user.active.then(|| "on".into()),
         director: user.director.then(|| "on".into()),
+        submission: String::new(),
     };
     render_user_form(&state, &admin, Some(id), form, FieldErrors::default()).await
 }
@@ -199,7 +205,7 @@ pub async fn update_user(
     let user_id = id.clone();
     let submitted = form.clone();
     let outcome = state
-        .write(move |conn| {
+        .write_once(submission_key(&form.submission), admin_id.clone(), move |conn| {
             let existing = users::get(conn, &user_id)?.ok_or(AppError::NotFound)?;
             form.email = existing.email.clone();
             let mut errors = FieldErrors::default();
@@ -217,11 +223,11 @@ pub async fn update_user(
                 sessions::delete_for_user(conn, &user_id)?;
                 audit::record(conn, &actor, audit::Action::UserDisabled, Some(&user_id), &existing.email)?;
             }
-            Ok(Ok(()))
+            Ok(Ok(USERS_DONE.to_owned()))
         })
         .await?;
     match outcome {
-        Ok(()) => Ok(see_other("/admin/anvandare?klart=anvandare")),
+        Ok(location) => Ok(see_other(&location)),
         Err(errors) => {
             let mut submitted = submitted;
             let lookup = id.clone();
@@ -251,6 +257,8 @@ pub struct UnitForm {
     name: String,
     parent_id: String,
     active: Option<String>,
+    /// Against the form being carried out twice (`store::submissions`).
+    submission: String,
 }
 
 #[derive(Template)]
@@ -313,18 +321,18 @@ pub async fn create_unit(state: web::Data<AppState>, admin: AdminUser, form: web
     let submitted = form.clone();
     let actor = admin.actor();
     let outcome = state
-        .write(move |conn| {
+        .write_once(submission_key(&form.submission), admin.user.id.clone(), move |conn| {
             let mut errors = FieldErrors::default();
             let mut name = String::new();
             let Some(unit) = parse_unit(conn, &form, &mut name, &mut errors)? else { return Ok(Err(errors)) };
             let id = crate::store::new_id();
             organisations::insert_unit(conn, &id, &unit)?;
             audit::record(conn, &actor, audit::Action::UnitCreated, Some(&id), unit.name)?;
-            Ok(Ok(()))
+            Ok(Ok(UNITS_DONE.to_owned()))
         })
         .await?;
     match outcome {
-        Ok(()) => Ok(see_other("/admin/enheter?klart=enhet")),
+        Ok(location) => Ok(see_other(&location)),
         Err(errors) => render_unit_form(&state, &admin, None, submitted, errors).await,
     }
 }
@@ -333,7 +341,13 @@ pub async fn edit_unit_form(state: web::Data<AppState>, admin: AdminUser, id: we
     let id = id.into_inner();
     let lookup = id.clone();
     let unit = state.read(move |conn| organisations::get(conn, &lookup)?.filter(Organisation::is_editable).ok_or(AppError::NotFound)).await?;
-    let form = UnitForm { kind: unit.kind, name: unit.name, parent_id: unit.parent_id.unwrap_or_default(), active: unit.active.then(|| "on".into()) };
+    let form = UnitForm {
+        kind: unit.kind,
+        name: unit.name,
+        parent_id: unit.parent_id.unwrap_or_default(),
+        active: unit.active.then(|| "on".into()),
+        submission: String::new(),
+    };
     render_unit_form(&state, &admin, Some(id), form, FieldErrors::default()).await
 }
 
@@ -349,18 +363,18 @@ pub async fn update_unit(
     let actor = admin.actor();
     let unit_id = id.clone();
     let outcome = state
-        .write(move |conn| {
+        .write_once(submission_key(&form.submission), admin.user.id.clone(), move |conn| {
             organisations::get(conn, &unit_id)?.filter(Organisation::is_editable).ok_or(AppError::NotFound)?;
             let mut errors = FieldErrors::default();
             let mut name = String::new();
             let Some(unit) = parse_unit(conn, &form, &mut name, &mut errors)? else { return Ok(Err(errors)) };
             organisations::update_unit(conn, &unit_id, &unit)?;
             audit::record(conn, &actor, audit::Action::UnitUpdated, Some(&unit_id), unit.name)?;
-            Ok(Ok(()))
+            Ok(Ok(UNITS_DONE.to_owned()))
         })
         .await?;
     match outcome {
-        Ok(()) => Ok(see_other("/admin/enheter?klart=enhet")),
+        Ok(location) => Ok(see_other(&location)),
         Err(errors) => render_unit_form(&state, &admin, Some(id), submitted, errors).await,
     }
 }
@@ -469,8 +483,8 @@ pub async fn save_deadlines(state: web::Data<AppState>, admin: AdminUser, body: 
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?));
     }
     let actor = admin.actor();
-    state
-        .write(move |conn| {
+    let Ok(location) = state
+        .write_once(form.submission(), admin.user.id.clone(), move |conn| {
             let mut detail = Vec::new();
             for (level, rule) in &rules {
                 cases::set_level_rule(conn, *level, *rule)?;
@@ -480,8 +494,8 @@ pub async fn save_deadlines(state: web::Data<AppState>, admin: AdminUser, body: 
                 });
             }
             audit::record(conn, &actor, audit::Action::DeadlinesChanged, None, &detail.join(", "))?;
-            Ok(())
+            super::carried_out("/admin/frister?klart=frister")
         })
         .await?;
-    Ok(see_other("/admin/frister?klart=frister"))
+    Ok(see_other(&location))
 }

@@ -484,93 +484,89 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, body: web::Byte
     let outcome = state
         .write(move |conn| {
             // The same form sent again (a retry after its answer was lost) files nothing new.
-            if let Some(key) = &submission {
-                if let Some(location) = submissions::earlier(conn, key, &user_for_db.user.id)? {
-                    return Ok(Ok(location));
+            let user_id = user_for_db.user.id.clone();
+            submissions::once(conn, submission.as_deref(), &user_id, |conn| {
+                let subtree = organisations::subtree(conn, &user_for_db.user.organisation_id)?;
+                if !subtree.contains(&filed_by) {
+                    errors.add("filed_by_org", "Välj din egen organisation eller en enhet under den.");
                 }
-            }
-            let subtree = organisations::subtree(conn, &user_for_db.user.organisation_id)?;
-            if !subtree.contains(&filed_by) {
-                errors.add("filed_by_org", "Välj din egen organisation eller en enhet under den.");
-            }
-            let parties = party_organisations(conn)?;
-            if counterparts.is_empty() {
-                errors.add("counterpart", "Välj minst en motpart.");
-            } else if counterparts.iter().any(|c| !parties.iter().any(|o| &o.id == c)) {
-                errors.add("counterpart", "Välj motparter i listan.");
-            } else if counterparts.contains(&filed_by) {
-                errors.add("counterpart", "Din egen organisation kan inte vara motpart.");
-            } else if counterparts.iter().collect::<std::collections::BTreeSet<_>>().len() != counterparts.len() {
-                errors.add("counterpart", "Välj varje motpart bara en gång.");
-            } else {
-                let chosen: Vec<&organisations::Choice> = parties.iter().filter(|o| counterparts.contains(&o.id)).collect();
-                let gone = occurred_from.and_then(|day| chosen.iter().find(|o| !o.validity().contains(day)));
-                if let Some(gone) = gone {
-                    errors
-                        .add("counterpart", format!("{} fanns inte när det inträffade ({}).", gone.name, gone.validity().text().unwrap_or_default()));
-                } else if let Some(c) = commitment.as_deref().and_then(commitments::find) {
-                    if !chosen.iter().any(|o| c.responsible.held_by(&o.kind)) && !confirmed_holder {
-                        errors.add("counterpart", HOLDER_WARNING);
+                let parties = party_organisations(conn)?;
+                if counterparts.is_empty() {
+                    errors.add("counterpart", "Välj minst en motpart.");
+                } else if counterparts.iter().any(|c| !parties.iter().any(|o| &o.id == c)) {
+                    errors.add("counterpart", "Välj motparter i listan.");
+                } else if counterparts.contains(&filed_by) {
+                    errors.add("counterpart", "Din egen organisation kan inte vara motpart.");
+                } else if counterparts.iter().collect::<std::collections::BTreeSet<_>>().len() != counterparts.len() {
+                    errors.add("counterpart", "Välj varje motpart bara en gång.");
+                } else {
+                    let chosen: Vec<&organisations::Choice> = parties.iter().filter(|o| counterparts.contains(&o.id)).collect();
+                    let gone = occurred_from.and_then(|day| chosen.iter().find(|o| !o.validity().contains(day)));
+                    if let Some(gone) = gone {
+                        errors.add(
+                            "counterpart",
+                            format!("{} fanns inte när det inträffade ({}).", gone.name, gone.validity().text().unwrap_or_default()),
+                        );
+                    } else if let Some(c) = commitment.as_deref().and_then(commitments::find) {
+                        if !chosen.iter().any(|o| c.responsible.held_by(&o.kind)) && !confirmed_holder {
+                            errors.add("counterpart", HOLDER_WARNING);
+                        }
                     }
                 }
-            }
-            let billing_unit_id = if kind == CaseKind::PaymentDispute {
-                let month = payment_month.as_deref().and_then(Month::parse);
-                let valid = parties.iter().any(|o| o.id == billing_unit && o.bills_for(month));
-                if !valid {
-                    errors.add(
+                let billing_unit_id = if kind == CaseKind::PaymentDispute {
+                    let month = payment_month.as_deref().and_then(Month::parse);
+                    let valid = parties.iter().any(|o| o.id == billing_unit && o.bills_for(month));
+                    if !valid {
+                        errors.add(
                         "billing_unit_id",
                         "Välj en kommun eller ett stadsdelsområde som fanns under fakturamånaden. Stockholms stad faktureras per stadsdelsområde.",
                     );
-                }
-                Some(billing_unit)
-            } else {
-                None
-            };
-            let unique = counterparts.clone();
-            let (Some(title), Some(description), Some(consequences), Some(filer_registration), Some(occurred_from), true) =
-                (title, description, consequences, filer_registration, occurred_from, errors.is_empty())
-            else {
-                return Ok(Err(errors));
-            };
-            let new = NewCase {
-                kind,
-                title,
-                description,
-                consequences,
-                commitment_id: commitment,
-                filed_by_org: filed_by,
-                filed_by_user: user_for_db.user.id.clone(),
-                filer_registration,
-                counterparts: unique,
-                principled,
-                occurred_from,
-                occurred_to,
-                payment_month,
-                billing_unit_id,
-                amount_sek: amount,
-            };
-            let link = match &calculation {
-                Some((month, version, unit, row)) => match calculation_link(conn, month, version, unit, row, &subtree)? {
-                    Some(link) => Some(link),
-                    None => {
-                        errors.add("payment_month", "Beräkningen som tvisten gäller hittades inte.");
-                        return Ok(Err(errors));
                     }
-                },
-                None => None,
-            };
-            let number = cases::create(conn, &new, today)?;
-            if let Some(link) = link {
-                let case = cases::by_number(conn, &number)?.ok_or(AppError::NotFound)?;
-                disputes::link(conn, &case.id, &link)?;
-            }
-            crate::mail::notify::case_event(conn, &config, &number, "filed", &user_for_db.user.id, crate::store::now())?;
-            let location = format!("/arenden/{number}?klart=anmalt");
-            if let Some(key) = &submission {
-                submissions::record(conn, key, &location)?;
-            }
-            Ok(Ok(location))
+                    Some(billing_unit)
+                } else {
+                    None
+                };
+                let unique = counterparts.clone();
+                let (Some(title), Some(description), Some(consequences), Some(filer_registration), Some(occurred_from), true) =
+                    (title, description, consequences, filer_registration, occurred_from, errors.is_empty())
+                else {
+                    return Ok(Err(errors));
+                };
+                let new = NewCase {
+                    kind,
+                    title,
+                    description,
+                    consequences,
+                    commitment_id: commitment,
+                    filed_by_org: filed_by,
+                    filed_by_user: user_for_db.user.id.clone(),
+                    filer_registration,
+                    counterparts: unique,
+                    principled,
+                    occurred_from,
+                    occurred_to,
+                    payment_month,
+                    billing_unit_id,
+                    amount_sek: amount,
+                };
+                let link = match &calculation {
+                    Some((month, version, unit, row)) => match calculation_link(conn, month, version, unit, row, &subtree)? {
+                        Some(link) => Some(link),
+                        None => {
+                            errors.add("payment_month", "Beräkningen som tvisten gäller hittades inte.");
+                            return Ok(Err(errors));
+                        }
+                    },
+                    None => None,
+                };
+                let number = cases::create(conn, &new, today)?;
+                if let Some(link) = link {
+                    let case = cases::by_number(conn, &number)?.ok_or(AppError::NotFound)?;
+                    disputes::link(conn, &case.id, &link)?;
+                }
+                crate::mail::notify::case_event(conn, &config, &number, "filed", &user_for_db.user.id, crate::store::now())?;
+                Ok(Ok(format!("/arenden/{number}?klart=anmalt")))
+            })
         })
         .await?;
     match outcome {
@@ -1025,29 +1021,23 @@ pub async fn act(state: web::Data<AppState>, user: CurrentUser, number: web::Pat
     let outcome = state
         .run(move |conn| {
             let viewer = Viewer::load(conn, &user)?;
-            let result: Result<String, Rollback> = conn.write(|conn| {
+            let result: Result<Result<String, std::convert::Infallible>, Rollback> = conn.write(|conn| {
                 cases::lock(conn, &number)?;
                 // The same form sent again (a retry after its answer was lost) does nothing new.
-                if let Some(key) = &submission {
-                    if let Some(location) = submissions::earlier(conn, key, &viewer.user.user.id)? {
-                        return Ok(location);
-                    }
-                }
-                let (case, parties) = load_visible(conn, &viewer, &number)?;
-                match perform(conn, &viewer, &case, &parties, &form, today)? {
-                    Ok(()) => {
-                        crate::mail::notify::case_event(conn, &config, &number, form.get("action"), &viewer.user.user.id, crate::store::now())?;
-                        if let Some(key) = &submission {
-                            submissions::record(conn, key, &redirect)?;
+                submissions::once(conn, submission.as_deref(), &viewer.user.user.id, |conn| {
+                    let (case, parties) = load_visible(conn, &viewer, &number)?;
+                    match perform(conn, &viewer, &case, &parties, &form, today)? {
+                        Ok(()) => {
+                            crate::mail::notify::case_event(conn, &config, &number, form.get("action"), &viewer.user.user.id, crate::store::now())?;
+                            Ok(Ok(redirect))
                         }
-                        Ok(redirect)
+                        // Nothing of a refused action may stay written.
+                        Err(refused) => Err(Rollback(refused)),
                     }
-                    // Nothing of a refused action may stay written.
-                    Err(refused) => Err(Rollback(refused)),
-                }
+                })
             });
             let refused = match result {
-                Ok(location) => return Ok(Ok(location)),
+                Ok(Ok(location)) => return Ok(Ok(location)),
                 Err(Rollback(refused)) => refused,
             };
             match refused {
@@ -1467,36 +1457,29 @@ pub async fn upload(
                 // The same pattern as every case action: the row held, the form not carried out
                 // before, the version the user saw still current.
                 cases::lock(conn, &number)?;
-                if let Some(key) = &submission {
-                    if let Some(done) = submissions::earlier(conn, key, &viewer.user.user.id)? {
-                        return Ok(done);
+                submissions::once(conn, submission.as_deref(), &viewer.user.user.id, |conn| {
+                    if cases::by_number(conn, &number)?.is_none_or(|fresh| fresh.version != case.version) {
+                        return Err(AppError::Conflict("Ärendet ändrades medan filen laddades upp. Försök igen.".into()));
                     }
-                }
-                if cases::by_number(conn, &number)?.is_none_or(|fresh| fresh.version != case.version) {
-                    return Err(AppError::Conflict("Ärendet ändrades medan filen laddades upp. Försök igen.".into()));
-                }
-                cases::add_attachment(conn, &case.id, &filename, content_type, &bytes, &viewer.user.user.id)?;
-                cases::add_event(
-                    conn,
-                    &cases::NewEvent {
-                        case_id: &case.id,
-                        actor_id: Some(&viewer.user.user.id),
-                        actor_org_id: Some(&viewer.user.user.organisation_id),
-                        action: "attachment",
-                        from_level: None,
-                        to_level: None,
-                        body: &filename,
-                        visible_to_org: None,
-                    },
-                )?;
-                cases::touch(conn, &case.id)?;
-                crate::mail::notify::case_event(conn, &config, &number, "attachment", &viewer.user.user.id, crate::store::now())?;
-                if let Some(key) = &submission {
-                    submissions::record(conn, key, &location)?;
-                }
-                Ok::<_, AppError>(location)
+                    cases::add_attachment(conn, &case.id, &filename, content_type, &bytes, &viewer.user.user.id)?;
+                    cases::add_event(
+                        conn,
+                        &cases::NewEvent {
+                            case_id: &case.id,
+                            actor_id: Some(&viewer.user.user.id),
+                            actor_org_id: Some(&viewer.user.user.organisation_id),
+                            action: "attachment",
+                            from_level: None,
+                            to_level: None,
+                            body: &filename,
+                            visible_to_org: None,
+                        },
+                    )?;
+                    cases::touch(conn, &case.id)?;
+                    crate::mail::notify::case_event(conn, &config, &number, "attachment", &viewer.user.user.id, crate::store::now())?;
+                    Ok::<_, AppError>(Ok(location))
+                })
             })
-            .map(Ok)
         })
         .await?;
     match outcome {

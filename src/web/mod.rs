@@ -77,6 +77,31 @@ impl AppState {
     {
         self.run(move |conn| conn.write(work)).await
     }
+
+    /// Like [`write`](Self::write), for a form that must be carried out once however often it
+    /// is sent (see `store::submissions::once`): `work` answers with the page its answer
+    /// points to, or with the form's refusal (`R`: field errors; `Infallible` where the form
+    /// was checked before).
+    pub async fn write_once<R, F>(&self, key: Option<String>, user_id: String, work: F) -> Result<Result<String, R>, AppError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<Result<String, R>, AppError> + Send + 'static,
+    {
+        self.write(move |conn| crate::store::submissions::once(conn, key.as_deref(), &user_id, work)).await
+    }
+
+    /// Where the answer to a form carried out already pointed, for a form whose checks before
+    /// its write would refuse it the second time (a name it took itself).
+    pub async fn answered(&self, key: Option<String>, user_id: String) -> Result<Option<String>, AppError> {
+        let Some(key) = key else { return Ok(None) };
+        self.read(move |conn| Ok(crate::store::submissions::answer(conn, &key, &user_id)?)).await
+    }
+}
+
+/// The answer of a form carried out once ([`AppState::write_once`]) whose refusals were all
+/// said before: the page it points to.
+pub fn carried_out(location: impl Into<String>) -> Result<Result<String, std::convert::Infallible>, AppError> {
+    Ok(Ok(location.into()))
 }
 
 /// Runs `work`; a failure inside it (a query, not a refusal) marks the connection so that it

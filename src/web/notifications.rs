@@ -36,8 +36,13 @@ pub async fn save_preferences(state: web::Data<AppState>, user: CurrentUser, bod
     let form = FormData::parse(&body);
     let preference = Preference::parse(form.get("preference")).ok_or_else(|| AppError::BadRequest("Välj hur du vill få e-post.".into()))?;
     let id = user.user.id.clone();
-    state.write(move |conn| Ok(users::set_preference(conn, &id, preference)?)).await?;
-    Ok(see_other("/konto/aviseringar?klart=sparat"))
+    let Ok(location) = state
+        .write_once(form.submission(), id.clone(), move |conn| {
+            users::set_preference(conn, &id, preference)?;
+            super::carried_out("/konto/aviseringar?klart=sparat")
+        })
+        .await?;
+    Ok(see_other(&location))
 }
 
 /// An administrator sets (or, left empty, removes) an organisation's functional mailbox.
@@ -57,17 +62,17 @@ pub async fn save_mailbox(state: web::Data<AppState>, admin: AdminUser, id: web:
     };
     let actor = admin.actor();
     let target = id.clone();
-    state
-        .write(move |conn| {
+    let Ok(location) = state
+        .write_once(form.submission(), admin.user.id.clone(), move |conn| {
             if !organisations::set_contact_email(conn, &target, mailbox.as_ref().map(Email::as_str))? {
                 return Err(AppError::NotFound);
             }
             let detail = format!("functional mailbox {}", mailbox.as_ref().map_or("removed", Email::as_str));
             audit::record(conn, &actor, audit::Action::UnitUpdated, Some(&target), &detail)?;
-            Ok(())
+            super::carried_out(format!("/organisationer/{target}?klart=sparat"))
         })
         .await?;
-    Ok(see_other(&format!("/organisationer/{id}?klart=sparat")))
+    Ok(see_other(&location))
 }
 
 #[derive(Template)]
@@ -108,17 +113,17 @@ pub async fn outbox_page(state: web::Data<AppState>, admin: AdminUser, query: we
 }
 
 /// Puts a failed message back in the queue; it keeps its Message-ID.
-pub async fn retry(state: web::Data<AppState>, admin: AdminUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn retry(state: web::Data<AppState>, admin: AdminUser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let actor = admin.actor();
-    state
-        .write(move |conn| {
+    let Ok(location) = state
+        .write_once(FormData::parse(&body).submission(), admin.user.id.clone(), move |conn| {
             if !outbox::retry(conn, &id, crate::store::now())? {
                 return Err(AppError::Conflict("Meddelandet har inte misslyckats, eller skickas redan igen.".into()));
             }
             audit::record(conn, &actor, audit::Action::MailRetried, Some(&id), "")?;
-            Ok(())
+            super::carried_out("/admin/utkorg?status=failed&klart=igen")
         })
         .await?;
-    Ok(see_other("/admin/utkorg?status=failed&klart=igen"))
+    Ok(see_other(&location))
 }

@@ -4,7 +4,7 @@
 use super::capability::{AdminUser, LocalManager, PaymentOfficer};
 use super::error::AppError;
 use super::export::{self, Cell, Table};
-use super::forms::{FieldErrors, FormData};
+use super::forms::{submission_key, FieldErrors, FormData};
 use super::guard::CurrentUser;
 use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
@@ -545,24 +545,26 @@ pub async fn settings_page(state: web::Data<AppState>, admin: AdminUser, query: 
 }
 
 /// Saves changed settings or a daily amount and calculates every month again.
+/// Sent again, the form changes nothing: every month would get yet another version.
 async fn save_and_recalculate(
     state: &AppState,
     admin: &CurrentUser,
+    form: &FormData,
     detail: String,
     change: impl FnOnce(&mut DbConn) -> Result<(), diesel::result::Error> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
     let actor = admin.actor();
     let admin_id = admin.user.id.clone();
-    state
-        .write(move |conn| {
+    let Ok(location) = state
+        .write_once(form.submission(), admin_id.clone(), move |conn| {
             change(conn)?;
             let by = Recalculation { cause: Cause::Settings, case_id: None, user_id: Some(&admin_id) };
             let months = crate::payment::import::recalculate_all(conn, &by)?.len();
             audit::record(conn, &actor, audit::Action::PaymentSettingsChanged, None, &format!("{detail}; new version of {months} month(s)"))?;
-            Ok(())
+            super::carried_out("/admin/betalning?klart=betalning")
         })
         .await?;
-    Ok(see_other("/admin/betalning?klart=betalning"))
+    Ok(see_other(&location))
 }
 
 pub async fn save_daily_rate(state: web::Data<AppState>, admin: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
@@ -582,7 +584,7 @@ pub async fn save_daily_rate(state: web::Data<AppState>, admin: AdminUser, body:
         return render_settings(&state, &admin, Some(form), errors, None).await;
     };
     let detail = format!("daily amount {year} = {amount} kr ({source})");
-    save_and_recalculate(&state, &admin, detail, move |conn| settings::set_daily_rate(conn, year, amount, &source)).await
+    save_and_recalculate(&state, &admin, &form, detail, move |conn| settings::set_daily_rate(conn, year, amount, &source)).await
 }
 
 pub async fn save_settings(state: web::Data<AppState>, admin: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
@@ -613,7 +615,7 @@ pub async fn save_settings(state: web::Data<AppState>, admin: AdminUser, body: w
     let new =
         settings::Settings { county_average_oct_2020: average, payment_responsibility_from: active_from, psychiatric_transition_end: transition_end };
     let detail = format!("{new:?}");
-    save_and_recalculate(&state, &admin, detail, move |conn| settings::save_settings(conn, &new)).await
+    save_and_recalculate(&state, &admin, &form, detail, move |conn| settings::save_settings(conn, &new)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -621,6 +623,7 @@ pub async fn save_settings(state: web::Data<AppState>, admin: AdminUser, body: w
 pub struct PublishForm {
     month: String,
     invoice_date: String,
+    submission: String,
 }
 
 /// HSF publishes a month's current calculation as the review basis, with the planned
@@ -652,8 +655,8 @@ pub async fn publish(state: web::Data<AppState>, user: PaymentOfficer, form: web
     let user_id = user.user.id.clone();
     let actor = user.actor();
     let config = state.config.clone();
-    state
-        .write(move |conn| {
+    let Ok(location) = state
+        .write_once(submission_key(&form.submission), user_id.clone(), move |conn| {
             let active_from = settings::settings(conn)?.payment_responsibility_from;
             crate::domain::review::may_publish(month, today, invoice_date, active_from).map_err(|refusal| AppError::Conflict(refusal.message()))?;
             let current = calculations::current(conn, month)?.ok_or(AppError::NotFound)?;
@@ -674,10 +677,10 @@ pub async fn publish(state: web::Data<AppState>, user: PaymentOfficer, form: web
             organisations.dedup();
             let last_day = crate::domain::review::last_day_to_answer(invoice_date);
             crate::mail::notify::review_published(conn, &config, &month.to_string(), &organisations, last_day, crate::store::now())?;
-            Ok(())
+            super::carried_out("/granskning?klart=publicerat")
         })
         .await?;
-    Ok(see_other("/granskning?klart=publicerat"))
+    Ok(see_other(&location))
 }
 
 pub struct ReviewRow {
@@ -769,6 +772,7 @@ pub struct AnswerForm {
     organisation_id: String,
     row_key: String,
     response: String,
+    submission: String,
 }
 
 /// A municipality (or district) accepts its review basis, or disputes it and goes on to
@@ -786,8 +790,8 @@ pub async fn review_answer(
     }
     let today = crate::store::today();
     let viewer = user.clone();
-    let redirect = state
-        .write(move |conn| {
+    let Ok(redirect) = state
+        .write_once(submission_key(&form.submission), user.user.id.clone(), move |conn| {
             let subtree = organisations::subtree(conn, &viewer.user.organisation_id)?;
             if !subtree.contains(&form.organisation_id) {
                 return Err(AppError::NotFound);
@@ -814,7 +818,7 @@ pub async fn review_answer(
                 Some(&basis.month),
                 &format!("{} {row_key} {}", form.organisation_id, form.response),
             )?;
-            Ok(if form.response == "accepted" {
+            super::carried_out(if form.response == "accepted" {
                 "/granskning?klart=godkant".to_owned()
             } else {
                 let mut query = url::form_urlencoded::Serializer::new(String::new());

@@ -2,7 +2,7 @@
 
 use super::capability::AdminUser;
 use super::error::AppError;
-use super::forms::FieldErrors;
+use super::forms::{submission_key, FieldErrors};
 use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::sso::{self, OrganisationSource};
@@ -65,6 +65,8 @@ pub struct ProviderForm {
     organisation_values: String,
     create_unknown: Option<String>,
     enabled: Option<String>,
+    /// Against the form being carried out twice (`store::submissions`).
+    submission: String,
 }
 
 impl ProviderForm {
@@ -87,6 +89,7 @@ impl ProviderForm {
             organisation_values,
             create_unknown: provider.create_unknown.then(|| "on".into()),
             enabled: provider.enabled.then(|| "on".into()),
+            submission: String::new(),
         }
     }
 }
@@ -213,6 +216,11 @@ pub async fn update(
 
 /// Checks the form, then that the provider answers at the issuer, then saves it.
 async fn save(state: web::Data<AppState>, admin: AdminUser, id: Option<String>, form: ProviderForm) -> Result<HttpResponse, AppError> {
+    // Sent again, the form would find its own name taken: the first answer comes back first.
+    let key = submission_key(&form.submission);
+    if let Some(location) = state.answered(key.clone(), admin.user.id.clone()).await? {
+        return Ok(see_other(&location));
+    }
     let organisation_ids: Vec<String> = state.read(|conn| Ok(organisations::all(conn)?.into_iter().map(|o| o.id).collect())).await?;
     let mut errors = FieldErrors::default();
     let parsed = parse(&form, id.is_none(), &organisation_ids, &mut errors);
@@ -235,8 +243,8 @@ async fn save(state: web::Data<AppState>, admin: AdminUser, id: Option<String>, 
     let (Some(parsed), true) = (parsed, errors.is_empty()) else { return render_form(&state, &admin, id, form, errors).await };
     let sealed = parsed.client_secret.as_deref().map(|secret| crate::security::seal(state.config.secret_key.bytes(), secret));
     let actor = admin.actor();
-    state
-        .write(move |conn| {
+    let Ok(location) = state
+        .write_once(key, admin.user.id.clone(), move |conn| {
             let change = ProviderChange {
                 name: &parsed.name,
                 issuer: &parsed.issuer,
@@ -261,10 +269,10 @@ async fn save(state: web::Data<AppState>, admin: AdminUser, id: Option<String>, 
                 if secret_changed { ", ny klienthemlighet" } else { "" }
             );
             audit::record(conn, &actor, action, Some(&saved), &detail)?;
-            Ok(())
+            super::carried_out("/admin/inloggning?klart=inloggning")
         })
         .await?;
-    Ok(see_other("/admin/inloggning?klart=inloggning"))
+    Ok(see_other(&location))
 }
 
 /// A provider's organisations for the audit log.

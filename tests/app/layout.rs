@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-fn sources(under: &Path) -> Vec<PathBuf> {
+/// The files named `*.{extension}` at or under `under`.
+pub fn files(under: &Path, extension: &str) -> Vec<PathBuf> {
     if under.is_file() {
         return vec![under.to_path_buf()];
     }
@@ -12,8 +13,8 @@ fn sources(under: &Path) -> Vec<PathBuf> {
     for entry in std::fs::read_dir(under).unwrap().flatten() {
         let path = entry.path();
         if path.is_dir() {
-            found.extend(sources(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.extend(files(&path, extension));
+        } else if path.extension().is_some_and(|e| e == extension) {
             found.push(path);
         }
     }
@@ -23,7 +24,7 @@ fn sources(under: &Path) -> Vec<PathBuf> {
 /// Lines of code (not comments) under `folder` that name any of `forbidden`.
 fn uses(folder: &str, forbidden: &[&str]) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(folder);
-    let files = sources(&root);
+    let files = files(&root, "rs");
     assert!(!files.is_empty(), "no sources under {}", root.display());
     let mut found = Vec::new();
     for file in files {

@@ -300,3 +300,103 @@ async fn a_case_action_an_attachment_and_an_import_sent_again_are_carried_out_on
     let imports: i64 = tvistetrappa::db_run!(app.db(), |c| episode_imports::table.count().get_result(c)).unwrap();
     assert_eq!(imports, 1);
 }
+
+/// Opens `form_page` and posts `fields` to `action` twice, as a browser re-sending the form
+/// whose answer it lost would: the same CSRF token and the same form key both times.
+async fn submit_twice(app: &TestApp, form_page: &str, action: &str, fields: &[(&str, &str)]) -> (Response, Response) {
+    let page = app.get(form_page).await;
+    assert_eq!(page.status, 200, "{form_page}: {}", page.body);
+    let form = page.body.split(&format!("action=\"{action}\"")).nth(1).unwrap_or_else(|| panic!("no form for {action} on {form_page}"));
+    let key = form.split("name=\"submission\" value=\"").nth(1).unwrap_or_else(|| panic!("the form for {action} has no key"))[..64].to_owned();
+    let token = page.csrf();
+    let mut all = vec![("csrf", token.as_str()), ("submission", key.as_str())];
+    all.extend_from_slice(fields);
+    let first = app.post_raw(action, &all).await;
+    let again = app.post_raw(action, &all).await;
+    assert_eq!((first.status, again.status), (303, 303), "{action} sent again: {}", again.body);
+    assert_eq!(first.location(), again.location(), "{action}: the first answer comes back");
+    (first, again)
+}
+
+fn count(app: &TestApp, sql: &str) -> String {
+    app.texts(sql).remove(0)
+}
+
+#[actix_web::test]
+async fn administration_and_payment_forms_sent_again_are_carried_out_once() {
+    let app = spawn_app().await;
+    app.login_as(ADMIN).await;
+    let person = [("email", "ny.person@botkyrka.example"), ("name", "Ny Person"), ("organisation_id", "kommun-0127"), ("role", "local")];
+    submit_twice(&app, "/admin/anvandare/ny", "/admin/anvandare/ny", &person).await;
+    assert_eq!(count(&app, "SELECT CAST(COUNT(*) AS TEXT) AS value FROM users WHERE email = 'ny.person@botkyrka.example'"), "1");
+    let welcomes = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM outbox WHERE recipient = 'ny.person@botkyrka.example'";
+    assert_eq!(count(&app, welcomes), "1", "one welcome mail");
+    let unit = [("kind", "inpatient_unit"), ("name", "Södersjukhuset, avdelning 64"), ("parent_id", "vg-sos"), ("active", "on")];
+    submit_twice(&app, "/admin/enheter/ny", "/admin/enheter/ny", &unit).await;
+    assert_eq!(count(&app, "SELECT CAST(COUNT(*) AS TEXT) AS value FROM organisations WHERE name = 'Södersjukhuset, avdelning 64'"), "1");
+
+    // A daily amount sent again would calculate every month once more.
+    app.login_as(HSF).await;
+    let page = app.get("/betalning/importer").await;
+    assert_eq!(app.post_file(&page, "/betalning/importer", &[], "v.csv", FILE.as_bytes()).await.status, 303);
+    app.login_as(ADMIN).await;
+    let versions = "SELECT CAST(COUNT(*) AS TEXT) AS value FROM calculations WHERE month = '2022-03'";
+    assert_eq!(count(&app, versions), "1");
+    submit_twice(&app, "/admin/betalning", "/admin/betalning/dagbelopp", &[("year", "2022"), ("amount", "9 000"), ("source", "Socialstyrelsen")])
+        .await;
+    assert_eq!(count(&app, versions), "2", "one new version, not two");
+
+    // Publishing and answering: sent again, the first answer, not "already published/answered".
+    app.activate_payment_responsibility("2022-03-01");
+    app.login_as(HSF).await;
+    let invoice = (tvistetrappa::store::today() + chrono::Days::new(30)).to_string();
+    submit_twice(&app, "/betalning?manad=2022-03", "/betalning/publicera", &[("month", "2022-03"), ("invoice_date", &invoice)]).await;
+    app.login_as(BOTKYRKA).await;
+    let review = app.get("/granskning").await;
+    let basis = review.body.split("/granskning/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let answer = [("organisation_id", "kommun-0127"), ("row_key", "average"), ("response", "accepted")];
+    submit_twice(&app, "/granskning", &format!("/granskning/{basis}/svar"), &answer).await;
+
+    // A failed message put back in the queue twice: once, without "not failed" the second time.
+    app.login_as(ADMIN).await;
+    // A message the sender is done with (sent), so that nothing changes it under the test.
+    let sent = "SELECT id AS value FROM outbox WHERE kind <> 'account' AND status = 'sent' ORDER BY id LIMIT 1";
+    let id = (0..500)
+        .find_map(|_| {
+            let found = app.texts(sent).pop();
+            if found.is_none() {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            found
+        })
+        .expect("a message sent");
+    app.sql(&format!("UPDATE outbox SET status = 'failed' WHERE id = '{id}'"));
+    submit_twice(&app, "/admin/utkorg?status=failed", &format!("/admin/utkorg/{id}/igen"), &[]).await;
+    assert_eq!(count(&app, "SELECT CAST(COUNT(*) AS TEXT) AS value FROM audit_log WHERE action = 'mail_retried'"), "1");
+}
+
+/// Every form that changes something carries a key against being carried out twice. The
+/// exceptions change the session or spend a single-use token, so a second sending cannot
+/// repeat them: signing in and out, a code, a forgotten or new password, the second factor
+/// (whose recovery codes are shown once).
+#[test]
+fn every_form_that_changes_something_carries_a_key() {
+    const EXEMPT: [&str; 6] = ["/logga-in", "/logga-in/kod", "/logga-ut", "/glomt-losenord", "/konto/losenord", "/konto/tvastegsverifiering"];
+    let (mut forms, mut missing) = (0, Vec::new());
+    for file in crate::layout::files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"), "html") {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for form in text.split("<form").skip(1).map(|form| form.split("</form>").next().unwrap()) {
+            if !form.contains("method=\"post\"") {
+                continue;
+            }
+            forms += 1;
+            let action = form.split("action=\"").nth(1).and_then(|a| a.split('"').next()).unwrap_or_default();
+            let exempt = EXEMPT.contains(&action) || action.starts_with("/aterstall/");
+            if !exempt && !form.contains("name=\"submission\"") {
+                missing.push(format!("{}: {action}", file.display()));
+            }
+        }
+    }
+    assert!(forms > 20, "the templates' forms were found ({forms})");
+    assert!(missing.is_empty(), "forms without a key: {missing:?}");
+}
