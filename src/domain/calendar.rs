@@ -99,9 +99,10 @@ pub fn parse_time(text: &str) -> Option<NaiveDateTime> {
         b[from..to].iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
     };
     let seconds = if b.len() == 19 { number(17, 19)? } else { 0 };
-    let date = NaiveDate::from_ymd_opt(number(0, 4)? as i32, number(5, 7)?, number(8, 10)?)?;
+    let year = number(0, 4).filter(|&year| year >= 1900)?;
+    let date = NaiveDate::from_ymd_opt(year as i32, number(5, 7)?, number(8, 10)?)?;
     let time = chrono::NaiveTime::from_hms_opt(number(11, 13)?, number(14, 16)?, seconds)?;
-    Some(NaiveDateTime::new(date, time)).filter(|t| t.date() >= NaiveDate::from_ymd_opt(1900, 1, 1).expect("date"))
+    Some(NaiveDateTime::new(date, time))
 }
 
 #[cfg(test)]
@@ -119,6 +120,8 @@ mod tests {
         assert!(parse_time("2026-01-02 1:00").is_none());
         assert!(parse_time("2026-01-02 10:00:").is_none());
         assert!(parse_time("2026-01-02 10:0x").is_none());
+        assert!(parse_time("1899-12-31 23:59").is_none());
+        assert!(parse_time("1900-01-01 00:00").is_some());
         assert_eq!(parse_time(" 2026-01-02T23:59:59 ").unwrap().to_string(), "2026-01-02 23:59:59");
     }
 

@@ -128,8 +128,24 @@ impl Header {
 
     /// Parses one data row found on `line`.
     pub fn episode(&self, fields: &[&str], line: u64) -> Result<Episode, Vec<RowError>> {
-        // Control characters (NUL included: PostgreSQL cannot store it) and oversized values
-        // are refused before anything repeats them.
+        self.screen(fields, line)?;
+        self.parse_fields(fields, line)
+    }
+
+    /// Like [`episode`](Self::episode), for a row whose fields a CSV reader also holds one
+    /// after another (`joined`): where all of them together are no longer than one field may
+    /// be and hold no control character, no field needs a look of its own. That look, field
+    /// by field, was a sixth of reading a million rows.
+    pub fn episode_of_record(&self, joined: &str, fields: &[&str], line: u64) -> Result<Episode, Vec<RowError>> {
+        if joined.len() > FIELD_MAX || has_control(joined) {
+            self.screen(fields, line)?;
+        }
+        self.parse_fields(fields, line)
+    }
+
+    /// Control characters (NUL included: PostgreSQL cannot store it) and oversized values are
+    /// refused before anything repeats them.
+    fn screen(&self, fields: &[&str], line: u64) -> Result<(), Vec<RowError>> {
         let bad: Vec<RowError> = self
             .positions
             .iter()
@@ -145,9 +161,14 @@ impl Header {
                 Some(RowError { line, column: column.name().to_owned(), message: message.to_owned() })
             })
             .collect();
-        if !bad.is_empty() {
-            return Err(bad);
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(bad)
         }
+    }
+
+    fn parse_fields(&self, fields: &[&str], line: u64) -> Result<Episode, Vec<RowError>> {
         let mut row = Row { header: self, fields, line, errors: Vec::new() };
         if fields.len() != self.positions.len() {
             return Err(vec![RowError {
@@ -286,7 +307,7 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     fn text(&self, column: Column) -> &'a str {
-        self.header.index[column as usize].map_or("", |i| self.fields[i].trim())
+        self.header.index[column as usize].map_or("", |i| trimmed(self.fields[i]))
     }
 
     fn fail<T>(&mut self, column: Column, message: &str) -> Option<T> {
@@ -322,12 +343,25 @@ impl<'a> Row<'a> {
     }
 }
 
+/// `str::trim`, without its look for Unicode white space where both ends are plainly none
+/// (visible ASCII, as in almost every field): it runs for every field of every row.
+fn trimmed(field: &str) -> &str {
+    let plain = |end: Option<&u8>| end.is_some_and(u8::is_ascii_graphic);
+    if plain(field.as_bytes().first()) && plain(field.as_bytes().last()) {
+        field
+    } else {
+        field.trim()
+    }
+}
+
 /// Whether `field` holds a control character (Unicode's Cc: U+0000–U+001F, U+007F–U+009F),
 /// read on the bytes: it runs for every field of every row.
 fn has_control(field: &str) -> bool {
     let b = field.as_bytes();
-    // In UTF-8, U+0080–U+009F are 0xC2 followed by 0x80–0x9F.
-    b.iter().enumerate().any(|(i, &c)| c < 0x20 || c == 0x7f || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n))))
+    // A first look without branches (the compiler vectorises it): almost no text holds a
+    // byte that may begin one. In UTF-8, U+0080–U+009F are 0xC2 followed by 0x80–0x9F.
+    let may = b.iter().fold(false, |seen, &c| seen | (c < 0x20) | (c == 0x7f) | (c == 0xc2));
+    may && b.iter().enumerate().any(|(i, &c)| c < 0x20 || c == 0x7f || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n))))
 }
 
 /// true/false, 1/0, yes/no, ja/nej in any case; empty is false.
@@ -367,6 +401,22 @@ mod tests {
         assert!(time[0].message.contains('…'));
         let header_errors = Header::parse(&["episode_id", &"y".repeat(10_000)]).unwrap_err();
         assert!(header_errors.iter().all(|e| e.column.chars().count() <= 81));
+    }
+
+    #[test]
+    fn a_record_read_whole_is_screened_as_its_fields_are() {
+        let h = header();
+        let rows: [&[&str]; 4] = [
+            &["e1", "0127", "", "somatic", "", "2026-01-01 08:00", "2026-01-02 09:00", "2026-01-03 10:00"],
+            &["e\u{0}1", "0127", "", "somatic", "", "2026-01-01 08:00", "2026-01-02 09:00", "2026-01-03 10:00"],
+            &["e1", "0127", "", "somatic", "Vård\u{85}", "2026-01-01 08:00", "2026-01-02 09:00", "2026-01-03 10:00"],
+            &["e1", "0127", "", "psychiatric", &"x".repeat(201), "2026-01-01 08:00", "2026-01-02 09:00", "2026-01-03 10:00"],
+        ];
+        for fields in rows {
+            let whole = h.episode_of_record(&fields.concat(), fields, 2);
+            assert_eq!(format!("{whole:?}"), format!("{:?}", h.episode(fields, 2)), "{fields:?}");
+        }
+        assert!(h.episode_of_record(&rows[2].concat(), rows[2], 2).is_err());
     }
 
     #[test]

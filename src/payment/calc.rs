@@ -178,7 +178,8 @@ fn read_rows<R: Read>(reader: &mut csv::Reader<R>, header: &Header, seen: Seen, 
             }
         }
         let line = at(record.position());
-        if record.iter().all(|f| f.trim().is_empty()) {
+        // A blank row: its fields, joined, are only white space.
+        if record.as_slice().trim().is_empty() {
             continue;
         }
         found.rows += 1;
@@ -186,7 +187,7 @@ fn read_rows<R: Read>(reader: &mut csv::Reader<R>, header: &Header, seen: Seen, 
         let mut fields = [""; COLUMN_LIMIT];
         let parsed = if record.len() <= COLUMN_LIMIT {
             record.iter().zip(fields.iter_mut()).for_each(|(value, field)| *field = value);
-            header.episode(&fields[..record.len()], line)
+            header.episode_of_record(record.as_slice(), &fields[..record.len()], line)
         } else {
             header.episode(&record.iter().collect::<Vec<_>>(), line)
         };
