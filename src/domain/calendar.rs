@@ -91,7 +91,7 @@ pub fn working_days_between(from: NaiveDate, to: NaiveDate) -> u32 {
 /// for several columns of every row of million-row files, where chrono's format parser
 /// was the largest cost.
 pub fn parse_time(text: &str) -> Option<NaiveDateTime> {
-    let b = text.trim().as_bytes();
+    let b = super::text::trimmed(text).as_bytes();
     if !(b.len() == 16 || (b.len() == 19 && b[16] == b':')) || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b' ' | b'T') || b[13] != b':' {
         return None;
     }

@@ -5,6 +5,7 @@
 use super::calendar::parse_time;
 use super::payment::{CareType, Episode};
 use super::registry::{district_on, DistrictError, MunicipalityCode};
+use super::text;
 use chrono::NaiveDateTime;
 use std::fmt;
 
@@ -307,7 +308,7 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     fn text(&self, column: Column) -> &'a str {
-        self.header.index[column as usize].map_or("", |i| trimmed(self.fields[i]))
+        self.header.index[column as usize].map_or("", |i| text::trimmed(self.fields[i]))
     }
 
     fn fail<T>(&mut self, column: Column, message: &str) -> Option<T> {
@@ -343,17 +344,6 @@ impl<'a> Row<'a> {
     }
 }
 
-/// `str::trim`, without its look for Unicode white space where both ends are plainly none
-/// (visible ASCII, as in almost every field): it runs for every field of every row.
-fn trimmed(field: &str) -> &str {
-    let plain = |end: Option<&u8>| end.is_some_and(u8::is_ascii_graphic);
-    if plain(field.as_bytes().first()) && plain(field.as_bytes().last()) {
-        field
-    } else {
-        field.trim()
-    }
-}
-
 /// Whether `field` holds a control character (Unicode's Cc: U+0000–U+001F, U+007F–U+009F),
 /// read on the bytes: it runs for every field of every row.
 fn has_control(field: &str) -> bool {
@@ -366,7 +356,7 @@ fn has_control(field: &str) -> bool {
 
 /// true/false, 1/0, yes/no, ja/nej in any case; empty is false.
 pub fn parse_bool(text: &str) -> Option<bool> {
-    let text = text.trim();
+    let text = text::trimmed(text);
     let is = |words: &[&str]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
     if is(&["", "false", "0", "no", "nej"]) {
         Some(false)

@@ -49,7 +49,7 @@ pub const MUNICIPALITIES: [Municipality; 26] = [
 impl MunicipalityCode {
     pub fn parse(input: &str) -> Option<Self> {
         // The table is in code order (a test says so): this runs for every episode row.
-        let code = input.trim();
+        let code = super::text::trimmed(input);
         MUNICIPALITIES.binary_search_by(|m| m.code.cmp(code)).ok().map(|i| MunicipalityCode(MUNICIPALITIES[i].code))
     }
 

@@ -63,6 +63,18 @@ impl fmt::Display for Email {
 /// Trimmed, non-empty text of at most `max` characters, without control characters.
 /// A date typed as `ÅÅÅÅ-MM-DD` (the form fields are text, so the browser's locale does not
 /// change what is sent); empty is `None` unless `required` gives the message.
+/// `str::trim`, without its look for Unicode white space where both ends are plainly none
+/// (visible ASCII, as in almost every field of an episode file): it runs for several fields
+/// of every row.
+pub fn trimmed(field: &str) -> &str {
+    let plain = |end: Option<&u8>| end.is_some_and(u8::is_ascii_graphic);
+    if plain(field.as_bytes().first()) && plain(field.as_bytes().last()) {
+        field
+    } else {
+        field.trim()
+    }
+}
+
 pub fn date(value: &str, required: Option<&'static str>) -> Result<Option<chrono::NaiveDate>, FieldError> {
     let value = value.trim();
     if value.is_empty() {
@@ -112,6 +124,13 @@ pub fn new_password(password: &str, repeated: &str) -> Result<String, FieldError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trimmed_is_trim() {
+        for field in ["", " ", "0127", " 0127", "0127\t", "\u{a0}ja\u{a0}", "ja\u{2003}", "a b", "x"] {
+            assert_eq!(trimmed(field), field.trim(), "{field:?}");
+        }
+    }
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
