@@ -3,6 +3,7 @@
 //! with [`DbConn::write`], which opens an SQLite write transaction with `BEGIN IMMEDIATE`.
 
 pub mod schema;
+pub mod stamp;
 mod text_enums;
 
 use diesel::connection::SimpleConnection;

@@ -79,7 +79,7 @@ pub fn import_file(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Imported, ImportFailure> {
     if path == Path::new("-") {
-        return import_stream(conn, std::io::stdin().lock(), source, user_id, progress);
+        return import_stream(conn, std::io::stdin(), source, user_id, progress);
     }
     let file = std::fs::File::open(path).map_err(|e| ImportFailure::Invalid(CalcFailure::Read(format!("{}: {e}", path.display()))))?;
     import_stream(conn, file, source, user_id, progress)
@@ -89,7 +89,7 @@ pub fn import_file(
 /// read so far after each written batch.
 pub fn import_stream(
     conn: &mut DbConn,
-    input: impl Read,
+    input: impl Read + Send,
     source: &str,
     user_id: Option<&str>,
     progress: &mut dyn FnMut(u64),
@@ -128,29 +128,51 @@ struct Streamed {
 }
 
 /// Reads `input` once, writing its episodes into the staged import `id` batch by batch while
-/// no row has failed, and tallying the calculation on the way.
-fn stream_into(conn: &mut DbConn, id: &str, input: impl Read, rules: &Rules, progress: &mut dyn FnMut(u64)) -> Result<Streamed, ImportFailure> {
+/// no row has failed, and tallying the calculation on the way. Reading runs on a thread of its
+/// own, a batch or two ahead of the writes, so that both cores work.
+fn stream_into(
+    conn: &mut DbConn,
+    id: &str,
+    input: impl Read + Send,
+    rules: &Rules,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Streamed, ImportFailure> {
+    let (sender, batches) = std::sync::mpsc::sync_channel::<(Vec<(Episode, u64)>, u64)>(2);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_batches(input, rules, sender));
+        let mut failed = None;
+        // Every batch is taken, also after a failed write, so that the reader never waits.
+        for (batch, read) in batches {
+            if failed.is_none() {
+                match conn.write(|conn| episodes::insert_batch(conn, id, &batch)) {
+                    Ok(()) => progress(read),
+                    Err(e) => failed = Some(e),
+                }
+            }
+        }
+        let streamed = reader.join().map_err(|_| ImportFailure::Invalid(CalcFailure::Read("the file reader stopped".into())))??;
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(streamed),
+        }
+    })
+}
+
+/// The reading half of [`stream_into`]: sends each full batch of valid episodes, with the
+/// bytes read so far, and the last one only once the whole file proved valid.
+fn read_batches(input: impl Read, rules: &Rules, sender: std::sync::mpsc::SyncSender<(Vec<(Episode, u64)>, u64)>) -> Result<Streamed, ImportFailure> {
     let bytes = Cell::new(0);
     let mut hashing = Hashing { inner: std::io::BufReader::with_capacity(1 << 20, input), hasher: Sha256::new(), bytes: &bytes };
     let mut months: BTreeMap<Month, i64> = BTreeMap::new();
     let mut calculation = FileCalculation::default();
     let mut batch: Vec<(Episode, u64)> = Vec::with_capacity(BATCH);
-    let mut failed = None;
-    let mut write = |conn: &mut DbConn, batch: &mut Vec<(Episode, u64)>| {
-        if failed.is_none() {
-            match conn.write(|conn| episodes::insert_batch(conn, id, batch)) {
-                Ok(()) => progress(bytes.get()),
-                Err(e) => failed = Some(e),
-            }
-        }
-        batch.clear();
-    };
     let rows = read_episodes(&mut hashing, |episode, line| {
         *months.entry(episode.month()).or_default() += 1;
         calculation.add(episode, rules);
         batch.push((episode.clone(), line));
         if batch.len() == BATCH {
-            write(conn, &mut batch);
+            // The writer has gone only when the import is failing anyway.
+            let _ = sender.send((std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), bytes.get()));
         }
     })
     .map_err(ImportFailure::Invalid)?;
@@ -160,10 +182,7 @@ fn stream_into(conn: &mut DbConn, id: &str, input: impl Read, rules: &Rules, pro
         return Err(ImportFailure::Invalid(CalcFailure::Invalid { errors: vec![error], total: 1 }));
     }
     if !batch.is_empty() {
-        write(conn, &mut batch);
-    }
-    if let Some(e) = failed {
-        return Err(e.into());
+        let _ = sender.send((batch, bytes.get()));
     }
     Ok(Streamed { rows, months: months.into_iter().collect(), sha256: hex::encode(hashing.hasher.finalize()), calculation })
 }

@@ -2,6 +2,7 @@
 
 use super::{new_id, now, DbConn, QueryResult};
 use crate::db::schema::{calculations, episode_imports, episodes, import_months, users};
+use crate::db::stamp::Stamp;
 use crate::db::Backend;
 use crate::db_run;
 use crate::domain::payment::{CareType, Episode, Month};
@@ -9,8 +10,8 @@ use crate::domain::registry::{district_on, MunicipalityCode};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-// Absent values are written as NULL rather than left to a column default, so that a batch
-// is one multi-row INSERT on SQLite too (diesel inserts row by row where a default may apply).
+// Absent values are written as NULL rather than left to a column default, so that every row
+// is the same statement, prepared once (diesel makes one statement per shape of defaults).
 #[derive(Insertable)]
 #[diesel(table_name = episodes, treat_none_as_default_value = false)]
 struct Row<'a> {
@@ -23,14 +24,14 @@ struct Row<'a> {
     placement_code: Option<&'a str>,
     care_type: &'a str,
     care_provider: Option<&'a str>,
-    admitted_at: Option<NaiveDateTime>,
-    admission_notice_at: Option<NaiveDateTime>,
-    ready_notice_at: Option<NaiveDateTime>,
-    discharged_at: NaiveDateTime,
+    admitted_at: Option<Stamp>,
+    admission_notice_at: Option<Stamp>,
+    ready_notice_at: Option<Stamp>,
+    discharged_at: Stamp,
     needs_outpatient_contact: bool,
     outpatient_contact_assigned: bool,
     needs_sip: bool,
-    sip_called_at: Option<NaiveDateTime>,
+    sip_called_at: Option<Stamp>,
     needs_care_plan: bool,
     care_plan_established: bool,
     outpatient_care_unavailable: bool,
@@ -127,14 +128,14 @@ pub fn insert_batch(conn: &mut DbConn, import_id: &str, batch: &[(Episode, u64)]
             placement_code: e.placement.map(|p| p.as_str()),
             care_type: care_type_name(e.care_type),
             care_provider: e.care_provider.as_deref(),
-            admitted_at: e.admitted_at,
-            admission_notice_at: e.admission_notice_at,
-            ready_notice_at: e.ready_notice_at,
-            discharged_at: e.discharged_at,
+            admitted_at: e.admitted_at.map(Stamp),
+            admission_notice_at: e.admission_notice_at.map(Stamp),
+            ready_notice_at: e.ready_notice_at.map(Stamp),
+            discharged_at: Stamp(e.discharged_at),
             needs_outpatient_contact: e.needs_outpatient_contact,
             outpatient_contact_assigned: e.outpatient_contact_assigned,
             needs_sip: e.needs_sip,
-            sip_called_at: e.sip_called_at,
+            sip_called_at: e.sip_called_at.map(Stamp),
             needs_care_plan: e.needs_care_plan,
             care_plan_established: e.care_plan_established,
             outpatient_care_unavailable: e.outpatient_care_unavailable,
@@ -145,10 +146,11 @@ pub fn insert_batch(conn: &mut DbConn, import_id: &str, batch: &[(Episode, u64)]
         })
         .collect();
     match &mut conn.inner {
-        // A statement holds at most 32 766 parameters: with 24 columns, 1 000 rows per INSERT.
+        // One prepared statement, run per row: measured faster than INSERTs of 1 000 rows,
+        // whose 24 000 parameters SQLite parses anew for every statement.
         Backend::Sqlite(c) => {
-            for chunk in rows.chunks(1000) {
-                diesel::insert_into(episodes::table).values(chunk).execute(c)?;
+            for row in &rows {
+                diesel::insert_into(episodes::table).values(row).execute(c)?;
             }
         }
         // COPY in its binary format: measured 29 s for a million rows as INSERTs.
