@@ -223,6 +223,16 @@ pub async fn register(app: &TestApp, idp: &Idp, name: &str, organisations: &[(&s
 }
 
 /// An account for `email` in `organisation`, as an administrator adds one.
+/// The most common start: an app, the provider registered for Botkyrka as "Botkyrkas Entra
+/// ID" (its id last), and Eva provisioned there; None where the provider cannot run.
+async fn eva_at_botkyrka() -> Option<(TestApp, Idp, String)> {
+    let app = spawn_app().await;
+    let idp = Idp::start(&app)?;
+    let id = register(&app, &idp, "Botkyrkas Entra ID", &[], false).await;
+    provision(&app, EVA.2, "Eva Entra", BOTKYRKA_ORG).await;
+    Some((app, idp, id))
+}
+
 pub async fn provision(app: &TestApp, email: &str, name: &str, organisation: &str) {
     app.login_as(ADMIN).await;
     let fields = [("email", email), ("name", name), ("organisation_id", organisation), ("role", "local"), ("active", "on")];
@@ -334,10 +344,7 @@ async fn an_unknown_person_is_refused_or_waits_unconfirmed_where_the_provider_cr
 
 #[actix_web::test]
 async fn a_sign_in_leads_back_to_the_page_asked_for_but_never_to_another_site() {
-    let app = spawn_app().await;
-    let Some(idp) = Idp::start(&app) else { return };
-    let id = register(&app, &idp, "Botkyrkas Entra ID", &[], false).await;
-    provision(&app, EVA.2, "Eva Entra", BOTKYRKA_ORG).await;
+    let Some((app, idp, id)) = eva_at_botkyrka().await else { return };
     // The sign-in page passes on where the person was going.
     app.forget_cookies();
     let asked = app.get("/arenden?sida=2").await;
@@ -357,10 +364,7 @@ async fn a_sign_in_leads_back_to_the_page_asked_for_but_never_to_another_site() 
 
 #[actix_web::test]
 async fn a_wrong_password_at_the_provider_leaves_the_person_signed_out() {
-    let app = spawn_app().await;
-    let Some(idp) = Idp::start(&app) else { return };
-    let id = register(&app, &idp, "Botkyrkas Entra ID", &[], false).await;
-    provision(&app, EVA.2, "Eva Entra", BOTKYRKA_ORG).await;
+    let Some((app, idp, id)) = eva_at_botkyrka().await else { return };
     match idp.sign_in_at_provider(&app, &id, EVA.0, "fel-lösenord").await {
         Step::Page { status, body, .. } => {
             assert_eq!(status, 200);
@@ -376,10 +380,7 @@ async fn a_wrong_password_at_the_provider_leaves_the_person_signed_out() {
 
 #[actix_web::test]
 async fn a_tampered_state_a_replayed_code_and_a_token_for_another_audience_are_refused() {
-    let app = spawn_app().await;
-    let Some(idp) = Idp::start(&app) else { return };
-    let id = register(&app, &idp, "Botkyrkas Entra ID", &[], false).await;
-    provision(&app, EVA.2, "Eva Entra", BOTKYRKA_ORG).await;
+    let Some((app, idp, id)) = eva_at_botkyrka().await else { return };
     app.forget_cookies();
     let Step::BackToApp(answer) = idp.sign_in_at_provider(&app, &id, EVA.0, EVA.1).await else { panic!("no answer") };
     let state = between(&answer, "state=", "&");
@@ -455,10 +456,7 @@ async fn a_provider_that_restarts_with_a_new_key_still_signs_people_in() {
 
 #[actix_web::test]
 async fn logging_out_ends_the_session_here_and_at_the_provider() {
-    let app = spawn_app().await;
-    let Some(idp) = Idp::start(&app) else { return };
-    let id = register(&app, &idp, "Botkyrkas Entra ID", &[], false).await;
-    provision(&app, EVA.2, "Eva Entra", BOTKYRKA_ORG).await;
+    let Some((app, idp, id)) = eva_at_botkyrka().await else { return };
     assert_eq!(idp.sign_in(&app, &id, EVA).await.status, 303);
     let token = app.csrf().await;
     let out = app.post_raw("/logga-ut", &[("csrf", &token)]).await;
@@ -545,10 +543,7 @@ async fn the_admin_form_refuses_shared_entra_endpoints_unreachable_issuers_and_b
 #[actix_web::test]
 async fn a_person_with_a_second_factor_gives_the_code_after_the_provider_and_still_logs_out_of_both() {
     use tvistetrappa::store::second_factor;
-    let app = spawn_app().await;
-    let Some(idp) = Idp::start(&app) else { return };
-    let id = register(&app, &idp, "Botkyrkas Entra ID", &[], false).await;
-    provision(&app, EVA.2, "Eva Entra", BOTKYRKA_ORG).await;
+    let Some((app, idp, id)) = eva_at_botkyrka().await else { return };
     let user_id = app.texts("SELECT id AS value FROM users WHERE email = 'eva.entra@botkyrka.example'").remove(0);
     {
         let mut conn = app.db();
