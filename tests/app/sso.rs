@@ -91,7 +91,20 @@ impl Idp {
     pub fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let (child, issuer) = launch(self.port, &self.redirect_uri, &self.after_logout).expect("restart");
+        // The port came from the ephemeral range, so a connection may hold it for a moment:
+        // try again for a few seconds (CI once waited forever here).
+        let mut attempt = 0;
+        let (child, issuer) = loop {
+            match launch(self.port, &self.redirect_uri, &self.after_logout) {
+                Ok(started) => break started,
+                Err(why) if attempt < 25 => {
+                    attempt += 1;
+                    eprintln!("provider restart on port {}: {why}; trying again", self.port);
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                Err(why) => panic!("restart: {why}"),
+            }
+        };
         assert_eq!(issuer, self.issuer);
         self.child = child;
     }

@@ -52,7 +52,14 @@ const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), use: 'sig', alg: 'RS256' };
 
 const server = http.createServer();
-await new Promise((resolve) => server.listen(Number(args.port), '127.0.0.1', resolve));
+// A port it cannot take is said on stdout, where the test waits for its first line.
+await new Promise((resolve) => {
+  server.once('error', (e) => {
+    console.log(`error ${e.code}`);
+    process.exit(1);
+  });
+  server.listen(Number(args.port), '127.0.0.1', resolve);
+});
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const scopes = 'openid email profile';
