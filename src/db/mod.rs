@@ -104,6 +104,7 @@ impl DbUrl {
                 if let Some(dir) = PathBuf::from(&self.target).parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
                 }
+                stable_sqlite_plans();
                 let mut conn = SqliteConnection::establish(&self.target).map_err(|e| fail(e.to_string()))?;
                 // busy_timeout first, so that switching to WAL waits for other connections.
                 // synchronous=FULL: every commit survives a power cut, which decisions and the
@@ -139,6 +140,33 @@ impl DbUrl {
         let mut conn = self.connect()?;
         conn.migrate().map_err(|reason| DbError::Migrate { url: self.redacted(), reason })
     }
+}
+
+/// Makes every SQLite connection opened from now on keep its query plans whatever values are
+/// bound (SQLite's query planner stability guarantee).
+///
+/// Without it SQLite plans a `LIMIT ?` (and a `LIKE ?`) by the value bound, and so marks the
+/// statement stale each time diesel binds it again: every cached statement was parsed and
+/// planned anew on every run (measured: two re-prepares per case-list request, a fifth of the
+/// page's CPU). Diesel does not hand out its connection's handle, so the setting is made by an
+/// auto-extension, which SQLite runs on each new connection of this process.
+fn stable_sqlite_plans() {
+    use libsqlite3_sys as ffi;
+    use std::ffi::{c_char, c_int};
+    unsafe extern "C" fn enable(db: *mut ffi::sqlite3, _: *mut *mut c_char, _: *const ffi::sqlite3_api_routines) -> c_int {
+        // SAFETY: SQLite calls this with the connection it is opening; the option takes an
+        // int and an optional int pointer for the old value, for which null is allowed.
+        unsafe { ffi::sqlite3_db_config(db, ffi::SQLITE_DBCONFIG_ENABLE_QPSG, 1 as c_int, std::ptr::null_mut::<c_int>()) }
+    }
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        // SAFETY: registering a function pointer with the signature SQLite expects; it
+        // stays valid for the life of the process.
+        let rc = unsafe { ffi::sqlite3_auto_extension(Some(enable)) };
+        if rc != ffi::SQLITE_OK {
+            log::warn!("SQLite plans stay value-dependent: auto-extension refused ({rc})");
+        }
+    });
 }
 
 fn redact(url: &str) -> String {
@@ -320,6 +348,26 @@ impl ManageConnection for DbManager {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A connection opened after the first SQLite connect plans without looking at bound
+    /// values, so diesel's cached statements are not prepared again on each run.
+    #[test]
+    fn sqlite_connections_keep_their_plans_whatever_is_bound() {
+        use libsqlite3_sys as ffi;
+        let dir = tempfile::tempdir().unwrap();
+        let url = DbUrl::parse(&format!("sqlite://{}", dir.path().join("plans.db").display())).unwrap();
+        drop(url.connect().unwrap());
+        let path = std::ffi::CString::new(dir.path().join("plans.db").to_str().unwrap()).unwrap();
+        let mut db = std::ptr::null_mut();
+        let mut enabled: std::ffi::c_int = -1;
+        // SAFETY: a connection of this test's own, asked for one setting and closed.
+        unsafe {
+            assert_eq!(ffi::sqlite3_open(path.as_ptr(), &mut db), ffi::SQLITE_OK);
+            assert_eq!(ffi::sqlite3_db_config(db, ffi::SQLITE_DBCONFIG_ENABLE_QPSG, -1, &mut enabled as *mut std::ffi::c_int), ffi::SQLITE_OK);
+            ffi::sqlite3_close(db);
+        }
+        assert_eq!(enabled, 1);
+    }
 
     #[test]
     fn schemes_choose_the_backend() {
