@@ -1,15 +1,16 @@
 //! Administration: accounts, the editable part of the registry, and the audit log. The gate
 //! lets only administrators reach `/admin`.
 
+use super::admin_forms::PostedDeadlines;
 use super::capability::AdminUser;
 use super::error::AppError;
-use super::forms::{submission_key, FieldErrors, FormData};
+use super::forms::{submission_key, FieldErrors, Posted};
 use super::guard::CurrentUser;
 use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::{Role, ALL_ROLES};
-use crate::domain::deadlines::{self, DayCount, DeadlineRule};
-use crate::domain::ladder::{Level, ALL_LEVELS};
+use crate::domain::deadlines::{DayCount, DeadlineRule};
+use crate::domain::ladder::Level;
 use crate::domain::text::{self, Email};
 use crate::store::organisations::{self, Organisation, UnitChange, EDITABLE_KINDS};
 use crate::store::{audit, cases, identity_providers, password_resets, sessions, users, DbConn};
@@ -452,39 +453,22 @@ pub async fn deadlines(state: web::Data<AppState>, admin: AdminUser, query: web:
     Ok(ok_html(DeadlinesPage { ctx, rows: deadline_rows(rules), errors: FieldErrors::default() }.render()?))
 }
 
-pub async fn save_deadlines(state: web::Data<AppState>, admin: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    let form = FormData::parse(&body);
-    let mut errors = FieldErrors::default();
-    let mut rules = Vec::new();
-    // What was typed, shown again as it was when something is refused.
-    let mut typed = Vec::new();
-    for level in ALL_LEVELS {
-        let days = form.get(&format!("days_{}", level.as_str())).trim().to_owned();
-        let count = DayCount::parse(form.get(&format!("count_{}", level.as_str()))).unwrap_or(DayCount::Calendar);
-        typed.push(DeadlineRow { level, ladder: ladder_of(level), days: days.clone(), count: count.as_str().to_owned() });
-        let rule = if days.is_empty() {
-            None
-        } else {
-            match days.parse::<u32>() {
-                Ok(days) if (1..=deadlines::MAX_DAYS).contains(&days) => Some(DeadlineRule { days, count }),
-                _ => {
-                    errors.add(
-                        level.field_name(),
-                        format!("{}: ange ett antal dagar mellan 1 och {}, eller lämna tomt för ingen frist.", level.label(), deadlines::MAX_DAYS),
-                    );
-                    None
-                }
-            }
-        };
-        rules.push((level, rule));
-    }
-    if !errors.is_empty() {
-        let page = DeadlinesPage { ctx: admin.page(), rows: typed, errors };
-        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?));
-    }
+pub async fn save_deadlines(state: web::Data<AppState>, admin: AdminUser, Posted(form): Posted<PostedDeadlines>) -> Result<HttpResponse, AppError> {
+    let rules = match form.rules() {
+        Ok(rules) => rules,
+        Err(errors) => {
+            // What was typed, shown again as it was.
+            let rows = form
+                .typed()
+                .into_iter()
+                .map(|t| DeadlineRow { level: t.level, ladder: ladder_of(t.level), days: t.days, count: t.count.as_str().to_owned() })
+                .collect();
+            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, DeadlinesPage { ctx: admin.page(), rows, errors }.render()?));
+        }
+    };
     let actor = admin.actor();
     let Ok(location) = state
-        .write_once(form.submission(), admin.user.id.clone(), move |conn| {
+        .write_once(submission_key(form.submission()), admin.user.id.clone(), move |conn| {
             let mut detail = Vec::new();
             for (level, rule) in &rules {
                 cases::set_level_rule(conn, *level, *rule)?;

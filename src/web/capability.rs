@@ -30,6 +30,7 @@ impl<T> Needs for web::Data<T> {}
 impl<T> Needs for web::Path<T> {}
 impl<T> Needs for web::Query<T> {}
 impl<T> Needs for web::Form<T> {}
+impl<T> Needs for super::forms::Posted<T> {}
 
 macro_rules! needs_of_tuple {
     ($($t:ident),*) => {

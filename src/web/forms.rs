@@ -1,6 +1,12 @@
-//! Field-level error messages for forms, shown next to each field.
+//! Posted forms as they arrive, and the field-level errors shown next to each field.
 
+use super::error::AppError;
 use crate::domain::text::FieldError;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 #[derive(Default, Debug, Clone)]
 pub struct FieldErrors(Vec<(&'static str, String)>);
@@ -41,34 +47,42 @@ pub fn submission_key(value: &str) -> Option<String> {
     Some(value).filter(|k| crate::store::submissions::plausible(k)).map(str::to_owned)
 }
 
-/// An urlencoded form read as pairs, for forms with repeated fields (several counterparts)
-/// that serde's urlencoded reader cannot take.
-#[derive(Default, Clone)]
-pub struct FormData(Vec<(String, String)>);
+/// A posted urlencoded form read into `T`: each form's `Posted…` struct, whose fields are
+/// the text as sent (a repeated field, such as several counterparts, into a `Vec`), parsed
+/// from there into the form's typed value. A body that is not a form is a 400.
+pub struct Posted<T>(pub T);
 
-impl FormData {
-    pub fn parse(body: &[u8]) -> FormData {
-        FormData(url::form_urlencoded::parse(body).into_owned().collect())
-    }
+impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
-    /// The first value of `name`, or "".
-    pub fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await.map_err(|e| AppError::BadRequest(format!("Formuläret kom inte fram helt: {e}")))?;
+            read(&body).map(Posted)
+        })
     }
+}
 
-    /// Every non-empty value of `name`, in order.
-    /// The form's key against being carried out twice, where it carries a well-formed one.
-    pub fn submission(&self) -> Option<String> {
-        submission_key(self.get("submission"))
-    }
+/// `T` from an urlencoded body (also a query string, for a form filled in in advance).
+pub fn read<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_html_form::from_bytes(body).map_err(|e| {
+        log::debug!("unreadable form: {e}");
+        AppError::BadRequest("Uppgifterna kunde inte läsas. Kontrollera formuläret och försök igen.".into())
+    })
+}
 
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim().to_owned()).collect()
-    }
+/// The non-empty values of a repeated field, trimmed, in the order sent.
+pub fn chosen(values: &[String]) -> Vec<String> {
+    values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned).collect()
+}
 
-    pub fn checked(&self, name: &str) -> bool {
-        !self.get(name).is_empty()
-    }
+/// A form with no field but its key (a button that does one thing).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct KeyOnly {
+    pub submission: String,
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! The web shell: thin handlers that parse input, call the domain and the store, and render.
 
 pub mod admin;
+pub mod admin_forms;
 pub mod auth;
 pub mod capability;
+pub mod case_forms;
 pub mod cases;
 pub mod charts;
 pub mod error;

@@ -3,7 +3,7 @@
 
 use super::capability::AdminUser;
 use super::error::AppError;
-use super::forms::{FieldErrors, FormData};
+use super::forms::{submission_key, FieldErrors, KeyOnly, Posted};
 use super::guard::CurrentUser;
 use super::organisations::render_show;
 use super::page::{notice, Done, Page};
@@ -32,12 +32,23 @@ pub async fn preferences_form(state: web::Data<AppState>, user: CurrentUser, que
     Ok(ok_html(PreferencesPage { ctx, current, choices: ALL_PREFERENCES }.render()?))
 }
 
-pub async fn save_preferences(state: web::Data<AppState>, user: CurrentUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    let form = FormData::parse(&body);
-    let preference = Preference::parse(form.get("preference")).ok_or_else(|| AppError::BadRequest("Välj hur du vill få e-post.".into()))?;
+/// A user's choice of e-mail, as posted.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PostedPreference {
+    preference: String,
+    submission: String,
+}
+
+pub async fn save_preferences(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    Posted(form): Posted<PostedPreference>,
+) -> Result<HttpResponse, AppError> {
+    let preference = Preference::parse(&form.preference).ok_or_else(|| AppError::BadRequest("Välj hur du vill få e-post.".into()))?;
     let id = user.user.id.clone();
     let Ok(location) = state
-        .write_once(form.submission(), id.clone(), move |conn| {
+        .write_once(submission_key(&form.submission), id.clone(), move |conn| {
             users::set_preference(conn, &id, preference)?;
             super::carried_out("/konto/aviseringar?klart=sparat")
         })
@@ -46,12 +57,32 @@ pub async fn save_preferences(state: web::Data<AppState>, user: CurrentUser, bod
 }
 
 /// An administrator sets (or, left empty, removes) an organisation's functional mailbox.
-pub async fn save_mailbox(state: web::Data<AppState>, admin: AdminUser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+/// An organisation's functional mailbox, as posted; empty removes it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PostedMailbox {
+    contact_email: String,
+    submission: String,
+}
+
+impl PostedMailbox {
+    fn mailbox(&self) -> Result<Option<Email>, crate::domain::text::FieldError> {
+        match self.contact_email.trim() {
+            "" => Ok(None),
+            text => Email::parse(text).map(Some),
+        }
+    }
+}
+
+pub async fn save_mailbox(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+    Posted(form): Posted<PostedMailbox>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let form = FormData::parse(&body);
-    let text = form.get("contact_email").trim().to_owned();
-    let parsed = if text.is_empty() { Ok(None) } else { Email::parse(&text).map(Some) };
-    let mailbox = match parsed {
+    let text = form.contact_email.trim().to_owned();
+    let mailbox = match form.mailbox() {
         Ok(mailbox) => mailbox,
         Err(e) => {
             let mut errors = FieldErrors::default();
@@ -63,7 +94,7 @@ pub async fn save_mailbox(state: web::Data<AppState>, admin: AdminUser, id: web:
     let actor = admin.actor();
     let target = id.clone();
     let Ok(location) = state
-        .write_once(form.submission(), admin.user.id.clone(), move |conn| {
+        .write_once(submission_key(&form.submission), admin.user.id.clone(), move |conn| {
             if !organisations::set_contact_email(conn, &target, mailbox.as_ref().map(Email::as_str))? {
                 return Err(AppError::NotFound);
             }
@@ -113,11 +144,16 @@ pub async fn outbox_page(state: web::Data<AppState>, admin: AdminUser, query: we
 }
 
 /// Puts a failed message back in the queue; it keeps its Message-ID.
-pub async fn retry(state: web::Data<AppState>, admin: AdminUser, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn retry(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+    Posted(form): Posted<KeyOnly>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let actor = admin.actor();
     let Ok(location) = state
-        .write_once(FormData::parse(&body).submission(), admin.user.id.clone(), move |conn| {
+        .write_once(submission_key(&form.submission), admin.user.id.clone(), move |conn| {
             if !outbox::retry(conn, &id, crate::store::now())? {
                 return Err(AppError::Conflict("Meddelandet har inte misslyckats, eller skickas redan igen.".into()));
             }

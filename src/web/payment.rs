@@ -1,10 +1,11 @@
 //! The payment model in the browser: importing episode files (HSF), the monthly overview of
 //! all units, and a page per unit and month that explains its calculation.
 
+use super::admin_forms::PostedSettings;
 use super::capability::{AdminUser, LocalManager, PaymentOfficer};
 use super::error::AppError;
 use super::export::{self, Cell, Table};
-use super::forms::{submission_key, FieldErrors, FormData};
+use super::forms::{submission_key, FieldErrors, Posted};
 use super::guard::CurrentUser;
 use super::page::{notice, Done, Page};
 use super::{html, ok_html, see_other, AppState};
@@ -13,7 +14,6 @@ use crate::domain::episodes::RowError;
 use crate::domain::payment::versions::{episode_changes, unit_changes, Cause, EpisodeChange, Settlement, UnitChange};
 use crate::domain::payment::{Episode, Fraction, Model, Month, PayingUnit, UnitResult};
 use crate::domain::registry::DISTRICTS;
-use crate::domain::text;
 use crate::payment::import::{import_file, ImportFailure, Recalculation};
 use crate::store::audit;
 use crate::store::calculations::Calculation;
@@ -503,40 +503,25 @@ pub async fn upload(state: web::Data<AppState>, user: PaymentOfficer, mut payloa
 struct SettingsPage {
     ctx: Page,
     rates: Vec<settings::DailyRate>,
-    form: FormData,
+    form: PostedSettings,
     errors: FieldErrors,
-}
-
-impl SettingsPage {
-    fn value(&self, name: &str) -> String {
-        self.form.get(name).to_owned()
-    }
-}
-
-fn settings_form(s: &settings::Settings) -> FormData {
-    let pairs = [
-        ("county_average", s.county_average_oct_2020.map(|f| f.two_decimals()).unwrap_or_default()),
-        ("active_from", s.payment_responsibility_from.map(|d| d.to_string()).unwrap_or_default()),
-        ("transition_end", s.psychiatric_transition_end.to_string()),
-    ];
-    let mut body = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        body.append_pair(k, &v);
-    }
-    FormData::parse(body.finish().as_bytes())
 }
 
 async fn render_settings(
     state: &AppState,
     admin: &CurrentUser,
-    form: Option<FormData>,
+    form: Option<PostedSettings>,
     errors: FieldErrors,
     notice_code: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let (rates, current) = state.read(|conn| Ok((settings::daily_rates(conn)?, settings::settings(conn)?))).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page =
-        SettingsPage { ctx: admin.page().with_notice(notice(notice_code)), rates, form: form.unwrap_or_else(|| settings_form(&current)), errors };
+    let page = SettingsPage {
+        ctx: admin.page().with_notice(notice(notice_code)),
+        rates,
+        form: form.unwrap_or_else(|| PostedSettings::of(&current)),
+        errors,
+    };
     Ok(html(status, page.render()?))
 }
 
@@ -549,14 +534,14 @@ pub async fn settings_page(state: web::Data<AppState>, admin: AdminUser, query: 
 async fn save_and_recalculate(
     state: &AppState,
     admin: &CurrentUser,
-    form: &FormData,
+    form: &PostedSettings,
     detail: String,
     change: impl FnOnce(&mut DbConn) -> Result<(), diesel::result::Error> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
     let actor = admin.actor();
     let admin_id = admin.user.id.clone();
     let Ok(location) = state
-        .write_once(form.submission(), admin_id.clone(), move |conn| {
+        .write_once(submission_key(&form.submission), admin_id.clone(), move |conn| {
             change(conn)?;
             let by = Recalculation { cause: Cause::Settings, case_id: None, user_id: Some(&admin_id) };
             let months = crate::payment::import::recalculate_all(conn, &by)?.len();
@@ -567,53 +552,20 @@ async fn save_and_recalculate(
     Ok(see_other(&location))
 }
 
-pub async fn save_daily_rate(state: web::Data<AppState>, admin: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    let form = FormData::parse(&body);
-    let mut errors = FieldErrors::default();
-    let year = form.get("year").trim().parse::<i32>().ok().filter(|y| (2019..=2100).contains(y));
-    if year.is_none() {
-        errors.add("year", "Ange ett år, till exempel 2024.");
-    }
-    let amount =
-        form.get("amount").chars().filter(|c| !c.is_whitespace()).collect::<String>().parse::<i64>().ok().filter(|a| (1..=100_000).contains(a));
-    if amount.is_none() {
-        errors.add("amount", "Ange dagbeloppet i hela kronor, till exempel 9 600.");
-    }
-    let source = errors.check("source", text::required_line(form.get("source"), 300, "Ange källan, till exempel Socialstyrelsens föreskrift."));
-    let (Some(year), Some(amount), Some(source)) = (year, amount, source) else {
-        return render_settings(&state, &admin, Some(form), errors, None).await;
+pub async fn save_daily_rate(state: web::Data<AppState>, admin: AdminUser, Posted(form): Posted<PostedSettings>) -> Result<HttpResponse, AppError> {
+    let rate = match form.daily_rate() {
+        Ok(rate) => rate,
+        Err(errors) => return render_settings(&state, &admin, Some(form), errors, None).await,
     };
-    let detail = format!("daily amount {year} = {amount} kr ({source})");
-    save_and_recalculate(&state, &admin, &form, detail, move |conn| settings::set_daily_rate(conn, year, amount, &source)).await
+    let detail = format!("daily amount {} = {} kr ({})", rate.year, rate.amount, rate.source);
+    save_and_recalculate(&state, &admin, &form, detail, move |conn| settings::set_daily_rate(conn, rate.year, rate.amount, &rate.source)).await
 }
 
-pub async fn save_settings(state: web::Data<AppState>, admin: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    let form = FormData::parse(&body);
-    let mut errors = FieldErrors::default();
-    let average = match form.get("county_average").trim() {
-        "" => None,
-        text => {
-            let parsed = Fraction::parse_decimal(text);
-            if parsed.is_none() {
-                errors.add("county_average", "Ange genomsnittet med högst två decimaler, till exempel 1,87, eller lämna tomt.");
-            }
-            parsed
-        }
+pub async fn save_settings(state: web::Data<AppState>, admin: AdminUser, Posted(form): Posted<PostedSettings>) -> Result<HttpResponse, AppError> {
+    let new = match form.settings() {
+        Ok(new) => new,
+        Err(errors) => return render_settings(&state, &admin, Some(form), errors, None).await,
     };
-    let date = |name: &str| chrono::NaiveDate::parse_from_str(form.get(name).trim(), "%Y-%m-%d").ok();
-    let active_from = date("active_from");
-    if active_from.is_none() && !form.get("active_from").trim().is_empty() {
-        errors.add("active_from", "Ange datumet som ÅÅÅÅ-MM-DD, eller lämna tomt så länge betalningsansvaret inte gäller.");
-    }
-    let transition_end = date("transition_end");
-    if transition_end.is_none() {
-        errors.add("transition_end", "Ange datumet som ÅÅÅÅ-MM-DD.");
-    }
-    let Some(transition_end) = transition_end.filter(|_| errors.is_empty()) else {
-        return render_settings(&state, &admin, Some(form), errors, None).await;
-    };
-    let new =
-        settings::Settings { county_average_oct_2020: average, payment_responsibility_from: active_from, psychiatric_transition_end: transition_end };
     let detail = format!("{new:?}");
     save_and_recalculate(&state, &admin, &form, detail, move |conn| settings::save_settings(conn, &new)).await
 }
