@@ -275,7 +275,8 @@ def garbage(binary, work, posts, postgres):
             _, token, key = client.form("/")
             body = {"csrf": token, "submission": key}
             for f in rng.sample(fields, rng.randint(1, 10)):
-                body[f] = garbage_value(rng)
+                # Now and then a field sent twice, as no browser sends a single-valued one.
+                body[f] = garbage_value(rng) if rng.random() < 0.8 else [garbage_value(rng), garbage_value(rng)]
             status, _, text = client.request("POST", path, urllib.parse.urlencode(body, doseq=True))
             counts[status] = counts.get(status, 0) + 1
             if status >= 500 or "panicked" in text:
