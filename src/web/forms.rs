@@ -89,6 +89,26 @@ pub struct KeyOnly {
 mod tests {
     use super::*;
 
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Sample {
+        title: String,
+        counterpart: Vec<String>,
+    }
+
+    #[test]
+    fn a_repeated_field_is_read_into_a_vec_and_an_unknown_one_is_ignored() {
+        let sample: Sample = read(b"title=Sent+besked&counterpart=hsf&counterpart=+&counterpart=+botkyrka&csrf=x").unwrap();
+        assert_eq!(sample.title, "Sent besked");
+        assert_eq!(chosen(&sample.counterpart), ["hsf", "botkyrka"]);
+        assert!(read::<Sample>(b"").unwrap().counterpart.is_empty());
+    }
+
+    #[test]
+    fn a_single_field_sent_twice_is_refused_not_guessed() {
+        assert!(matches!(read::<Sample>(b"title=a&title=b"), Err(AppError::BadRequest(_))));
+    }
+
     #[test]
     fn errors_follow_the_forms_order_and_unlisted_fields_come_last() {
         let mut errors = FieldErrors::default();

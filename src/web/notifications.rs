@@ -56,7 +56,6 @@ pub async fn save_preferences(
     Ok(see_other(&location))
 }
 
-/// An administrator sets (or, left empty, removes) an organisation's functional mailbox.
 /// An organisation's functional mailbox, as posted; empty removes it.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -74,6 +73,7 @@ impl PostedMailbox {
     }
 }
 
+/// An administrator sets (or, left empty, removes) an organisation's functional mailbox.
 pub async fn save_mailbox(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -162,4 +162,25 @@ pub async fn retry(
         })
         .await?;
     Ok(see_other(&location))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::forms::read;
+
+    #[test]
+    fn a_mailbox_is_an_address_or_nothing() {
+        let mailbox = |body: &str| read::<PostedMailbox>(body.as_bytes()).unwrap().mailbox().map(|m| m.map(|e| e.as_str().to_owned()));
+        assert_eq!(mailbox("contact_email=+").ok(), Some(None));
+        assert_eq!(mailbox("contact_email=utskrivning%40botkyrka.se").ok(), Some(Some("utskrivning@botkyrka.se".into())));
+        assert!(mailbox("contact_email=inte-en-adress").is_err());
+    }
+
+    #[test]
+    fn a_preference_and_a_key_are_read_as_posted() {
+        let posted: PostedPreference = read(b"preference=digest&submission=k1").unwrap();
+        assert_eq!((posted.preference.as_str(), posted.submission.as_str()), ("digest", "k1"));
+        assert_eq!(read::<KeyOnly>(b"csrf=t&submission=k2").unwrap().submission, "k2");
+    }
 }
