@@ -319,7 +319,10 @@ pub fn generate_cases(conn: &mut DbConn, count: usize, seed: u64) -> QueryResult
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let parties: Vec<String> = organisations::all(conn)?
         .into_iter()
-        .filter(|o| matches!(o.kind.as_str(), "municipality" | "district" | "inpatient_unit" | "outpatient_unit" | "care_provider"))
+        .filter(|o| {
+            use crate::domain::registry::OrganisationKind as Kind;
+            matches!(o.kind, Kind::Municipality | Kind::District | Kind::InpatientUnit | Kind::OutpatientUnit | Kind::CareProvider)
+        })
         .map(|o| o.id)
         .collect();
     let filer = users::by_email(conn, DEMO_USERS[0].email)?.ok_or(diesel::result::Error::NotFound)?;

@@ -4,7 +4,9 @@
 
 use crate::domain::access::Role;
 use crate::domain::ladder::{CaseKind, Level, Outcome, Side, Status, WaitingFor};
-use crate::domain::notify::Delivery;
+use crate::domain::notify::{Delivery, MessageKind};
+use crate::domain::payment::versions::Cause;
+use crate::domain::registry::OrganisationKind;
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::pg::Pg;
 use diesel::sql_types::Text;
@@ -52,6 +54,9 @@ read_as_text! {
     Side => Side::parse,
     Role => |text| text.parse().ok(),
     Delivery => Delivery::parse,
+    OrganisationKind => OrganisationKind::parse,
+    MessageKind => MessageKind::parse,
+    Cause => Cause::parse,
 }
 
 #[cfg(test)]
@@ -73,5 +78,16 @@ mod tests {
         let refused = format!("{:?}", read::<Level>("styrgrupp").unwrap_err());
         assert!(refused.contains("which is no Level"), "{refused}");
         assert!(read::<Role>("superuser").is_err(), "never read as the least privileged role either");
+    }
+
+    #[test]
+    fn organisation_and_message_kinds_and_causes_are_read_the_same_way() {
+        assert_eq!(read::<OrganisationKind>("inpatient_unit").unwrap(), OrganisationKind::InpatientUnit);
+        assert_eq!(read::<MessageKind>("review_basis").unwrap(), MessageKind::ReviewBasis);
+        assert_eq!(read::<Cause>("correction").unwrap(), Cause::Correction);
+        // An unknown cause was read as an import before; now it is an error of the query.
+        assert!(read::<Cause>("recalc").is_err());
+        assert!(read::<OrganisationKind>("hospital").is_err());
+        assert!(read::<MessageKind>("test").is_err());
     }
 }

@@ -2,6 +2,8 @@
 //! The ids are stable (stored on cases); the migrations seed the same rows and a test
 //! checks that they agree.
 
+use crate::domain::registry::OrganisationKind;
+
 pub struct Commitment {
     pub id: &'static str,
     pub area: Area,
@@ -45,13 +47,11 @@ impl Responsible {
 
     /// Whether an organisation of this kind (`organisations.kind`) holds the commitment, so
     /// that a deviation can fairly be filed against it.
-    pub fn held_by(self, organisation_kind: &str) -> bool {
-        let region_side = matches!(organisation_kind, "region" | "administration" | "care_provider" | "inpatient_unit" | "outpatient_unit");
-        let municipal_side = matches!(organisation_kind, "municipality" | "district" | "municipal_unit" | "federation" | "association");
+    pub fn held_by(self, organisation: OrganisationKind) -> bool {
         match self {
-            Responsible::Region => region_side,
-            Responsible::Municipalities => municipal_side,
-            Responsible::EachParty | Responsible::Jointly => region_side || municipal_side,
+            Responsible::Region => organisation.on_region_side(),
+            Responsible::Municipalities => organisation.on_municipal_side(),
+            Responsible::EachParty | Responsible::Jointly => organisation.on_region_side() || organisation.on_municipal_side(),
         }
     }
 }
@@ -263,11 +263,11 @@ mod tests {
     #[test]
     fn a_municipality_does_not_hold_what_the_region_provides() {
         let it = find("it-support.system").unwrap();
-        assert!(!it.responsible.held_by("municipality"));
-        assert!(it.responsible.held_by("care_provider"));
+        assert!(!it.responsible.held_by(OrganisationKind::Municipality));
+        assert!(it.responsible.held_by(OrganisationKind::CareProvider));
         let contact = find("process.municipal-planning").unwrap();
-        assert!(contact.responsible.held_by("district") && !contact.responsible.held_by("inpatient_unit"));
-        assert!(find("availability.staffing").unwrap().responsible.held_by("municipality"));
+        assert!(contact.responsible.held_by(OrganisationKind::District) && !contact.responsible.held_by(OrganisationKind::InpatientUnit));
+        assert!(find("availability.staffing").unwrap().responsible.held_by(OrganisationKind::Municipality));
     }
 
     #[test]

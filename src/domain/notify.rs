@@ -38,6 +38,40 @@ impl Preference {
     }
 }
 
+/// What a message in the outbox is (`outbox.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// What happened in a case, to those it concerns.
+    Case,
+    /// A deadline near or passed.
+    Reminder,
+    /// A month's review basis was published.
+    ReviewBasis,
+    /// A one-time link to an account (welcome, password reset): emptied once settled, never
+    /// sent again by hand.
+    Account,
+    /// The daily digest of what a user chose not to get at once.
+    Digest,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 5] = [MessageKind::Case, MessageKind::Reminder, MessageKind::ReviewBasis, MessageKind::Account, MessageKind::Digest];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Case => "case",
+            MessageKind::Reminder => "reminder",
+            MessageKind::ReviewBasis => "review_basis",
+            MessageKind::Account => "account",
+            MessageKind::Digest => "digest",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MessageKind> {
+        MessageKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
 /// Where a queued message is: waiting to be sent (or tried again), sent, or failed for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {

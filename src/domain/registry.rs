@@ -105,13 +105,120 @@ impl Validity {
     }
 }
 
+/// What an organisation of the registry is (`organisations.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrganisationKind {
+    Region,
+    /// HSF, the region's administration for health care.
+    Administration,
+    CareProvider,
+    InpatientUnit,
+    OutpatientUnit,
+    Municipality,
+    /// A stadsdelsområde of Stockholm.
+    District,
+    MunicipalUnit,
+    /// A kommunalförbund.
+    Federation,
+    /// Storsthlm, the municipalities' association.
+    Association,
+    SteeringGroup,
+    /// The political group (VIS).
+    Vis,
+}
+
+use OrganisationKind as Kind;
+
+pub const ALL_ORGANISATION_KINDS: [OrganisationKind; 12] = [
+    Kind::Region,
+    Kind::Administration,
+    Kind::CareProvider,
+    Kind::InpatientUnit,
+    Kind::OutpatientUnit,
+    Kind::Municipality,
+    Kind::District,
+    Kind::MunicipalUnit,
+    Kind::Federation,
+    Kind::Association,
+    Kind::SteeringGroup,
+    Kind::Vis,
+];
+
+/// The kinds an administrator may add and edit; the rest come with the registry.
+pub const EDITABLE_KINDS: [OrganisationKind; 4] = [Kind::CareProvider, Kind::InpatientUnit, Kind::OutpatientUnit, Kind::MunicipalUnit];
+
+impl OrganisationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Region => "region",
+            Kind::Administration => "administration",
+            Kind::CareProvider => "care_provider",
+            Kind::InpatientUnit => "inpatient_unit",
+            Kind::OutpatientUnit => "outpatient_unit",
+            Kind::Municipality => "municipality",
+            Kind::District => "district",
+            Kind::MunicipalUnit => "municipal_unit",
+            Kind::Federation => "federation",
+            Kind::Association => "association",
+            Kind::SteeringGroup => "steering_group",
+            Kind::Vis => "vis",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrganisationKind> {
+        ALL_ORGANISATION_KINDS.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Region => "Region",
+            Kind::Administration => "Förvaltning",
+            Kind::CareProvider => "Vårdgivare",
+            Kind::InpatientUnit => "Slutenvårdsenhet",
+            Kind::OutpatientUnit => "Öppenvårdsenhet",
+            Kind::Municipality => "Kommun",
+            Kind::District => "Stadsdelsområde",
+            Kind::MunicipalUnit => "Kommunal enhet",
+            Kind::Federation => "Kommunalförbund",
+            Kind::Association => "Kommunförbund",
+            Kind::SteeringGroup => "Styrgrupp",
+            Kind::Vis => "Politisk samverkansgrupp",
+        }
+    }
+
+    pub fn is_editable(self) -> bool {
+        EDITABLE_KINDS.contains(&self)
+    }
+
+    /// The region's side of the agreement: the region, HSF, care providers and their units.
+    pub fn on_region_side(self) -> bool {
+        matches!(self, Kind::Region | Kind::Administration | Kind::CareProvider | Kind::InpatientUnit | Kind::OutpatientUnit)
+    }
+
+    /// The municipalities' side: municipalities, districts, their units, federations, Storsthlm.
+    pub fn on_municipal_side(self) -> bool {
+        matches!(self, Kind::Municipality | Kind::District | Kind::MunicipalUnit | Kind::Federation | Kind::Association)
+    }
+
+    /// Whether it can be a party to a case: everything but the steering group and VIS, which
+    /// decide cases.
+    pub fn can_be_party(self) -> bool {
+        !matches!(self, Kind::SteeringGroup | Kind::Vis)
+    }
+}
+
 /// Whether an organisation can be the billing unit of a payment dispute about `month`
 /// (domain.md §4.1): a municipality other than Stockholm as a whole, or a Stockholm district
 /// that existed in that month. Without a month, a district that exists at some time.
-pub fn may_be_billing_unit(kind: &str, municipality_code: Option<&str>, validity: Validity, month: Option<crate::domain::payment::Month>) -> bool {
+pub fn may_be_billing_unit(
+    kind: OrganisationKind,
+    municipality_code: Option<&str>,
+    validity: Validity,
+    month: Option<crate::domain::payment::Month>,
+) -> bool {
     match kind {
-        "municipality" => municipality_code != Some(STOCKHOLM),
-        "district" => month.is_none_or(|m| validity.overlaps(m.first_day(), m.last_day())),
+        Kind::Municipality => municipality_code != Some(STOCKHOLM),
+        Kind::District => month.is_none_or(|m| validity.overlaps(m.first_day(), m.last_day())),
         _ => false,
     }
 }
@@ -185,6 +292,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn organisation_kinds_read_back_what_they_store_and_split_into_the_two_sides() {
+        for kind in ALL_ORGANISATION_KINDS {
+            assert_eq!(OrganisationKind::parse(kind.as_str()), Some(kind));
+            // Every party is on exactly one side; the deciding bodies on none.
+            assert_eq!(kind.can_be_party(), kind.on_region_side() ^ kind.on_municipal_side(), "{kind:?}");
+        }
+        assert_eq!(OrganisationKind::parse("Municipality"), None);
+        assert!(EDITABLE_KINDS.iter().all(|k| k.can_be_party()));
+    }
+
+    #[test]
     fn municipalities_are_in_code_order_for_the_binary_search() {
         assert!(MUNICIPALITIES.windows(2).all(|w| w[0].code < w[1].code));
         assert!(MUNICIPALITIES.iter().all(|m| MunicipalityCode::parse(m.code).map(|c| c.as_str()) == Some(m.code)));
@@ -196,15 +314,15 @@ mod tests {
     fn stockholm_as_a_whole_never_bills_and_districts_bill_only_while_they_exist() {
         let month = |y, m| Some(crate::domain::payment::Month { year: y, month: m });
         let always = Validity::default();
-        assert!(!may_be_billing_unit("municipality", Some(STOCKHOLM), always, month(2026, 9)));
-        assert!(may_be_billing_unit("municipality", Some("0127"), always, month(2026, 9)));
+        assert!(!may_be_billing_unit(OrganisationKind::Municipality, Some(STOCKHOLM), always, month(2026, 9)));
+        assert!(may_be_billing_unit(OrganisationKind::Municipality, Some("0127"), always, month(2026, 9)));
         let alvsjo = Validity { from: None, to: NaiveDate::from_ymd_opt(2020, 6, 30) };
-        assert!(may_be_billing_unit("district", Some(STOCKHOLM), alvsjo, month(2020, 6)));
-        assert!(!may_be_billing_unit("district", Some(STOCKHOLM), alvsjo, month(2020, 7)));
+        assert!(may_be_billing_unit(OrganisationKind::District, Some(STOCKHOLM), alvsjo, month(2020, 6)));
+        assert!(!may_be_billing_unit(OrganisationKind::District, Some(STOCKHOLM), alvsjo, month(2020, 7)));
         let jarva = Validity { from: NaiveDate::from_ymd_opt(2023, 7, 1), to: None };
-        assert!(!may_be_billing_unit("district", Some(STOCKHOLM), jarva, month(2023, 6)));
-        assert!(may_be_billing_unit("district", Some(STOCKHOLM), jarva, month(2023, 7)));
-        assert!(!may_be_billing_unit("care_provider", None, always, month(2026, 9)));
+        assert!(!may_be_billing_unit(OrganisationKind::District, Some(STOCKHOLM), jarva, month(2023, 6)));
+        assert!(may_be_billing_unit(OrganisationKind::District, Some(STOCKHOLM), jarva, month(2023, 7)));
+        assert!(!may_be_billing_unit(OrganisationKind::CareProvider, None, always, month(2026, 9)));
         assert_eq!(alvsjo.text().as_deref(), Some("till och med 2020-06-30"));
     }
 

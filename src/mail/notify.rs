@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::domain::access::Role;
 use crate::domain::calendar::add_working_days;
 use crate::domain::ladder::{Level, ReviewerOrg, Side, Status, WaitingFor};
-use crate::domain::notify::{self, Audience, Preference, Reminder};
+use crate::domain::notify::{self, Audience, MessageKind, Preference, Reminder};
 use crate::store::cases::{self, CaseRow, Party};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::users::{self, Recipient};
@@ -46,7 +46,7 @@ pub fn mail_domain(config: &Config) -> String {
 }
 
 struct Queued<'a> {
-    kind: &'a str,
+    kind: MessageKind,
     case_id: Option<&'a str>,
     subject: &'a str,
     body: Body<'a>,
@@ -150,7 +150,7 @@ fn queue_case_mail(
     conn: &mut DbConn,
     config: &Config,
     case: &CaseRow,
-    kind: &str,
+    kind: MessageKind,
     headline: &str,
     recipients: Vec<Recipient>,
     now: NaiveDateTime,
@@ -203,7 +203,7 @@ pub fn case_event(conn: &mut DbConn, config: &Config, number: &str, action: &str
         }
         now_list
     };
-    queue_case_mail(conn, config, &case, "case", notice.headline, immediate, now)?;
+    queue_case_mail(conn, config, &case, MessageKind::Case, notice.headline, immediate, now)?;
     Ok(())
 }
 
@@ -225,7 +225,7 @@ pub fn review_published(
         format!("Godkänn eller ifrågasätt underlaget senast {closes}."),
     ];
     let mail = Queued {
-        kind: "review_basis",
+        kind: MessageKind::ReviewBasis,
         case_id: None,
         subject: &subject,
         body: Body {
@@ -252,7 +252,7 @@ pub fn account_mail(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let mail = Queued {
-        kind: crate::store::outbox::ACCOUNT,
+        kind: MessageKind::Account,
         case_id: None,
         subject,
         body: Body { headline: subject, lines, link: Some(("Öppna länken", link)), items: &[], footer: "Meddelandet kommer från Tvistetrappa." },
@@ -292,7 +292,7 @@ pub fn remind(conn: &mut DbConn, config: &Config, now_utc: NaiveDateTime, lead: 
                 WaitingFor::Filer => party_recipients(conn, &parties, Some(Side::Filer))?,
                 waiting => handlers(conn, waiting)?,
             };
-            queue_case_mail(conn, config, &case, "reminder", kind.headline(), recipients, now_utc)?;
+            queue_case_mail(conn, config, &case, MessageKind::Reminder, kind.headline(), recipients, now_utc)?;
             reminded += 1;
         }
     }
@@ -325,7 +325,7 @@ pub fn digests(conn: &mut DbConn, config: &Config, now_utc: NaiveDateTime) -> Qu
         let subject = format!("Sammandrag från Tvistetrappa {}", local.date());
         let intro = vec![format!("Det här har hänt i era ärenden sedan förra sammandraget ({} händelser).", items.len())];
         let mail = Queued {
-            kind: "digest",
+            kind: MessageKind::Digest,
             case_id: None,
             subject: &subject,
             body: Body {

@@ -17,17 +17,11 @@ pub struct Version {
     pub month: String,
     pub version: i32,
     pub import_id: String,
-    pub cause: String,
+    pub cause: Cause,
     pub case_number: Option<String>,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub error: Option<String>,
-}
-
-impl Version {
-    pub fn cause(&self) -> Cause {
-        Cause::parse(&self.cause).unwrap_or(Cause::Import)
-    }
 }
 
 /// A version with its units, or why the month could not be calculated.

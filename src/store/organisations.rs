@@ -1,6 +1,7 @@
 use super::{DbConn, QueryResult};
 use crate::db::schema::organisations;
 use crate::db_run;
+use crate::domain::registry::OrganisationKind;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -8,7 +9,7 @@ use diesel::prelude::*;
 #[diesel(table_name = organisations)]
 pub struct Organisation {
     pub id: String,
-    pub kind: String,
+    pub kind: OrganisationKind,
     pub name: String,
     pub municipality_code: Option<String>,
     pub parent_id: Option<String>,
@@ -20,35 +21,13 @@ pub struct Organisation {
     pub contact_email: Option<String>,
 }
 
-/// The kinds of organisation an administrator may add and edit.
-pub const EDITABLE_KINDS: [(&str, &str); 4] = [
-    ("care_provider", "Vårdgivare"),
-    ("inpatient_unit", "Slutenvårdsenhet"),
-    ("outpatient_unit", "Öppenvårdsenhet"),
-    ("municipal_unit", "Kommunal enhet"),
-];
-
-pub fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "region" => "Region",
-        "administration" => "Förvaltning",
-        "association" => "Kommunförbund",
-        "federation" => "Kommunalförbund",
-        "steering_group" => "Styrgrupp",
-        "vis" => "Politisk samverkansgrupp",
-        "municipality" => "Kommun",
-        "district" => "Stadsdelsområde",
-        other => EDITABLE_KINDS.iter().find(|(k, _)| *k == other).map_or("Organisation", |(_, label)| label),
-    }
-}
-
 impl Organisation {
     pub fn kind_label(&self) -> &'static str {
-        kind_label(&self.kind)
+        self.kind.label()
     }
 
     pub fn is_editable(&self) -> bool {
-        EDITABLE_KINDS.iter().any(|(k, _)| *k == self.kind)
+        self.kind.is_editable()
     }
 
     pub fn validity(&self) -> String {
@@ -80,7 +59,7 @@ pub fn choices(conn: &mut DbConn) -> QueryResult<Vec<Choice>> {
 pub struct Choice {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: OrganisationKind,
     pub active: bool,
     pub municipality_code: Option<String>,
     pub valid_from: Option<NaiveDate>,
@@ -102,16 +81,16 @@ impl Choice {
 
     /// Whether it can be the billing unit of a payment dispute about `month` (domain.md §4.1).
     pub fn bills_for(&self, month: Option<crate::domain::payment::Month>) -> bool {
-        crate::domain::registry::may_be_billing_unit(&self.kind, self.municipality_code.as_deref(), self.validity(), month)
+        crate::domain::registry::may_be_billing_unit(self.kind, self.municipality_code.as_deref(), self.validity(), month)
     }
 
     pub fn kind_label(&self) -> &'static str {
-        kind_label(&self.kind)
+        self.kind.label()
     }
 
     /// Whether it can be a party to a case (everything but the steering group and VIS).
     pub fn can_be_party(&self) -> bool {
-        self.active && !matches!(self.kind.as_str(), "steering_group" | "vis")
+        self.active && self.kind.can_be_party()
     }
 }
 
@@ -129,7 +108,7 @@ pub fn children(conn: &mut DbConn, id: &str) -> QueryResult<Vec<Organisation>> {
 
 pub fn districts_on(conn: &mut DbConn, day: NaiveDate) -> QueryResult<Vec<Organisation>> {
     db_run!(conn, |c| organisations::table
-        .filter(organisations::kind.eq("district"))
+        .filter(organisations::kind.eq(OrganisationKind::District.as_str()))
         .filter(organisations::valid_from.is_null().or(organisations::valid_from.le(day)))
         .filter(organisations::valid_to.is_null().or(organisations::valid_to.ge(day)))
         .order(organisations::name)
@@ -200,7 +179,10 @@ pub fn update_unit(conn: &mut DbConn, id: &str, unit: &UnitChange) -> QueryResul
 /// Organisations an editable unit may hang under: the region, a care provider or a municipality.
 pub fn possible_parents(conn: &mut DbConn) -> QueryResult<Vec<Organisation>> {
     db_run!(conn, |c| organisations::table
-        .filter(organisations::kind.eq_any(["region", "care_provider", "municipality"]))
+        .filter(
+            organisations::kind
+                .eq_any([OrganisationKind::Region, OrganisationKind::CareProvider, OrganisationKind::Municipality].map(OrganisationKind::as_str))
+        )
         .order((organisations::kind.desc(), organisations::name))
         .select(Organisation::as_select())
         .load(c))

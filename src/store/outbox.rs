@@ -4,7 +4,7 @@
 use super::{new_id, DbConn, QueryResult};
 use crate::db::schema::{digest_items, outbox, reminders_sent};
 use crate::db_run;
-use crate::domain::notify::Delivery;
+use crate::domain::notify::{Delivery, MessageKind};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -15,7 +15,7 @@ pub const FAILED: &str = Delivery::Failed.as_str();
 /// A message to queue. `thread_id` threads it (In-Reply-To/References); `dedupe_key`
 /// makes queueing idempotent.
 pub struct NewMessage<'a> {
-    pub kind: &'a str,
+    pub kind: MessageKind,
     pub case_id: Option<&'a str>,
     pub recipient: &'a str,
     pub subject: &'a str,
@@ -35,7 +35,7 @@ pub fn enqueue(conn: &mut DbConn, message: &NewMessage, domain: &str, now: Naive
         .values((
             outbox::id.eq(&id),
             outbox::created_at.eq(now),
-            outbox::kind.eq(message.kind),
+            outbox::kind.eq(message.kind.as_str()),
             outbox::case_id.eq(message.case_id),
             outbox::recipient.eq(message.recipient),
             outbox::subject.eq(message.subject),
@@ -153,7 +153,7 @@ pub fn settle(conn: &mut DbConn, id: &str, owner: &str, now: NaiveDateTime, outc
 }
 
 /// Messages that carry a one-time link to an account.
-pub const ACCOUNT: &str = "account";
+const ACCOUNT: &str = MessageKind::Account.as_str();
 /// What an account message's body becomes once it is settled.
 pub const BLANKED: &str = "(Innehöll en engångslänk och tömdes när meddelandet var levererat.)";
 
@@ -172,7 +172,7 @@ pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<boo
 pub struct Listed {
     pub id: String,
     pub created_at: NaiveDateTime,
-    pub kind: String,
+    pub kind: MessageKind,
     pub recipient: String,
     pub subject: String,
     pub status: Delivery,

@@ -11,8 +11,9 @@ use super::{html, ok_html, see_other, AppState};
 use crate::domain::access::{Role, ALL_ROLES};
 use crate::domain::deadlines::{DayCount, DeadlineRule};
 use crate::domain::ladder::Level;
+use crate::domain::registry::{OrganisationKind, EDITABLE_KINDS};
 use crate::domain::text::{self, Email};
-use crate::store::organisations::{self, Organisation, UnitChange, EDITABLE_KINDS};
+use crate::store::organisations::{self, Organisation, UnitChange};
 use crate::store::{audit, cases, identity_providers, password_resets, sessions, users, DbConn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -268,7 +269,7 @@ struct UnitFormPage {
     ctx: Page,
     unit_id: Option<String>,
     form: UnitForm,
-    kinds: [(&'static str, &'static str); 4],
+    kinds: [OrganisationKind; 4],
     parents: Vec<Organisation>,
     errors: FieldErrors,
 }
@@ -294,7 +295,12 @@ async fn render_unit_form(
 }
 
 pub async fn new_unit_form(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, AppError> {
-    let form = UnitForm { kind: "inpatient_unit".into(), parent_id: "region".into(), active: Some("on".into()), ..UnitForm::default() };
+    let form = UnitForm {
+        kind: OrganisationKind::InpatientUnit.as_str().into(),
+        parent_id: "region".into(),
+        active: Some("on".into()),
+        ..UnitForm::default()
+    };
     render_unit_form(&state, &admin, None, form, FieldErrors::default()).await
 }
 
@@ -303,7 +309,7 @@ fn parse_unit<'a>(conn: &mut DbConn, form: &'a UnitForm, name: &'a mut String, e
         Ok(parsed) => *name = parsed,
         Err(e) => errors.add("name", e.0),
     }
-    let kind = EDITABLE_KINDS.iter().find(|(k, _)| *k == form.kind).map(|(k, _)| *k);
+    let kind = OrganisationKind::parse(&form.kind).filter(|k| k.is_editable());
     if kind.is_none() {
         errors.add("kind", "Välj en typ i listan.");
     }
@@ -312,7 +318,9 @@ fn parse_unit<'a>(conn: &mut DbConn, form: &'a UnitForm, name: &'a mut String, e
         errors.add("parent_id", "Välj vilken organisation enheten hör till.");
     }
     Ok(match (kind, errors.is_empty()) {
-        (Some(kind), true) => Some(UnitChange { kind, name: name.as_str(), parent_id: &form.parent_id, active: form.active.is_some() }),
+        (Some(kind), true) => {
+            Some(UnitChange { kind: kind.as_str(), name: name.as_str(), parent_id: &form.parent_id, active: form.active.is_some() })
+        }
         _ => None,
     })
 }
@@ -343,7 +351,7 @@ pub async fn edit_unit_form(state: web::Data<AppState>, admin: AdminUser, id: we
     let lookup = id.clone();
     let unit = state.read(move |conn| organisations::get(conn, &lookup)?.filter(Organisation::is_editable).ok_or(AppError::NotFound)).await?;
     let form = UnitForm {
-        kind: unit.kind,
+        kind: unit.kind.as_str().to_owned(),
         name: unit.name,
         parent_id: unit.parent_id.unwrap_or_default(),
         active: unit.active.then(|| "on".into()),

@@ -217,7 +217,7 @@ fn counterparts_refused(
     if let Some(gone) = occurred.and_then(|day| chosen.iter().find(|o| !o.validity().contains(day))) {
         return Some(format!("{} fanns inte när det inträffade ({}).", gone.name, gone.validity().text().unwrap_or_default()));
     }
-    let unheld = commitment.is_some_and(|c| !chosen.iter().any(|o| c.responsible.held_by(&o.kind)));
+    let unheld = commitment.is_some_and(|c| !chosen.iter().any(|o| c.responsible.held_by(o.kind)));
     (unheld && posted.confirm_holder.is_empty()).then(|| HOLDER_WARNING.into())
 }
 
@@ -484,19 +484,20 @@ fn interpretation_entry(posted: &PostedAction, kind: CaseKind) -> Result<(String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::registry::OrganisationKind;
     use crate::web::forms::read;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
-    fn organisation(id: &str, kind: &str, valid_to: Option<NaiveDate>) -> Choice {
+    fn organisation(id: &str, kind: OrganisationKind, valid_to: Option<NaiveDate>) -> Choice {
         Choice {
             id: id.into(),
             name: id.to_uppercase(),
-            kind: kind.into(),
+            kind,
             active: true,
-            municipality_code: (kind == "municipality").then(|| "0127".into()),
+            municipality_code: (kind == OrganisationKind::Municipality).then(|| "0127".into()),
             valid_from: None,
             valid_to,
         }
@@ -504,11 +505,11 @@ mod tests {
 
     fn parties() -> Vec<Choice> {
         vec![
-            organisation("botkyrka", "municipality", None),
-            organisation("huddinge", "municipality", None),
-            organisation("hsf", "administration", None),
-            organisation("karolinska-avd-12", "inpatient_unit", None),
-            organisation("alvsjo", "district", Some(day(2020, 6, 30))),
+            organisation("botkyrka", OrganisationKind::Municipality, None),
+            organisation("huddinge", OrganisationKind::Municipality, None),
+            organisation("hsf", OrganisationKind::Administration, None),
+            organisation("karolinska-avd-12", OrganisationKind::InpatientUnit, None),
+            organisation("alvsjo", OrganisationKind::District, Some(day(2020, 6, 30))),
         ]
     }
 

@@ -13,6 +13,7 @@ use crate::domain::commitments::{self, Commitment, Responsible, CATALOGUE};
 use crate::domain::deadlines;
 use crate::domain::ladder::{self, Actor, CaseKind, CaseState, Command, Level, Outcome, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES};
 use crate::domain::payment::{self, Claim, ContestReason, Model, Month, UnitResult, ALL_CONTEST_REASONS};
+use crate::domain::registry::OrganisationKind;
 use crate::domain::text;
 use crate::store::cases::{self, CaseRow, Filter, ListedCase, NewCase, Party, Sort};
 use crate::store::{audit, submissions, today, DbConn};
@@ -263,25 +264,30 @@ struct CounterpartGroup {
 /// organisations first, then the rest by kind; Stockholm's districts only as they were on `day`.
 fn counterpart_groups(all: &[organisations::Choice], commitment: Option<&Commitment>, day: NaiveDate, chosen: &[String]) -> Vec<CounterpartGroup> {
     let is_chosen = |o: &organisations::Choice| chosen.contains(&o.id);
-    let present: Vec<&organisations::Choice> = all.iter().filter(|o| o.kind != "district" || o.validity().contains(day) || is_chosen(o)).collect();
+    let present: Vec<&organisations::Choice> =
+        all.iter().filter(|o| o.kind != OrganisationKind::District || o.validity().contains(day) || is_chosen(o)).collect();
     let holders = commitment.and_then(|c| match c.responsible {
         Responsible::Region => Some((c.responsible, "Har åtagandet: regionen och dess vårdgivare")),
         Responsible::Municipalities => Some((c.responsible, "Har åtagandet: kommunerna")),
         Responsible::EachParty | Responsible::Jointly => None,
     });
-    let holds = |o: &organisations::Choice| holders.is_some_and(|(side, _)| side.held_by(&o.kind));
+    let holds = |o: &organisations::Choice| holders.is_some_and(|(side, _)| side.held_by(o.kind));
     let mut groups = Vec::new();
     if let Some((_, title)) = holders {
         groups.push(CounterpartGroup { title, open: true, choices: present.iter().filter(|o| holds(o)).map(|o| (*o).clone()).collect() });
     }
-    let kinds: [(&'static str, &[&str]); 4] = [
-        ("Kommuner", &["municipality"]),
-        ("Stockholms stadsdelsområden", &["district"]),
-        ("Region Stockholm, vårdgivare och vårdenheter", &["region", "administration", "care_provider", "inpatient_unit", "outpatient_unit"]),
-        ("Kommunala enheter och förbund", &["municipal_unit", "federation", "association"]),
+    use OrganisationKind as Kind;
+    let kinds: [(&'static str, &[Kind]); 4] = [
+        ("Kommuner", &[Kind::Municipality]),
+        ("Stockholms stadsdelsområden", &[Kind::District]),
+        (
+            "Region Stockholm, vårdgivare och vårdenheter",
+            &[Kind::Region, Kind::Administration, Kind::CareProvider, Kind::InpatientUnit, Kind::OutpatientUnit],
+        ),
+        ("Kommunala enheter och förbund", &[Kind::MunicipalUnit, Kind::Federation, Kind::Association]),
     ];
     for (title, members) in kinds {
-        let choices: Vec<_> = present.iter().filter(|o| members.contains(&o.kind.as_str()) && !holds(o)).map(|o| (*o).clone()).collect();
+        let choices: Vec<_> = present.iter().filter(|o| members.contains(&o.kind) && !holds(o)).map(|o| (*o).clone()).collect();
         if !choices.is_empty() {
             let open = choices.iter().any(is_chosen);
             groups.push(CounterpartGroup { title, open, choices });

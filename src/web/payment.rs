@@ -783,7 +783,10 @@ pub async fn review_answer(
                 let counterpart = match &result.key.care_provider {
                     Some(written) => organisations::all(conn)?
                         .into_iter()
-                        .find(|o| o.kind == "care_provider" && crate::domain::review::names_care_provider(written, &o.id, &o.name))
+                        .find(|o| {
+                            o.kind == crate::domain::registry::OrganisationKind::CareProvider
+                                && crate::domain::review::names_care_provider(written, &o.id, &o.name)
+                        })
                         .map(|o| o.id),
                     None => Some("hsf".to_owned()),
                 };

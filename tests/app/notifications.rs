@@ -314,7 +314,7 @@ async fn two_senders_never_claim_the_same_message() {
     for i in 0..40 {
         let to = format!("mottagare{i}@example.org");
         let message = outbox::NewMessage {
-            kind: "test",
+            kind: tvistetrappa::domain::notify::MessageKind::Case,
             case_id: None,
             recipient: &to,
             subject: "Prov",
@@ -367,7 +367,7 @@ async fn two_senders_and_a_slow_relay_deliver_every_message_once() {
         for i in 0..16 {
             let subject = format!("Meddelande {i}");
             let message = tvistetrappa::store::outbox::NewMessage {
-                kind: "test",
+                kind: tvistetrappa::domain::notify::MessageKind::Case,
                 case_id: None,
                 recipient: BOTKYRKA,
                 subject: &subject,
