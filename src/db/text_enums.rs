@@ -3,7 +3,7 @@
 //! knows is an error of the query, never quietly read as some default.
 
 use crate::domain::access::Role;
-use crate::domain::ladder::{CaseKind, Level, Outcome, Side, Status, WaitingFor};
+use crate::domain::ladder::{CaseKind, EventKind, Level, Outcome, Side, Status, WaitingFor};
 use crate::domain::notify::{Delivery, MessageKind};
 use crate::domain::payment::versions::Cause;
 use crate::domain::registry::OrganisationKind;
@@ -57,6 +57,7 @@ read_as_text! {
     OrganisationKind => OrganisationKind::parse,
     MessageKind => MessageKind::parse,
     Cause => Cause::parse,
+    EventKind => EventKind::parse,
 }
 
 #[cfg(test)]
@@ -89,5 +90,8 @@ mod tests {
         assert!(read::<Cause>("recalc").is_err());
         assert!(read::<OrganisationKind>("hospital").is_err());
         assert!(read::<MessageKind>("test").is_err());
+        assert_eq!(read::<EventKind>("correct_decision").unwrap().label(), "Rättelse av beslut");
+        assert_eq!(read::<EventKind>("escalation_requested").unwrap(), EventKind::EscalationRequested);
+        assert!(read::<EventKind>("close").is_err());
     }
 }

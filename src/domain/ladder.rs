@@ -519,13 +519,100 @@ pub struct Transition {
     pub escalation_requested: bool,
 }
 
+/// What an entry of a case's history records (`case_events.action`): a step on the ladder,
+/// or something that does not move the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Filed,
+    /// A step on the ladder, named as its command.
+    Step(Command),
+    /// At level 2 one reviewer organisation asked to lift the case; the other is to confirm.
+    EscalationRequested,
+    /// The last party accepted the proposal.
+    Resolved,
+    /// A VIS decision entered the register of interpretations.
+    Interpretation,
+    Comment,
+    /// An internal note, seen by the writer's organisation only.
+    Note,
+    Attachment,
+    Registration,
+    Contest,
+    Corrections,
+}
+
+const OTHER_EVENTS: [EventKind; 10] = [
+    EventKind::Filed,
+    EventKind::EscalationRequested,
+    EventKind::Resolved,
+    EventKind::Interpretation,
+    EventKind::Comment,
+    EventKind::Note,
+    EventKind::Attachment,
+    EventKind::Registration,
+    EventKind::Contest,
+    EventKind::Corrections,
+];
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Filed => "filed",
+            EventKind::Step(command) => command.as_str(),
+            EventKind::EscalationRequested => "escalation_requested",
+            EventKind::Resolved => "resolved",
+            EventKind::Interpretation => "interpretation",
+            EventKind::Comment => "comment",
+            EventKind::Note => "note",
+            EventKind::Attachment => "attachment",
+            EventKind::Registration => "registration",
+            EventKind::Contest => "contest",
+            EventKind::Corrections => "corrections",
+        }
+    }
+
+    /// A decision's outcome is not part of its event (the decision row keeps it).
+    pub fn parse(text: &str) -> Option<EventKind> {
+        OTHER_EVENTS.into_iter().find(|e| e.as_str() == text).or_else(|| Command::parse(text, Outcome::Resolved).map(EventKind::Step))
+    }
+
+    /// As the case's history names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Filed => "Ärendet anmäldes",
+            EventKind::Step(command) => match command {
+                Command::Answer => "Motparten svarade",
+                Command::Assess => "Bedömning",
+                Command::Propose => "Förslag till lösning",
+                Command::Accept => "Förslaget godtogs",
+                Command::Reject => "Förslaget avvisades",
+                Command::Escalate => "Lyftes till nästa nivå",
+                Command::ReferToCourt => "Hänskjuten till allmän domstol",
+                Command::Decide { correction: false, .. } => "Beslut registrerat",
+                Command::Decide { correction: true, .. } => "Rättelse av beslut",
+                Command::Withdraw => "Ärendet återkallades",
+                Command::Reopen => "Ärendet öppnades igen",
+            },
+            EventKind::EscalationRequested => "Begäran om att lyfta ärendet till styrgruppen",
+            EventKind::Resolved => "Löst genom överenskommelse",
+            EventKind::Interpretation => "Införd i tolkningsregistret",
+            EventKind::Comment => "Kommentar",
+            EventKind::Note => "Intern anteckning",
+            EventKind::Attachment => "Bilaga tillagd",
+            EventKind::Registration => "Diarienummer angivet",
+            EventKind::Contest => "Vårdtillfälle ifrågasatt",
+            EventKind::Corrections => "Rättelser tillämpade",
+        }
+    }
+}
+
 impl Transition {
-    /// The name of the event that records this transition of `command`.
-    pub fn event(&self, command: Command) -> &'static str {
+    /// The event that records this transition of `command`.
+    pub fn event(&self, command: Command) -> EventKind {
         if self.escalation_requested {
-            "escalation_requested"
+            EventKind::EscalationRequested
         } else {
-            command.as_str()
+            EventKind::Step(command)
         }
     }
 }
@@ -765,6 +852,19 @@ fn require(condition: bool, refusal: Refusal) -> Result<(), Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_event_reads_back_from_the_text_it_is_stored_as() {
+        let steps = ALL_COMMANDS.into_iter().map(EventKind::Step);
+        for event in OTHER_EVENTS.into_iter().chain(steps) {
+            let read = EventKind::parse(event.as_str()).unwrap_or_else(|| panic!("{event:?}"));
+            assert_eq!(read.as_str(), event.as_str());
+            assert_eq!(read.label(), event.label());
+        }
+        let correction = EventKind::parse("correct_decision").unwrap();
+        assert!(matches!(correction, EventKind::Step(Command::Decide { correction: true, .. })));
+        assert_eq!(EventKind::parse("close"), None);
+    }
 
     #[test]
     fn a_side_and_waiting_for_that_side_are_stored_as_the_same_word() {
@@ -1024,13 +1124,13 @@ mod tests {
         assert!(forbidden(state.apply(&party(FILER), Command::Escalate)));
         let asked = state.apply(&reviewer(ReviewerOrg::Storsthlm), Command::Escalate).unwrap();
         assert!(asked.escalation_requested && !asked.level_entered);
-        assert_eq!(asked.event(Command::Escalate), "escalation_requested");
+        assert_eq!(asked.event(Command::Escalate), EventKind::EscalationRequested);
         assert_eq!((asked.state.level, asked.state.escalation_requested_by), (Level::Review, Some(ReviewerOrg::Storsthlm)));
         // The one who asked cannot confirm its own request.
         assert!(conflict(asked.state.apply(&reviewer(ReviewerOrg::Storsthlm), Command::Escalate)));
         let lifted = asked.state.apply(&reviewer(ReviewerOrg::Hsf), Command::Escalate).unwrap();
         assert!(lifted.level_entered);
-        assert_eq!(lifted.event(Command::Escalate), "escalate");
+        assert_eq!(lifted.event(Command::Escalate), EventKind::Step(Command::Escalate));
         assert_eq!((lifted.state.level, lifted.state.escalation_requested_by), (Level::Steering, None));
     }
 

@@ -3,7 +3,7 @@
 //! all). Reminders and digests go out on Swedish working days within office hours only.
 
 use super::calendar::is_working_day;
-use super::ladder::{Level, WaitingFor};
+use super::ladder::{Command, EventKind, Level, WaitingFor};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 /// How a user wants what is not essential.
@@ -130,36 +130,33 @@ pub struct CaseNotice {
     pub headline: &'static str,
 }
 
-/// What a case event (an action as recorded in the case history) means for mail.
-/// Internal notes tell nobody.
-pub fn case_notice(action: &str, level: Level) -> Option<CaseNotice> {
+/// What a case event (as recorded in the case history) means for mail. Internal notes and
+/// registration numbers tell nobody.
+pub fn case_notice(event: EventKind, level: Level) -> Option<CaseNotice> {
     let essential = |audience, headline| Some(CaseNotice { audience, essential: true, headline });
     let digest = |headline| Some(CaseNotice { audience: Audience::Parties, essential: false, headline });
-    match action {
-        "filed" if level == Level::Review => {
+    match event {
+        EventKind::Filed if level == Level::Review => {
             essential(Audience::CounterpartsAndLevel(level), "Nytt principiellt ärende rapporterat till Storsthlm och HSF")
         }
-        "filed" => essential(Audience::CounterpartsAndLevel(level), "Nytt ärende att besvara"),
-        "escalation_requested" => essential(Audience::OtherReviewer, "Bekräfta att ärendet lyfts till styrgruppen"),
-        "escalate" => essential(Audience::PartiesAndLevel(level), "Ärendet har lyfts till nästa nivå"),
-        "refer_to_court" => essential(Audience::Parties, "Tvisten har hänskjutits till allmän domstol"),
-        "propose" => essential(Audience::Parties, "Förslag till lösning att ta ställning till"),
-        "decide" | "correct_decision" => essential(Audience::Parties, "Beslut i ärendet"),
-        "note" | "registration" => None,
-        "answer" => digest("Motparten har svarat"),
-        "assess" => digest("Ny bedömning"),
-        "accept" => digest("Förslaget har godtagits"),
-        "reject" => digest("Förslaget har avvisats"),
-        "resolved" => digest("Ärendet är löst genom överenskommelse"),
-        "close" => digest("Ärendet har avslutats"),
-        "withdraw" => digest("Ärendet har återkallats"),
-        "interpretation" => None,
-        "reopen" => digest("Ärendet har öppnats igen"),
-        "comment" => digest("Ny kommentar"),
-        "attachment" => digest("Ny bilaga"),
-        "contest" => digest("Vårdtillfälle ifrågasatt"),
-        "corrections" => digest("Rättelser tillämpade"),
-        _ => digest("Ärendet har uppdaterats"),
+        EventKind::Filed => essential(Audience::CounterpartsAndLevel(level), "Nytt ärende att besvara"),
+        EventKind::EscalationRequested => essential(Audience::OtherReviewer, "Bekräfta att ärendet lyfts till styrgruppen"),
+        EventKind::Step(Command::Escalate) => essential(Audience::PartiesAndLevel(level), "Ärendet har lyfts till nästa nivå"),
+        EventKind::Step(Command::ReferToCourt) => essential(Audience::Parties, "Tvisten har hänskjutits till allmän domstol"),
+        EventKind::Step(Command::Propose) => essential(Audience::Parties, "Förslag till lösning att ta ställning till"),
+        EventKind::Step(Command::Decide { .. }) => essential(Audience::Parties, "Beslut i ärendet"),
+        EventKind::Note | EventKind::Registration | EventKind::Interpretation => None,
+        EventKind::Step(Command::Answer) => digest("Motparten har svarat"),
+        EventKind::Step(Command::Assess) => digest("Ny bedömning"),
+        EventKind::Step(Command::Accept) => digest("Förslaget har godtagits"),
+        EventKind::Step(Command::Reject) => digest("Förslaget har avvisats"),
+        EventKind::Resolved => digest("Ärendet är löst genom överenskommelse"),
+        EventKind::Step(Command::Withdraw) => digest("Ärendet har återkallats"),
+        EventKind::Step(Command::Reopen) => digest("Ärendet har öppnats igen"),
+        EventKind::Comment => digest("Ny kommentar"),
+        EventKind::Attachment => digest("Ny bilaga"),
+        EventKind::Contest => digest("Vårdtillfälle ifrågasatt"),
+        EventKind::Corrections => digest("Rättelser tillämpade"),
     }
 }
 
@@ -232,6 +229,11 @@ pub fn backoff(attempts: i32, base: std::time::Duration) -> std::time::Duration 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The event as the case history stores it.
+    fn event(text: &str) -> EventKind {
+        EventKind::parse(text).unwrap_or_else(|| panic!("no event {text}"))
+    }
     use std::time::Duration;
 
     fn at(text: &str) -> NaiveDateTime {
@@ -260,23 +262,23 @@ mod tests {
 
     #[test]
     fn what_asks_for_action_is_essential_and_the_rest_is_not() {
-        let filed = case_notice("filed", Level::Local).unwrap();
+        let filed = case_notice(event("filed"), Level::Local).unwrap();
         assert_eq!((filed.audience, filed.essential), (Audience::CounterpartsAndLevel(Level::Local), true));
         // A principled case is reported to Storsthlm and HSF as it is filed (11.1 step 2).
-        assert_eq!(case_notice("filed", Level::Review).unwrap().audience, Audience::CounterpartsAndLevel(Level::Review));
-        let asked = case_notice("escalation_requested", Level::Review).unwrap();
+        assert_eq!(case_notice(event("filed"), Level::Review).unwrap().audience, Audience::CounterpartsAndLevel(Level::Review));
+        let asked = case_notice(event("escalation_requested"), Level::Review).unwrap();
         assert_eq!((asked.audience, asked.essential), (Audience::OtherReviewer, true));
-        let up = case_notice("escalate", Level::Steering).unwrap();
+        let up = case_notice(event("escalate"), Level::Steering).unwrap();
         assert_eq!(up.audience, Audience::PartiesAndLevel(Level::Steering));
-        assert!(case_notice("propose", Level::Review).unwrap().essential);
-        assert!(case_notice("decide", Level::Vis).unwrap().essential);
+        assert!(case_notice(event("propose"), Level::Review).unwrap().essential);
+        assert!(case_notice(event("decide"), Level::Vis).unwrap().essential);
         for action in ["comment", "answer", "withdraw", "attachment", "contest"] {
-            let notice = case_notice(action, Level::Local).unwrap();
+            let notice = case_notice(event(action), Level::Local).unwrap();
             assert!(!notice.essential, "{action}");
             assert_eq!(notice.audience, Audience::Parties);
         }
-        assert_eq!(case_notice("note", Level::Local), None, "internal notes stay internal");
-        assert_eq!(case_notice("registration", Level::Local), None, "a party's own reference number tells nobody");
+        assert_eq!(case_notice(event("note"), Level::Local), None, "internal notes stay internal");
+        assert_eq!(case_notice(event("registration"), Level::Local), None, "a party's own reference number tells nobody");
     }
 
     #[test]

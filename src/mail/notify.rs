@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::domain::access::Role;
 use crate::domain::calendar::add_working_days;
-use crate::domain::ladder::{Level, ReviewerOrg, Side, Status, WaitingFor};
+use crate::domain::ladder::{EventKind, Level, ReviewerOrg, Side, Status, WaitingFor};
 use crate::domain::notify::{self, Audience, MessageKind, Preference, Reminder};
 use crate::store::cases::{self, CaseRow, Party};
 use crate::store::outbox::{self, NewMessage};
@@ -173,10 +173,10 @@ fn queue_case_mail(
 /// Queues what a case event means for mail: essential notices at once to everyone in the
 /// audience (functional mailboxes too); the rest by each user's preference. The one who
 /// acted is not told about their own action.
-pub fn case_event(conn: &mut DbConn, config: &Config, number: &str, action: &str, actor_id: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn case_event(conn: &mut DbConn, config: &Config, number: &str, event: EventKind, actor_id: &str, now: NaiveDateTime) -> QueryResult<()> {
     let Some(case) = cases::by_number(conn, number)? else { return Ok(()) };
     let level = case.level;
-    let Some(notice) = notify::case_notice(action, level) else { return Ok(()) };
+    let Some(notice) = notify::case_notice(event, level) else { return Ok(()) };
     let parties = cases::parties(conn, &case.id)?;
     let mut recipients = match notice.audience {
         Audience::CounterpartsAndLevel(level) => parties_and_level(conn, &parties, Some(Side::Counterpart), level)?,

@@ -6,7 +6,7 @@ use crate::db::schema::{
 };
 use crate::db_run;
 use crate::domain::deadlines::{self, DayCount, DeadlineRule};
-use crate::domain::ladder::{Actor, CaseKind, CaseState, Level, Outcome, Proposal, ReviewerOrg, Side, Status, WaitingFor};
+use crate::domain::ladder::{Actor, CaseKind, CaseState, EventKind, Level, Outcome, Proposal, ReviewerOrg, Side, Status, WaitingFor};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -248,7 +248,7 @@ pub fn create(conn: &mut DbConn, new: &NewCase, today: NaiveDate) -> QueryResult
             case_id: &id,
             actor_id: Some(&new.filed_by_user),
             actor_org_id: Some(&new.filed_by_org),
-            action: "filed",
+            action: EventKind::Filed,
             from_level: None,
             to_level: Some(state.level),
             body: &new.description,
@@ -327,7 +327,7 @@ pub struct NewEvent<'a> {
     pub case_id: &'a str,
     pub actor_id: Option<&'a str>,
     pub actor_org_id: Option<&'a str>,
-    pub action: &'a str,
+    pub action: EventKind,
     pub from_level: Option<Level>,
     pub to_level: Option<Level>,
     pub body: &'a str,
@@ -345,7 +345,7 @@ pub fn add_event(conn: &mut DbConn, event: &NewEvent) -> QueryResult<()> {
             case_events::at.eq(at),
             case_events::actor_id.eq(event.actor_id),
             case_events::actor_org_id.eq(event.actor_org_id),
-            case_events::action.eq(event.action),
+            case_events::action.eq(event.action.as_str()),
             case_events::from_level.eq(event.from_level.map(Level::as_str)),
             case_events::to_level.eq(event.to_level.map(Level::as_str)),
             case_events::body.eq(event.body),
@@ -360,7 +360,7 @@ pub struct Event {
     pub at: NaiveDateTime,
     pub actor_name: Option<String>,
     pub actor_org_name: Option<String>,
-    pub action: String,
+    pub action: EventKind,
     pub from_level: Option<Level>,
     pub to_level: Option<Level>,
     pub body: String,
@@ -369,7 +369,7 @@ pub struct Event {
 
 /// The case's history, oldest first, with the internal notes of `viewer_org` only.
 pub fn events(conn: &mut DbConn, case_id: &str, viewer_org: &str) -> QueryResult<Vec<Event>> {
-    type Row = (NaiveDateTime, Option<String>, Option<String>, String, Option<Level>, Option<Level>, String, Option<String>);
+    type Row = (NaiveDateTime, Option<String>, Option<String>, EventKind, Option<Level>, Option<Level>, String, Option<String>);
     let rows: Vec<Row> = db_run!(conn, |c| case_events::table
         .left_join(users::table.on(users::id.nullable().eq(case_events::actor_id)))
         .left_join(organisations::table.on(organisations::id.nullable().eq(case_events::actor_org_id)))
@@ -544,7 +544,7 @@ pub fn record_transition(
     };
     add_event(conn, &event(transition.event(command), body))?;
     if transition.resolved_by_agreement {
-        add_event(conn, &event("resolved", "Alla parter har godtagit förslaget."))?;
+        add_event(conn, &event(EventKind::Resolved, "Alla parter har godtagit förslaget."))?;
     }
     Ok(true)
 }

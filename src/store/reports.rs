@@ -6,7 +6,7 @@
 use super::{DbConn, QueryResult};
 use crate::db::schema::{calculations, case_calculations, case_decisions, case_events, case_parties, cases};
 use crate::db_run;
-use crate::domain::ladder::{CaseKind, Level, Outcome, Status};
+use crate::domain::ladder::{CaseKind, Command, EventKind, Level, Outcome, Status};
 use crate::domain::reports::Period;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -129,7 +129,7 @@ pub fn escalations(conn: &mut DbConn, period: Period, visible: Option<&[String]>
     let (from, until) = utc_bounds(period);
     let rows: Vec<Option<Level>> = db_run!(conn, |c| {
         let mut query = case_events::table
-            .filter(case_events::action.eq("escalate"))
+            .filter(case_events::action.eq(EventKind::Step(Command::Escalate).as_str()))
             .filter(case_events::at.ge(from))
             .filter(case_events::at.lt(until))
             .into_boxed();

@@ -11,7 +11,9 @@ use super::page::{Done, Page};
 use super::{html, ok_html, see_other, AppState};
 use crate::domain::commitments::{self, Commitment, Responsible, CATALOGUE};
 use crate::domain::deadlines;
-use crate::domain::ladder::{self, Actor, CaseKind, CaseState, Command, Level, Outcome, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES};
+use crate::domain::ladder::{
+    self, Actor, CaseKind, CaseState, Command, EventKind, Level, Outcome, Side, Status, ALL_KINDS, ALL_LEVELS, ALL_OUTCOMES,
+};
 use crate::domain::payment::{self, Claim, ContestReason, Model, Month, UnitResult, ALL_CONTEST_REASONS};
 use crate::domain::registry::OrganisationKind;
 use crate::domain::text;
@@ -438,7 +440,7 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, Posted(posted):
                     let case = cases::by_number(conn, &number)?.ok_or(AppError::NotFound)?;
                     disputes::link(conn, &case.id, &link)?;
                 }
-                crate::mail::notify::case_event(conn, &config, &number, "filed", &user_id, crate::store::now())?;
+                crate::mail::notify::case_event(conn, &config, &number, EventKind::Filed, &user_id, crate::store::now())?;
                 Ok(Ok(format!("/arenden/{number}?klart=anmalt")))
             })
         })
@@ -572,34 +574,6 @@ const ACTIONS: [ActionForm; 11] = [
     ActionForm { key: "withdraw", button: "Återkalla ärendet", text_label: "Skäl till att återkalla", text_required: true },
     ActionForm { key: "reopen", button: "Öppna ärendet igen", text_label: "Skäl till att öppna igen", text_required: true },
 ];
-
-pub fn event_label(action: &str) -> &'static str {
-    match action {
-        "filed" => "Ärendet anmäldes",
-        "answer" => "Motparten svarade",
-        "assess" => "Bedömning",
-        "propose" => "Förslag till lösning",
-        "accept" => "Förslaget godtogs",
-        "reject" => "Förslaget avvisades",
-        "escalate" => "Lyftes till nästa nivå",
-        "refer_to_court" => "Hänskjuten till allmän domstol",
-        "decide" => "Beslut registrerat",
-        "interpretation" => "Införd i tolkningsregistret",
-        "correct_decision" => "Rättelse av beslut",
-        "close" => "Ärendet avslutades",
-        "withdraw" => "Ärendet återkallades",
-        "escalation_requested" => "Begäran om att lyfta ärendet till styrgruppen",
-        "reopen" => "Ärendet öppnades igen",
-        "resolved" => "Löst genom överenskommelse",
-        "comment" => "Kommentar",
-        "note" => "Intern anteckning",
-        "attachment" => "Bilaga tillagd",
-        "registration" => "Diarienummer angivet",
-        "contest" => "Vårdtillfälle ifrågasatt",
-        "corrections" => "Rättelser tillämpade",
-        _ => "Händelse",
-    }
-}
 
 pub struct Step {
     pub label: &'static str,
@@ -793,8 +767,11 @@ fn build_show(
     let actor = viewer.actor(&parties);
     let decisions = cases::decisions(conn, &case.id)?;
     let events = cases::events(conn, &case.id, &viewer.user.user.organisation_id)?;
-    let proposal =
-        if case.proposal_accepted_by.is_some() { events.iter().rev().find(|e| e.action == "propose").map(|e| e.body.clone()) } else { None };
+    let proposal = if case.proposal_accepted_by.is_some() {
+        events.iter().rev().find(|e| e.action == EventKind::Step(Command::Propose)).map(|e| e.body.clone())
+    } else {
+        None
+    };
     let actions = ACTIONS
         .iter()
         .filter(|a| Command::parse(a.key, Outcome::Resolved).is_some_and(|c| state.apply(&actor, c).is_ok()))
@@ -818,7 +795,7 @@ fn build_show(
                 (None, Some(org)) => org,
                 (None, None) => String::new(),
             },
-            label: event_label(&e.action),
+            label: e.action.label(),
             levels: match (e.from_level, e.to_level) {
                 (Some(from), Some(to)) if from != to => format!("{} → {}", from.label(), to.label()),
                 (None, Some(to)) => to.label().to_owned(),
@@ -920,8 +897,8 @@ pub async fn act(
                 submissions::once(conn, submission.as_deref(), &viewer.user.user.id, |conn| {
                     let (case, parties) = load_visible(conn, &viewer, &number)?;
                     match perform(conn, &viewer, &case, &parties, &form, today)? {
-                        Ok(()) => {
-                            crate::mail::notify::case_event(conn, &config, &number, &form.action, &viewer.user.user.id, crate::store::now())?;
+                        Ok(event) => {
+                            crate::mail::notify::case_event(conn, &config, &number, event, &viewer.user.user.id, crate::store::now())?;
                             Ok(Ok(redirect))
                         }
                         // Nothing of a refused action may stay written.
@@ -966,15 +943,18 @@ impl From<AppError> for Rollback {
     }
 }
 
+/// What a posted action did: the event it recorded (what mail tells), or why it was refused.
+type Performed = Result<Result<EventKind, Refused>, AppError>;
+
 /// The form shown again with one error at `field`.
-fn again(status: StatusCode, form: &PostedAction, field: &'static str, message: impl Into<String>) -> Result<Result<(), Refused>, AppError> {
+fn again(status: StatusCode, form: &PostedAction, field: &'static str, message: impl Into<String>) -> Performed {
     let mut errors = FieldErrors::default();
     errors.add(field, message);
     refused_fields(status, form, errors)
 }
 
 /// The form shown again with its fields' errors.
-fn refused_fields(status: StatusCode, form: &PostedAction, errors: FieldErrors) -> Result<Result<(), Refused>, AppError> {
+fn refused_fields(status: StatusCode, form: &PostedAction, errors: FieldErrors) -> Performed {
     Ok(Err(Refused::Again(status, Box::new(Draft::of(form, errors)))))
 }
 
@@ -982,7 +962,7 @@ fn refused_fields(status: StatusCode, form: &PostedAction, errors: FieldErrors) 
 fn case_event<'a>(
     case: &'a CaseRow,
     user: &'a crate::store::users::User,
-    action: &'a str,
+    action: EventKind,
     body: &'a str,
     visible_to_org: Option<&'a str>,
 ) -> cases::NewEvent<'a> {
@@ -1000,14 +980,7 @@ fn case_event<'a>(
 
 /// Carries out one posted action inside the caller's transaction: who may do it is asked
 /// first, then its fields are parsed (`case_forms`), then it is stored.
-fn perform(
-    conn: &mut DbConn,
-    viewer: &Viewer,
-    case: &CaseRow,
-    parties: &[Party],
-    form: &PostedAction,
-    today: NaiveDate,
-) -> Result<Result<(), Refused>, AppError> {
+fn perform(conn: &mut DbConn, viewer: &Viewer, case: &CaseRow, parties: &[Party], form: &PostedAction, today: NaiveDate) -> Performed {
     let user = &viewer.user.user;
     if form.version != case.version.to_string() {
         return again(
@@ -1022,15 +995,16 @@ fn perform(
     };
     let refused = |errors| refused_fields(StatusCode::UNPROCESSABLE_ENTITY, form, errors);
     let event = |action, body, visible| case_event(case, user, action, body, visible);
-    match action {
+    let recorded = match action {
         CaseAction::Comment | CaseAction::Note => {
             let body = match case_forms::comment(form) {
                 Ok(body) => body,
                 Err(errors) => return refused(errors),
             };
-            let note = action == CaseAction::Note;
-            let visible = note.then_some(user.organisation_id.as_str());
-            cases::add_event(conn, &event(if note { "note" } else { "comment" }, &body, visible))?;
+            let kind = if action == CaseAction::Note { EventKind::Note } else { EventKind::Comment };
+            let visible = (kind == EventKind::Note).then_some(user.organisation_id.as_str());
+            cases::add_event(conn, &event(kind, &body, visible))?;
+            kind
         }
         CaseAction::Contest => {
             let Some(view) = dispute_view(conn, case, viewer, parties)? else {
@@ -1050,7 +1024,8 @@ fn perform(
                 Some(value) => format!("{}: {} ({value})", claim.episode_id, claim.reason.label()),
                 None => format!("{}: {}", claim.episode_id, claim.reason.label()),
             };
-            cases::add_event(conn, &event("contest", &body, None))?;
+            cases::add_event(conn, &event(EventKind::Contest, &body, None))?;
+            EventKind::Contest
         }
         CaseAction::Corrections => {
             let Some(view) = dispute_view(conn, case, viewer, parties)? else {
@@ -1074,8 +1049,9 @@ fn perform(
             disputes::settle_claims(conn, &case.id, &agreed_ids)?;
             let versions: Vec<String> = made.iter().map(|(m, v)| format!("{m} version {v}")).collect();
             let body = format!("{} av {} invändningar godtogs. Ny beräkning: {}.", agreed.len(), view.claims.len(), versions.join(", "));
-            cases::add_event(conn, &event("corrections", &body, None))?;
+            cases::add_event(conn, &event(EventKind::Corrections, &body, None))?;
             audit::record(conn, &viewer.user.actor(), audit::Action::CorrectionsApplied, Some(&case.number), &versions.join(", "))?;
+            EventKind::Corrections
         }
         CaseAction::Registration => {
             let actor = viewer.actor(parties);
@@ -1087,12 +1063,13 @@ fn perform(
                 Err(errors) => return refused(errors),
             };
             cases::set_registration_number(conn, &case.id, org, number.as_deref())?;
-            cases::add_event(conn, &event("registration", number.as_deref().unwrap_or(""), None))?;
+            cases::add_event(conn, &event(EventKind::Registration, number.as_deref().unwrap_or(""), None))?;
+            EventKind::Registration
         }
         CaseAction::Ladder(command) => return climb(conn, viewer, case, parties, form, command, today),
-    }
+    };
     cases::touch(conn, &case.id)?;
-    Ok(Ok(()))
+    Ok(Ok(recorded))
 }
 
 /// A step on the ladder: allowed by the agreement's rules (`domain::ladder`) for this actor
@@ -1105,7 +1082,7 @@ fn climb(
     form: &PostedAction,
     command: Command,
     today: NaiveDate,
-) -> Result<Result<(), Refused>, AppError> {
+) -> Performed {
     let user = &viewer.user.user;
     let spec = ACTIONS.iter().find(|a| a.key == form.action).expect("every command has a form");
     let state: CaseState = case.state(parties, today);
@@ -1162,7 +1139,7 @@ fn climb(
                     commitment_ids,
                 },
             )?;
-            cases::add_event(conn, &case_event(case, user, "interpretation", &number, None))?;
+            cases::add_event(conn, &case_event(case, user, EventKind::Interpretation, &number, None))?;
         }
     }
     if !cases::record_transition(conn, case, &state, &transition, command, &entry.text, user)? {
@@ -1173,7 +1150,7 @@ fn climb(
             "Ärendet ändrades av någon annan samtidigt. Här är det aktuella läget – din text finns kvar.",
         );
     }
-    Ok(Ok(()))
+    Ok(Ok(transition.event(command)))
 }
 
 // ---------------------------------------------------------------- attachments
@@ -1305,7 +1282,7 @@ pub async fn upload(
                             case_id: &case.id,
                             actor_id: Some(&viewer.user.user.id),
                             actor_org_id: Some(&viewer.user.user.organisation_id),
-                            action: "attachment",
+                            action: EventKind::Attachment,
                             from_level: None,
                             to_level: None,
                             body: &filename,
@@ -1313,7 +1290,7 @@ pub async fn upload(
                         },
                     )?;
                     cases::touch(conn, &case.id)?;
-                    crate::mail::notify::case_event(conn, &config, &number, "attachment", &viewer.user.user.id, crate::store::now())?;
+                    crate::mail::notify::case_event(conn, &config, &number, EventKind::Attachment, &viewer.user.user.id, crate::store::now())?;
                     Ok::<_, AppError>(Ok(location))
                 })
             })

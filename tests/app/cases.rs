@@ -3,10 +3,6 @@ use diesel::prelude::*;
 use tvistetrappa::db::schema::{case_events, cases};
 use tvistetrappa::db_run;
 
-fn ok(response: &Response) {
-    assert_eq!(response.status, 303, "{}", response.body);
-}
-
 /// The case row's version and event count: what a refused action must leave alone.
 fn fingerprint(app: &TestApp, number: &str) -> (i32, i64) {
     let mut conn = app.db();

@@ -84,6 +84,11 @@ pub fn payment_dispute<'a>(title: &'a str, description: &'a str) -> Vec<(&'a str
     ]
 }
 
+/// An action or form that went through: 303 to its page.
+pub fn ok(response: &Response) {
+    assert_eq!(response.status, 303, "{}", response.body);
+}
+
 /// A principled question of interpretation Botkyrka files against the region, about who
 /// appoints the fast vårdkontakt (it starts at Storsthlm and HSF).
 pub fn principled_question<'a>(title: &'a str, description: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -47,10 +47,6 @@ async fn check(app: &TestApp, number: &str, table: &[(&str, &[&str])]) {
     }
 }
 
-fn ok(response: &Response) {
-    assert_eq!(response.status, 303, "{}", response.body);
-}
-
 async fn step(app: &TestApp, user: &str, number: &str, action: &str) {
     app.login_as(user).await;
     ok(&app.act(number, action, &[("text", "Steg."), ("reference", "Södertörns tingsrätt T 1-26")]).await);

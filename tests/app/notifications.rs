@@ -394,3 +394,27 @@ async fn two_senders_and_a_slow_relay_deliver_every_message_once() {
     assert_eq!((unique, ids.len()), (16, 16), "every message once, none twice");
     assert_eq!(app.outbox_count(Delivery::Sent), 16);
 }
+
+/// At level 2 one reviewer organisation asks to lift the case and the other is to confirm
+/// (the mail follows the event the case recorded, not the button pressed): the other is
+/// asked, and nobody is told the case was lifted before it is.
+#[actix_web::test]
+async fn a_request_to_lift_a_case_asks_the_other_reviewer_to_confirm() {
+    let smtp = SmtpServer::start(false);
+    let app = spawn_app_with(Options { smtp_url: Some(smtp.url.clone()), clock: Some(before_office_hours()), ..Options::default() }).await;
+    app.login_as(BOTKYRKA).await;
+    let number = app.file_case("interpretation", &principled_question("Lyft till styrgruppen", "En fråga om tolkning.")).await;
+    app.login_as(STORSTHLM).await;
+    ok(&app.act(&number, "escalate", &[("text", "Vi vill lyfta frågan.")]).await);
+    let mut asked = Vec::new();
+    for _ in 0..500 {
+        asked = about(&smtp.received(), "Bekräfta att ärendet lyfts till styrgruppen");
+        if !asked.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let recipients: Vec<String> = asked.iter().flat_map(|m| m.to.clone()).collect();
+    assert_eq!(recipients, [HSF]);
+    assert!(about(&smtp.received(), "lyfts till nästa nivå").is_empty(), "not lifted yet");
+}
