@@ -47,6 +47,20 @@ fn about(messages: &[Received], subject: &str) -> Vec<Received> {
     messages.iter().filter(|m| m.header("Subject").is_some_and(|s| s.contains(subject))).cloned().collect()
 }
 
+/// The messages about `subject` once at least `count` have arrived (or after 10 s, so that
+/// the assertion after says what did).
+fn arrived(smtp: &SmtpServer, subject: &str, count: usize) -> Vec<Received> {
+    let mut found = Vec::new();
+    for _ in 0..500 {
+        found = about(&smtp.received(), subject);
+        if found.len() >= count {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    found
+}
+
 /// UTC of a Stockholm wall-clock time.
 fn stockholm(day: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
     let local = day.and_hms_opt(hour, minute, 0).unwrap();
@@ -86,14 +100,7 @@ async fn case_mail_reaches_the_right_people_threaded_with_a_link() {
     deadline_passed(&app, &number);
     app.login_as(HUDDINGE).await;
     assert_eq!(app.act(&number, "escalate", &[("text", "Vi är inte överens.")]).await.status, 303);
-    let mut escalated = Vec::new();
-    for _ in 0..500 {
-        escalated = about(&smtp.received(), "lyfts till nästa nivå");
-        if escalated.len() >= 5 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let escalated = arrived(&smtp, "lyfts till nästa nivå", 5);
     let all = smtp.received();
     let mut recipients: Vec<String> = escalated.iter().flat_map(|m| m.to.clone()).collect();
     recipients.sort();
@@ -114,14 +121,7 @@ async fn case_mail_reaches_the_right_people_threaded_with_a_link() {
     assert_eq!(app.submit("/konto/aviseringar", "/konto/aviseringar", &[("preference", "immediate")]).await.status, 303);
     app.login_as(BOTKYRKA).await;
     assert_eq!(app.act(&number, "comment", &[("text", "Vi bifogar underlag.")]).await.status, 303);
-    let mut comments = Vec::new();
-    for _ in 0..500 {
-        comments = about(&smtp.received(), "Ny kommentar");
-        if !comments.is_empty() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let comments = arrived(&smtp, "Ny kommentar", 1);
     assert_eq!(comments.len(), 1);
     assert_eq!(comments[0].to, [HUDDINGE]);
     app.wait_for_outbox();
@@ -406,14 +406,7 @@ async fn a_request_to_lift_a_case_asks_the_other_reviewer_to_confirm() {
     let number = app.file_case("interpretation", &principled_question("Lyft till styrgruppen", "En fråga om tolkning.")).await;
     app.login_as(STORSTHLM).await;
     ok(&app.act(&number, "escalate", &[("text", "Vi vill lyfta frågan.")]).await);
-    let mut asked = Vec::new();
-    for _ in 0..500 {
-        asked = about(&smtp.received(), "Bekräfta att ärendet lyfts till styrgruppen");
-        if !asked.is_empty() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let asked = arrived(&smtp, "Bekräfta att ärendet lyfts till styrgruppen", 1);
     let recipients: Vec<String> = asked.iter().flat_map(|m| m.to.clone()).collect();
     assert_eq!(recipients, [HSF]);
     assert!(about(&smtp.received(), "lyfts till nästa nivå").is_empty(), "not lifted yet");
