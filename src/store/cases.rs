@@ -797,21 +797,38 @@ pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> Quer
 }
 
 /// Open cases waiting for a side on which `orgs` (a user's organisations) are party,
-/// soonest deadline first, those without a deadline last: a range of the party rows' awaited
-/// keys per organisation (`case_parties_awaited`), then those cases. Asking the cases read
-/// every case waiting for any counterpart (measured: 20 pages/s with 100 000 cases), and
-/// joining every party row to its case still read some 3 500 (90 pages/s).
+/// soonest deadline first, those without a deadline last: the party rows' awaited keys
+/// (`case_parties_awaited`, which sort in exactly that order) walked in order, joined to
+/// their cases, stopping after a page. Asking the cases read every case waiting for any
+/// counterpart (measured: 20 pages/s with 100 000 cases), joining every party row to its case
+/// in deadline order still read some 3 500 (90 pages/s), and fetching the page's ids first and
+/// then their cases parsed an `IN` of 100 ids on every request.
 pub fn awaiting_party(conn: &mut DbConn, orgs: &[String], limit: i64) -> QueryResult<Vec<ListedCase>> {
-    // A case with two counterparts among `orgs` comes twice; twice the page's length leaves room.
-    let ids: Vec<String> = db_run!(conn, |c| case_parties::table
-        .filter(case_parties::organisation_id.eq_any(orgs))
-        .filter(case_parties::awaited_key.is_not_null())
-        .order(case_parties::awaited_key)
-        .select(case_parties::case_id)
-        .limit(2 * limit)
-        .load(c))?;
-    let order = (cases::deadline_on.is_null(), cases::deadline_on.asc(), cases::id.asc());
-    db_run!(conn, |c| listed_cases!().filter(cases::id.eq_any(&ids)).order(order).limit(limit).load(c))
+    let mut found: Vec<ListedCase> = db_run!(conn, |c| {
+        let mut query = case_parties::table
+            .inner_join(cases::table.inner_join(organisations::table.on(organisations::id.eq(cases::filed_by_org))))
+            .filter(case_parties::awaited_key.is_not_null())
+            .select(listed_columns!())
+            .into_boxed();
+        // One organisation (the commonest user) keeps the statement the same on every request,
+        // so it is prepared once; a case then has one party row for it at most.
+        let rows = match orgs {
+            [one] => {
+                query = query.filter(case_parties::organisation_id.eq(one));
+                limit
+            }
+            // A case with two of `orgs` on its waited-for side comes once per party row, next
+            // to each other (the same key); twice the page leaves room.
+            many => {
+                query = query.filter(case_parties::organisation_id.eq_any(many));
+                2 * limit
+            }
+        };
+        query.order(case_parties::awaited_key).limit(rows).load(c)
+    })?;
+    found.dedup_by(|a, b| a.number == b.number);
+    found.truncate(limit as usize);
+    Ok(found)
 }
 
 /// The open cases waiting for a county role (Storsthlm/HSF, the steering group, VIS), in

@@ -704,6 +704,25 @@ async fn a_partys_start_page_follows_whose_move_it_is() {
     assert!(!listed(&app.get("/").await.body, &first), "withdrawn: nobody's move");
 }
 
+/// The party's start page lists its waiting cases soonest deadline first and undated last,
+/// with the deadlines the level's rule gave each case when it was filed.
+#[actix_web::test]
+async fn a_partys_start_page_lists_what_waits_soonest_deadline_first_and_undated_last() {
+    let app = spawn_app().await;
+    let mut numbers = Vec::new();
+    for (title, days) in [("Trettio dagar", "30"), ("Fem dagar", "5"), ("Utan frist", "")] {
+        app.login_as(ADMIN).await;
+        ok(&app.submit("/admin/frister", "/admin/frister", &[("days_local", days), ("count_local", "calendar")]).await);
+        app.login_as(BOTKYRKA).await;
+        numbers.push(app.file_case("deviation", &deviation(title, "Väntar på avdelningen.")).await);
+    }
+    app.login_as(SOS).await;
+    let page = app.get("/").await.body;
+    let at = |number: &String| page.find(&format!("/arenden/{number}\"")).unwrap_or_else(|| panic!("{number} is listed"));
+    let order: Vec<usize> = [&numbers[1], &numbers[0], &numbers[2]].into_iter().map(at).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "five days, thirty days, then the one without: {order:?}");
+}
+
 #[actix_web::test]
 async fn a_search_ignores_case_takes_short_texts_and_wildcards_literally_and_pages_what_it_finds() {
     let app = spawn_app().await;
