@@ -7,6 +7,7 @@ use crate::domain::ladder::{CaseKind, EventKind, Level, Outcome, Side, Status, W
 use crate::domain::notify::{Delivery, MessageKind};
 use crate::domain::payment::versions::Cause;
 use crate::domain::registry::OrganisationKind;
+use crate::domain::review::ReviewAnswer;
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::pg::Pg;
 use diesel::sql_types::Text;
@@ -58,6 +59,7 @@ read_as_text! {
     MessageKind => MessageKind::parse,
     Cause => Cause::parse,
     EventKind => EventKind::parse,
+    ReviewAnswer => ReviewAnswer::parse,
 }
 
 #[cfg(test)]

@@ -71,6 +71,34 @@ pub fn names_care_provider(written: &str, id: &str, name: &str) -> bool {
 /// The row key of answers given for a whole unit, before rows were answered one by one.
 pub const WHOLE_UNIT: &str = "unit";
 
+/// A unit's answer to a row of its review basis (`review_responses.response`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewAnswer {
+    Accepted,
+    /// The unit goes on to file a payment dispute about the row.
+    Disputed,
+}
+
+impl ReviewAnswer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewAnswer::Accepted => "accepted",
+            ReviewAnswer::Disputed => "disputed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReviewAnswer> {
+        [ReviewAnswer::Accepted, ReviewAnswer::Disputed].into_iter().find(|a| a.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewAnswer::Accepted => "Godkänt",
+            ReviewAnswer::Disputed => "Ifrågasatt",
+        }
+    }
+}
+
 /// Whether a month's figures are statistics only: before payment responsibility starts, or
 /// while no start is set.
 pub fn statistics_only(month: Month, active_from: Option<NaiveDate>) -> bool {
@@ -95,6 +123,15 @@ pub fn invoiced(today: NaiveDate, invoice_date: NaiveDate) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_review_answer_reads_back_from_its_text_and_nothing_else() {
+        for answer in [ReviewAnswer::Accepted, ReviewAnswer::Disputed] {
+            assert_eq!(ReviewAnswer::parse(answer.as_str()), Some(answer));
+        }
+        assert_eq!(ReviewAnswer::parse("Accepted"), None);
+        assert_eq!(ReviewAnswer::parse(""), None);
+    }
 
     fn day(text: &str) -> NaiveDate {
         text.parse().unwrap()

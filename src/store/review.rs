@@ -3,6 +3,7 @@
 use super::{new_id, now, DbConn, QueryResult};
 use crate::db::schema::{review_bases, review_responses};
 use crate::db_run;
+use crate::domain::review::ReviewAnswer;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -88,7 +89,7 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<ReviewBasis>> {
 
 /// The answer to one row of a unit's basis (an answer given for the whole unit before rows
 /// were answered one by one counts for each of its rows).
-pub fn response(conn: &mut DbConn, basis_id: &str, organisation_id: &str, row_key: &str) -> QueryResult<Option<String>> {
+pub fn response(conn: &mut DbConn, basis_id: &str, organisation_id: &str, row_key: &str) -> QueryResult<Option<ReviewAnswer>> {
     db_run!(conn, |c| review_responses::table
         .filter(review_responses::review_basis_id.eq(basis_id))
         .filter(review_responses::organisation_id.eq(organisation_id))
@@ -98,14 +99,14 @@ pub fn response(conn: &mut DbConn, basis_id: &str, organisation_id: &str, row_ke
         .optional())
 }
 
-pub fn respond(conn: &mut DbConn, basis_id: &str, organisation_id: &str, row_key: &str, response: &str, user_id: &str) -> QueryResult<()> {
+pub fn respond(conn: &mut DbConn, basis_id: &str, organisation_id: &str, row_key: &str, response: ReviewAnswer, user_id: &str) -> QueryResult<()> {
     let at = now();
     db_run!(conn, |c| diesel::insert_into(review_responses::table)
         .values((
             review_responses::review_basis_id.eq(basis_id),
             review_responses::organisation_id.eq(organisation_id),
             review_responses::row_key.eq(row_key),
-            review_responses::response.eq(response),
+            review_responses::response.eq(response.as_str()),
             review_responses::responded_by.eq(user_id),
             review_responses::responded_at.eq(at),
         ))

@@ -14,7 +14,7 @@ use crate::domain::ladder::Level;
 use crate::domain::registry::{OrganisationKind, EDITABLE_KINDS};
 use crate::domain::text::{self, Email};
 use crate::store::organisations::{self, Organisation, UnitChange};
-use crate::store::{audit, cases, identity_providers, password_resets, sessions, users, DbConn};
+use crate::store::{audit, cases, identity_providers, password_resets, sessions, users};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -113,9 +113,9 @@ struct Profile {
     director: bool,
 }
 
-fn parse_profile(conn: &mut DbConn, form: &UserForm, errors: &mut FieldErrors) -> Result<Option<Profile>, AppError> {
+/// The profile of `form`, whose organisation is `organisation` where it exists.
+fn parse_profile(form: &UserForm, organisation: Option<Organisation>, errors: &mut FieldErrors) -> Option<Profile> {
     let name = errors.check("name", text::required_line(&form.name, text::NAME_MAX, "Ange namn."));
-    let organisation = organisations::get(conn, &form.organisation_id)?;
     if organisation.is_none() {
         errors.add("organisation_id", "Välj en organisation i listan.");
     }
@@ -124,10 +124,10 @@ fn parse_profile(conn: &mut DbConn, form: &UserForm, errors: &mut FieldErrors) -
     if director && role.is_some_and(|role| !crate::domain::access::may_hold_director_capacity(role)) {
         errors.add("director", "Direktörsbehörighet kan bara ges till en lokal chef eller en handläggare på HSF.");
     }
-    Ok(match (name, organisation, role) {
+    match (name, organisation, role) {
         (Some(name), Some(organisation), Some(role)) => Some(Profile { name, organisation_id: organisation.id, role, director }),
         _ => None,
-    })
+    }
 }
 
 pub async fn create_user(state: web::Data<AppState>, admin: AdminUser, form: web::Form<UserForm>) -> Result<HttpResponse, AppError> {
@@ -144,7 +144,8 @@ pub async fn create_user(state: web::Data<AppState>, admin: AdminUser, form: web
                     errors.add("email", "Det finns redan en användare med den e-postadressen.");
                 }
             }
-            let profile = parse_profile(conn, &form, &mut errors)?;
+            let organisation = organisations::get(conn, &form.organisation_id)?;
+            let profile = parse_profile(&form, organisation, &mut errors);
             let (Some(email), Some(profile), true) = (email, profile, errors.is_empty()) else { return Ok(Err(errors)) };
             let id = users::insert(
                 conn,
@@ -211,7 +212,8 @@ pub async fn update_user(
             let existing = users::get(conn, &user_id)?.ok_or(AppError::NotFound)?;
             form.email = existing.email.clone();
             let mut errors = FieldErrors::default();
-            let profile = parse_profile(conn, &form, &mut errors)?;
+            let organisation = organisations::get(conn, &form.organisation_id)?;
+            let profile = parse_profile(&form, organisation, &mut errors);
             let active = form.active.is_some();
             if user_id == admin_id && (!active || profile.as_ref().is_some_and(|p| p.role != Role::Admin)) {
                 errors.add("role", "Du kan inte ta bort din egen administratörsbehörighet eller inaktivera dig själv.");
@@ -304,7 +306,8 @@ pub async fn new_unit_form(state: web::Data<AppState>, admin: AdminUser) -> Resu
     render_unit_form(&state, &admin, None, form, FieldErrors::default()).await
 }
 
-fn parse_unit<'a>(conn: &mut DbConn, form: &'a UnitForm, name: &'a mut String, errors: &mut FieldErrors) -> Result<Option<UnitChange<'a>>, AppError> {
+/// The unit of `form`, which hangs under one of `parents`.
+fn parse_unit<'a>(form: &'a UnitForm, parents: &[Organisation], name: &'a mut String, errors: &mut FieldErrors) -> Option<UnitChange<'a>> {
     match text::required_line(&form.name, text::NAME_MAX, "Ange enhetens namn.") {
         Ok(parsed) => *name = parsed,
         Err(e) => errors.add("name", e.0),
@@ -313,16 +316,15 @@ fn parse_unit<'a>(conn: &mut DbConn, form: &'a UnitForm, name: &'a mut String, e
     if kind.is_none() {
         errors.add("kind", "Välj en typ i listan.");
     }
-    let parents = organisations::possible_parents(conn)?;
     if !parents.iter().any(|p| p.id == form.parent_id) {
         errors.add("parent_id", "Välj vilken organisation enheten hör till.");
     }
-    Ok(match (kind, errors.is_empty()) {
+    match (kind, errors.is_empty()) {
         (Some(kind), true) => {
             Some(UnitChange { kind: kind.as_str(), name: name.as_str(), parent_id: &form.parent_id, active: form.active.is_some() })
         }
         _ => None,
-    })
+    }
 }
 
 pub async fn create_unit(state: web::Data<AppState>, admin: AdminUser, form: web::Form<UnitForm>) -> Result<HttpResponse, AppError> {
@@ -333,7 +335,8 @@ pub async fn create_unit(state: web::Data<AppState>, admin: AdminUser, form: web
         .write_once(submission_key(&form.submission), admin.user.id.clone(), move |conn| {
             let mut errors = FieldErrors::default();
             let mut name = String::new();
-            let Some(unit) = parse_unit(conn, &form, &mut name, &mut errors)? else { return Ok(Err(errors)) };
+            let parents = organisations::possible_parents(conn)?;
+            let Some(unit) = parse_unit(&form, &parents, &mut name, &mut errors) else { return Ok(Err(errors)) };
             let id = crate::store::new_id();
             organisations::insert_unit(conn, &id, &unit)?;
             audit::record(conn, &actor, audit::Action::UnitCreated, Some(&id), unit.name)?;
@@ -376,7 +379,8 @@ pub async fn update_unit(
             organisations::get(conn, &unit_id)?.filter(Organisation::is_editable).ok_or(AppError::NotFound)?;
             let mut errors = FieldErrors::default();
             let mut name = String::new();
-            let Some(unit) = parse_unit(conn, &form, &mut name, &mut errors)? else { return Ok(Err(errors)) };
+            let parents = organisations::possible_parents(conn)?;
+            let Some(unit) = parse_unit(&form, &parents, &mut name, &mut errors) else { return Ok(Err(errors)) };
             organisations::update_unit(conn, &unit_id, &unit)?;
             audit::record(conn, &actor, audit::Action::UnitUpdated, Some(&unit_id), unit.name)?;
             Ok(Ok(UNITS_DONE.to_owned()))
@@ -490,4 +494,62 @@ pub async fn save_deadlines(state: web::Data<AppState>, admin: AdminUser, Posted
         })
         .await?;
     Ok(see_other(&location))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::registry::OrganisationKind;
+    use crate::web::forms::read;
+
+    fn organisation(id: &str, kind: OrganisationKind) -> Organisation {
+        Organisation {
+            id: id.into(),
+            kind,
+            name: id.to_uppercase(),
+            municipality_code: None,
+            parent_id: None,
+            valid_from: None,
+            valid_to: None,
+            active: true,
+            created_at: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap(),
+            contact_email: None,
+        }
+    }
+
+    fn fields(errors: &FieldErrors) -> Vec<&'static str> {
+        errors.all().map(|(f, _)| f).collect()
+    }
+
+    #[test]
+    fn a_users_profile_needs_a_name_a_known_organisation_and_a_role_that_may_hold_what_is_ticked() {
+        let form: UserForm = read(b"email=a%40b.se&name=Eva&organisation_id=kommun-0127&role=local&director=on").unwrap();
+        let mut errors = FieldErrors::default();
+        let profile = parse_profile(&form, Some(organisation("kommun-0127", OrganisationKind::Municipality)), &mut errors).expect("valid");
+        assert!(errors.is_empty() && profile.director && profile.role == Role::Local && profile.organisation_id == "kommun-0127");
+
+        let form: UserForm = read(b"name=+&organisation_id=nowhere&role=superuser").unwrap();
+        let mut errors = FieldErrors::default();
+        assert!(parse_profile(&form, None, &mut errors).is_none());
+        assert_eq!(fields(&errors), ["name", "organisation_id", "role"]);
+
+        let form: UserForm = read(b"name=Lars&organisation_id=storsthlm&role=steering&director=on").unwrap();
+        let mut errors = FieldErrors::default();
+        parse_profile(&form, Some(organisation("storsthlm", OrganisationKind::Association)), &mut errors);
+        assert_eq!(fields(&errors), ["director"], "the steering group holds no director capacity");
+    }
+
+    #[test]
+    fn a_unit_is_of_an_editable_kind_under_a_possible_parent() {
+        let parents = [organisation("region", OrganisationKind::Region)];
+        let form: UnitForm = read(b"kind=inpatient_unit&name=Avd+12&parent_id=region&active=on").unwrap();
+        let (mut name, mut errors) = (String::new(), FieldErrors::default());
+        let unit = parse_unit(&form, &parents, &mut name, &mut errors).expect("valid");
+        assert_eq!((unit.kind, unit.name, unit.parent_id, unit.active), ("inpatient_unit", "Avd 12", "region", true));
+
+        let form: UnitForm = read(b"kind=municipality&name=&parent_id=kommun-0127").unwrap();
+        let (mut name, mut errors) = (String::new(), FieldErrors::default());
+        assert!(parse_unit(&form, &parents, &mut name, &mut errors).is_none());
+        assert_eq!(fields(&errors), ["name", "kind", "parent_id"], "a municipality comes with the registry");
+    }
 }

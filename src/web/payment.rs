@@ -14,6 +14,7 @@ use crate::domain::episodes::RowError;
 use crate::domain::payment::versions::{episode_changes, unit_changes, Cause, EpisodeChange, Settlement, UnitChange};
 use crate::domain::payment::{Episode, Fraction, Model, Month, PayingUnit, UnitResult};
 use crate::domain::registry::DISTRICTS;
+use crate::domain::review::ReviewAnswer;
 use crate::payment::import::{import_file, ImportFailure, Recalculation};
 use crate::store::audit;
 use crate::store::calculations::Calculation;
@@ -649,15 +650,14 @@ pub struct ReviewRow {
     pub invoice_date: chrono::NaiveDate,
     pub last_day_to_answer: chrono::NaiveDate,
     pub open: bool,
-    pub response: Option<String>,
+    pub response: Option<ReviewAnswer>,
     pub may_answer: bool,
 }
 
 impl ReviewRow {
     pub fn status(&self) -> &'static str {
-        match (self.response.as_deref(), self.open) {
-            (Some("accepted"), _) => "Godkänt",
-            (Some(_), _) => "Ifrågasatt",
+        match (self.response, self.open) {
+            (Some(answer), _) => answer.label(),
             (None, true) => "Väntar på granskning",
             (None, false) => "Granskningstiden har gått ut",
         }
@@ -737,9 +737,7 @@ pub async fn review_answer(
 ) -> Result<HttpResponse, AppError> {
     let basis_id = basis_id.into_inner();
     let form = form.into_inner();
-    if !matches!(form.response.as_str(), "accepted" | "disputed") {
-        return Err(AppError::BadRequest("Välj godkänn eller ifrågasätt.".into()));
-    }
+    let answer = ReviewAnswer::parse(&form.response).ok_or_else(|| AppError::BadRequest("Välj godkänn eller ifrågasätt.".into()))?;
     let today = crate::store::today();
     let viewer = user.clone();
     let Ok(redirect) = state
@@ -762,15 +760,15 @@ pub async fn review_answer(
             if review::response(conn, &basis.id, &form.organisation_id, row_key)?.is_some() {
                 return Err(AppError::Conflict("Raden är redan besvarad.".into()));
             }
-            review::respond(conn, &basis.id, &form.organisation_id, row_key, &form.response, &viewer.user.id)?;
+            review::respond(conn, &basis.id, &form.organisation_id, row_key, answer, &viewer.user.id)?;
             audit::record(
                 conn,
                 &viewer.actor(),
                 audit::Action::ReviewBasisAnswered,
                 Some(&basis.month),
-                &format!("{} {row_key} {}", form.organisation_id, form.response),
+                &format!("{} {row_key} {}", form.organisation_id, answer.as_str()),
             )?;
-            super::carried_out(if form.response == "accepted" {
+            super::carried_out(if answer == ReviewAnswer::Accepted {
                 "/granskning?klart=godkant".to_owned()
             } else {
                 let mut query = url::form_urlencoded::Serializer::new(String::new());

@@ -284,3 +284,47 @@ fn describe(organisations: &OrganisationSource) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::forms::read;
+
+    fn parsed(body: &str, adding: bool) -> (Option<Parsed>, Vec<&'static str>) {
+        let form: ProviderForm = read(body.as_bytes()).unwrap();
+        let mut errors = FieldErrors::default();
+        let parsed = parse(&form, adding, &["kommun-0127".to_owned(), "region".to_owned()], &mut errors);
+        (parsed, errors.all().map(|(f, _)| f).collect())
+    }
+
+    #[test]
+    fn a_provider_with_a_fixed_organisation_or_a_claim_is_parsed() {
+        let (fixed, errors) = parsed(
+            "name=SITHS&issuer=https%3A%2F%2Flogin.example.se%2Ft&client_id=tvs&client_secret=s3&secret_expires_on=2027-01-31\
+             &organisation_from=fixed&organisation_id=region",
+            true,
+        );
+        let fixed = fixed.expect("valid");
+        assert!(errors.is_empty());
+        assert_eq!((fixed.client_secret.as_deref(), fixed.secret_expires_on.map(|d| d.to_string())), (Some("s3"), Some("2027-01-31".into())));
+        assert!(matches!(fixed.organisations, OrganisationSource::Fixed(ref id) if id == "region"));
+        let (claim, _) = parsed(
+            "name=Botkyrka&issuer=https%3A%2F%2Fidp.botkyrka.se&client_id=tvs&organisation_from=claim&organisation_claim=org\
+             &organisation_values=SE1+%3D+kommun-0127%0A",
+            false,
+        );
+        match claim.expect("valid; an edit keeps the stored secret").organisations {
+            OrganisationSource::Claim { name, values } => assert_eq!((name.as_str(), values), ("org", vec![("SE1".into(), "kommun-0127".into())])),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_field_of_a_provider_is_refused_in_one_step() {
+        let (none, errors) = parsed("name=&issuer=ftp%3A%2F%2Fx&client_id=&secret_expires_on=snart&organisation_id=nowhere", true);
+        assert!(none.is_none());
+        assert_eq!(errors, ["name", "issuer", "client_id", "client_secret", "secret_expires_on", "organisation_id"]);
+        let (_, errors) = parsed("organisation_from=claim&organisation_claim=a+b&organisation_values=SE1+%3D+nowhere", false);
+        assert!(errors.contains(&"organisation_claim") && errors.contains(&"organisation_values"));
+    }
+}
