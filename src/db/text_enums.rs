@@ -3,6 +3,7 @@
 //! knows is an error of the query, never quietly read as some default.
 
 use crate::domain::access::Role;
+use crate::domain::audit::Action as AuditAction;
 use crate::domain::ladder::{CaseKind, EventKind, Level, Outcome, Side, Status, WaitingFor};
 use crate::domain::notify::{Delivery, MessageKind};
 use crate::domain::payment::versions::Cause;
@@ -60,6 +61,7 @@ read_as_text! {
     Cause => Cause::parse,
     EventKind => EventKind::parse,
     ReviewAnswer => ReviewAnswer::parse,
+    AuditAction => AuditAction::parse,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The agreement as pure code: no I/O, unit-tested beside each rule.
 
 pub mod access;
+pub mod audit;
 pub mod calendar;
 pub mod commitments;
 pub mod deadlines;

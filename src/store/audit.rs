@@ -4,137 +4,7 @@ use crate::db_run;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Login,
-    LoginFailed,
-    LoginThrottled,
-    Logout,
-    AccessDenied,
-    CsrfRejected,
-    PasswordChanged,
-    PasswordResetRequested,
-    PasswordReset,
-    UserCreated,
-    UserUpdated,
-    UserDisabled,
-    UnitCreated,
-    UnitUpdated,
-    DeadlinesChanged,
-    PaymentSettingsChanged,
-    ReviewBasisPublished,
-    ReviewBasisAnswered,
-    CorrectionsApplied,
-    MailRetried,
-    SecondFactorEnabled,
-    SecondFactorRemoved,
-    Download,
-    SsoLinked,
-    SsoUserCreated,
-    SsoRefused,
-    ProviderCreated,
-    ProviderChanged,
-}
-
-pub const ALL_ACTIONS: [Action; 28] = [
-    Action::Login,
-    Action::LoginFailed,
-    Action::LoginThrottled,
-    Action::Logout,
-    Action::AccessDenied,
-    Action::CsrfRejected,
-    Action::PasswordChanged,
-    Action::PasswordResetRequested,
-    Action::PasswordReset,
-    Action::UserCreated,
-    Action::UserUpdated,
-    Action::UserDisabled,
-    Action::UnitCreated,
-    Action::UnitUpdated,
-    Action::DeadlinesChanged,
-    Action::PaymentSettingsChanged,
-    Action::ReviewBasisPublished,
-    Action::ReviewBasisAnswered,
-    Action::CorrectionsApplied,
-    Action::MailRetried,
-    Action::SecondFactorEnabled,
-    Action::SecondFactorRemoved,
-    Action::Download,
-    Action::SsoLinked,
-    Action::SsoUserCreated,
-    Action::SsoRefused,
-    Action::ProviderCreated,
-    Action::ProviderChanged,
-];
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Login => "login",
-            Action::LoginFailed => "login_failed",
-            Action::LoginThrottled => "login_throttled",
-            Action::Logout => "logout",
-            Action::AccessDenied => "access_denied",
-            Action::CsrfRejected => "csrf_rejected",
-            Action::PasswordChanged => "password_changed",
-            Action::PasswordResetRequested => "password_reset_requested",
-            Action::PasswordReset => "password_reset",
-            Action::UserCreated => "user_created",
-            Action::UserUpdated => "user_updated",
-            Action::UserDisabled => "user_disabled",
-            Action::UnitCreated => "unit_created",
-            Action::UnitUpdated => "unit_updated",
-            Action::DeadlinesChanged => "deadlines_changed",
-            Action::PaymentSettingsChanged => "payment_settings_changed",
-            Action::ReviewBasisPublished => "review_basis_published",
-            Action::ReviewBasisAnswered => "review_basis_answered",
-            Action::CorrectionsApplied => "corrections_applied",
-            Action::MailRetried => "mail_retried",
-            Action::SecondFactorEnabled => "second_factor_enabled",
-            Action::SecondFactorRemoved => "second_factor_removed",
-            Action::Download => "download",
-            Action::SsoLinked => "sso_linked",
-            Action::SsoUserCreated => "sso_user_created",
-            Action::SsoRefused => "sso_refused",
-            Action::ProviderCreated => "provider_created",
-            Action::ProviderChanged => "provider_changed",
-        }
-    }
-}
-
-pub fn action_label(action: &str) -> &'static str {
-    match action {
-        "login" => "Inloggning",
-        "login_failed" => "Misslyckad inloggning",
-        "login_throttled" => "Inloggning spärrad tillfälligt",
-        "logout" => "Utloggning",
-        "access_denied" => "Nekad åtkomst",
-        "csrf_rejected" => "Avvisad begäran (CSRF)",
-        "password_changed" => "Lösenord bytt",
-        "password_reset_requested" => "Återställning begärd",
-        "password_reset" => "Lösenord återställt",
-        "user_created" => "Användare skapad",
-        "user_updated" => "Användare ändrad",
-        "user_disabled" => "Användare inaktiverad",
-        "unit_created" => "Enhet skapad",
-        "unit_updated" => "Enhet ändrad",
-        "deadlines_changed" => "Svarsfrister ändrade",
-        "payment_settings_changed" => "Betalningsinställningar ändrade",
-        "review_basis_published" => "Granskningsunderlag publicerat",
-        "corrections_applied" => "Rättelser tillämpade",
-        "mail_retried" => "E-post skickas igen",
-        "review_basis_answered" => "Granskningsunderlag besvarat",
-        "second_factor_enabled" => "Tvåstegsverifiering aktiverad",
-        "second_factor_removed" => "Tvåstegsverifiering avstängd",
-        "download" => "Nedladdning",
-        "sso_linked" => "Konto kopplat till inloggningstjänst",
-        "sso_user_created" => "Användare skapad vid inloggning (obekräftad)",
-        "sso_refused" => "Inloggning via inloggningstjänst nekad",
-        "provider_created" => "Inloggningstjänst tillagd",
-        "provider_changed" => "Inloggningstjänst ändrad",
-        _ => "Händelse",
-    }
-}
+pub use crate::domain::audit::{Action, ALL_ACTIONS};
 
 /// Who did it, from where.
 #[derive(Debug, Clone, Default)]
@@ -196,14 +66,14 @@ pub struct Entry {
     pub actor_id: Option<String>,
     pub actor_email: Option<String>,
     pub ip: Option<String>,
-    pub action: String,
+    pub action: Action,
     pub target: Option<String>,
     pub detail: String,
 }
 
 impl Entry {
     pub fn action_label(&self) -> &'static str {
-        action_label(&self.action)
+        self.action.label()
     }
 }
 

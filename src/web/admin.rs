@@ -419,7 +419,7 @@ pub async fn audit_log(state: web::Data<AppState>, admin: AdminUser, query: web:
     let mut entries = state.read(move |conn| Ok(audit::page(conn, filter.as_deref(), (page - 1) * LOG_PAGE_SIZE, LOG_PAGE_SIZE + 1)?)).await?;
     let has_more = entries.len() as i64 > LOG_PAGE_SIZE;
     entries.truncate(LOG_PAGE_SIZE as usize);
-    let actions = audit::ALL_ACTIONS.iter().map(|a| (a.as_str(), audit::action_label(a.as_str()))).collect();
+    let actions = audit::ALL_ACTIONS.iter().map(|a| (a.as_str(), a.label())).collect();
     let page = AuditPage { ctx: admin.page(), entries, page, has_more, action: action.unwrap_or_default(), actions };
     Ok(ok_html(page.render()?))
 }
