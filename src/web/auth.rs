@@ -412,11 +412,7 @@ pub async fn save_second_factor(state: web::Data<AppState>, user: CurrentUser, f
     match outcome {
         Ok(codes) if remove && codes.is_empty() => Ok(see_other("/konto/tvastegsverifiering")),
         Ok(codes) => render_second_factor(&state, &user, FieldErrors::default(), codes).await,
-        Err(message) => {
-            let mut errors = FieldErrors::default();
-            errors.add("code", message);
-            render_second_factor(&state, &user, errors, Vec::new()).await
-        }
+        Err(message) => render_second_factor(&state, &user, FieldErrors::one("code", message), Vec::new()).await,
     }
 }
 

@@ -323,25 +323,18 @@ impl CaseAction {
     }
 }
 
-/// One field's error, for the forms that stop at their first.
-fn one(field: &'static str, message: impl Into<String>) -> FieldErrors {
-    let mut errors = FieldErrors::default();
-    errors.add(field, message);
-    errors
-}
-
 /// A comment's or a note's text.
 pub fn comment(posted: &PostedAction) -> Result<String, FieldErrors> {
-    text::case_text(&posted.text, TEXT_MAX, Some("Skriv något först.")).map_err(|e| one("text", e.0))
+    text::case_text(&posted.text, TEXT_MAX, Some("Skriv något först.")).map_err(|e| FieldErrors::one("text", e.0))
 }
 
 /// A contested episode: one of `episodes` (the calculation's), a reason, and the corrected
 /// value where the reason has one.
 pub fn claim(posted: &PostedAction, episodes: &[String]) -> Result<Claim, FieldErrors> {
     if !episodes.contains(&posted.episode_id) {
-        return Err(one("episode_id", "Välj ett vårdtillfälle ur beräkningen."));
+        return Err(FieldErrors::one("episode_id", "Välj ett vårdtillfälle ur beräkningen."));
     }
-    let reason = ContestReason::parse(&posted.reason).ok_or_else(|| one("reason", "Välj ett skäl."))?;
+    let reason = ContestReason::parse(&posted.reason).ok_or_else(|| FieldErrors::one("reason", "Välj ett skäl."))?;
     let corrected = posted.corrected.trim();
     let valid = match reason {
         ContestReason::WrongMunicipality => crate::domain::registry::MunicipalityCode::parse(corrected).is_some(),
@@ -350,7 +343,7 @@ pub fn claim(posted: &PostedAction, episodes: &[String]) -> Result<Claim, FieldE
     };
     if !valid {
         let what = reason.corrected_value().unwrap_or("värde");
-        return Err(one("corrected", format!("Ange det rättade värdet ({what}).")));
+        return Err(FieldErrors::one("corrected", format!("Ange det rättade värdet ({what}).")));
     }
     Ok(Claim { episode_id: posted.episode_id.clone(), reason, corrected: reason.corrected_value().map(|_| corrected.to_owned()) })
 }
@@ -359,14 +352,14 @@ pub fn claim(posted: &PostedAction, episodes: &[String]) -> Result<Claim, FieldE
 pub fn agreed(posted: &PostedAction) -> Result<Vec<String>, FieldErrors> {
     let agreed = chosen(&posted.agreed);
     if agreed.is_empty() {
-        return Err(one("agreed", "Markera de invändningar som parterna kommit överens om."));
+        return Err(FieldErrors::one("agreed", "Markera de invändningar som parterna kommit överens om."));
     }
     Ok(agreed)
 }
 
 /// A registration number (none: removed).
 pub fn registration_number(posted: &PostedAction) -> Result<Option<String>, FieldErrors> {
-    registration(&posted.text).map_err(|e| one("text", e.0))
+    registration(&posted.text).map_err(|e| FieldErrors::one("text", e.0))
 }
 
 /// What a step on the ladder is checked against.

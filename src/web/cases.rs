@@ -427,11 +427,7 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, Posted(posted):
                 let link = match calculation {
                     Some(at) => match calculation_link(conn, &at, &own)? {
                         Some(link) => Some(link),
-                        None => {
-                            let mut errors = FieldErrors::default();
-                            errors.add("payment_month", "Beräkningen som tvisten gäller hittades inte.");
-                            return Ok(Err(errors));
-                        }
+                        None => return Ok(Err(FieldErrors::one("payment_month", "Beräkningen som tvisten gäller hittades inte."))),
                     },
                     None => None,
                 };
@@ -608,9 +604,7 @@ impl Draft {
     }
 
     fn refused(action: &str, field: &'static str, message: &str) -> Draft {
-        let mut errors = FieldErrors::default();
-        errors.add(field, message);
-        Draft { action: action.to_owned(), errors, ..Draft::default() }
+        Draft { action: action.to_owned(), errors: FieldErrors::one(field, message), ..Draft::default() }
     }
 }
 
@@ -742,7 +736,7 @@ impl ShowPage {
     /// Text the user wrote for an action the case no longer offers them (someone else moved
     /// the case first): shown apart, so that it is not lost with the form it belonged to.
     fn orphan_draft(&self) -> Option<&str> {
-        (!self.draft_offered() && !self.draft.form.text.as_str().trim().is_empty()).then_some(self.draft.form.text.as_str())
+        (!self.draft_offered() && !self.draft.form.text.trim().is_empty()).then_some(self.draft.form.text.as_str())
     }
 }
 
@@ -948,9 +942,7 @@ type Performed = Result<Result<EventKind, Refused>, AppError>;
 
 /// The form shown again with one error at `field`.
 fn again(status: StatusCode, form: &PostedAction, field: &'static str, message: impl Into<String>) -> Performed {
-    let mut errors = FieldErrors::default();
-    errors.add(field, message);
-    refused_fields(status, form, errors)
+    refused_fields(status, form, FieldErrors::one(field, message))
 }
 
 /// The form shown again with its fields' errors.

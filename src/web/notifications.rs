@@ -85,9 +85,7 @@ pub async fn save_mailbox(
     let mailbox = match form.mailbox() {
         Ok(mailbox) => mailbox,
         Err(e) => {
-            let mut errors = FieldErrors::default();
-            errors.add("contact_email", e.0);
-            let page = render_show(&state, &admin, id, Some((text, errors)), None).await?;
+            let page = render_show(&state, &admin, id, Some((text, FieldErrors::one("contact_email", e.0))), None).await?;
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page));
         }
     };

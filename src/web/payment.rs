@@ -590,8 +590,7 @@ pub async fn publish(state: web::Data<AppState>, user: PaymentOfficer, form: web
     let refused = |message: String| {
         let (state, viewer, typed) = (state.clone(), user.clone(), typed.clone());
         async move {
-            let mut errors = FieldErrors::default();
-            errors.add("invoice_date", message);
+            let errors = FieldErrors::one("invoice_date", message);
             let page = state.run(move |conn| overview_page(conn, &viewer, Some(month), errors, typed)).await?;
             Ok::<_, AppError>(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
         }
