@@ -344,7 +344,10 @@ pub async fn create_unit(state: web::Data<AppState>, admin: AdminUser, form: web
         })
         .await?;
     match outcome {
-        Ok(location) => Ok(see_other(&location)),
+        Ok(location) => {
+            state.recent_choices.forget();
+            Ok(see_other(&location))
+        }
         Err(errors) => render_unit_form(&state, &admin, None, submitted, errors).await,
     }
 }
@@ -387,7 +390,10 @@ pub async fn update_unit(
         })
         .await?;
     match outcome {
-        Ok(location) => Ok(see_other(&location)),
+        Ok(location) => {
+            state.recent_choices.forget();
+            Ok(see_other(&location))
+        }
         Err(errors) => render_unit_form(&state, &admin, Some(id), submitted, errors).await,
     }
 }

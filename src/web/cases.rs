@@ -183,14 +183,14 @@ pub fn deadline_text(deadline: Option<NaiveDate>, open: bool, today: NaiveDate) 
 
 #[derive(Template)]
 #[template(path = "cases/list.html")]
-struct ListPage {
+struct ListPage<'a> {
     ctx: Page,
     query: ListQuery,
     rows: Vec<Row>,
     page: i64,
     previous: Option<String>,
     next: Option<String>,
-    organisations: Vec<organisations::Choice>,
+    organisations: Vec<&'a organisations::Choice>,
     kinds: [CaseKind; 3],
     levels: [Level; 7],
     commitments: &'static [Commitment],
@@ -202,17 +202,17 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Que
     let today = today();
     let viewer_user = user.clone();
     let filter_query = query.clone();
-    let (found, organisations) = state
+    let shared = state.clone();
+    let (found, all, scope) = state
         .read(move |conn| {
             let scope =
                 if viewer_user.user.role.sees_county() { None } else { Some(organisations::subtree(conn, &viewer_user.user.organisation_id)?) };
             let filter = filter_query.filter(scope.clone(), today);
             let found = cases::list(conn, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
-            let organisations =
-                organisations::choices(conn)?.into_iter().filter(|o| scope.as_ref().is_none_or(|s| s.contains(&o.id)) && o.can_be_party()).collect();
-            Ok((found, organisations))
+            Ok((found, shared.recent_choices.get(conn)?, scope))
         })
         .await?;
+    let organisations = all.iter().filter(|o| scope.as_ref().is_none_or(|s| s.contains(&o.id)) && o.can_be_party()).collect();
     let has_next = found.len() as i64 > PAGE_SIZE;
     let mut found = found;
     found.truncate(PAGE_SIZE as usize);

@@ -36,6 +36,8 @@ pub struct AppState {
     pub pool: Pool,
     /// Identity providers' metadata and keys as this server last fetched them.
     pub sso: crate::sso::Directory,
+    /// The organisations as the case list's filter offers them.
+    pub recent_choices: crate::store::organisations::RecentChoices,
 }
 
 impl AppState {

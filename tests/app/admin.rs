@@ -138,6 +138,10 @@ async fn an_admin_cannot_lock_themselves_out() {
 async fn an_admin_adds_and_edits_care_units() {
     let app = spawn_app().await;
     app.login_as(ADMIN).await;
+    // The case list's filter offers the organisations as read a moment ago; this server's own
+    // changes show at once.
+    let filter = |body: &str| body.split("<select id=\"org\"").nth(1).unwrap().split("</select>").next().unwrap().to_owned();
+    assert!(!filter(&app.get("/arenden").await.body).contains("avdelning 63"));
     let created = app
         .submit(
             "/admin/enheter/ny",
@@ -148,6 +152,8 @@ async fn an_admin_adds_and_edits_care_units() {
     assert_eq!(created.status, 303, "{}", created.body);
     let list = app.get("/admin/enheter").await;
     assert!(list.body.contains("Södersjukhuset, avdelning 63"));
+    let offered = filter(&app.get("/arenden").await.body);
+    assert!(offered.contains(">Södersjukhuset, avdelning 63</option>") && offered.contains("value=\"vg-sos\""), "{offered}");
     let refused = app.submit("/admin/enheter/ny", "/admin/enheter/ny", &[("kind", "municipality"), ("name", ""), ("parent_id", "vis")]).await;
     assert_eq!(refused.status, 422);
     for message in ["Ange enhetens namn.", "Välj en typ i listan.", "Välj vilken organisation enheten hör till."] {
@@ -163,6 +169,7 @@ async fn an_admin_adds_and_edits_care_units() {
     assert_eq!(edited.status, 303);
     let page = app.get("/organisationer/vg-sos").await;
     assert!(page.body.contains("Södersjukhuset AB (SÖS)"));
+    assert!(!filter(&app.get("/arenden").await.body).contains("value=\"vg-sos\""), "made inactive: no longer a party to choose");
     assert!(page.body.contains("Inaktiv"));
     // Parties of the agreement are not editable here.
     assert_eq!(app.get("/admin/enheter/kommun-0127").await.status, 404);

@@ -196,7 +196,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     tvistetrappa::demo::load(&mut conn, true).expect("demo data");
     drop(conn);
     let pool = config.database.pool(config.pool_size).expect("pool");
-    let state = actix_web::web::Data::new(AppState { config: config.clone(), pool: pool.clone(), sso: Default::default() });
+    let state = actix_web::web::Data::new(AppState {
+        config: config.clone(),
+        pool: pool.clone(),
+        sso: Default::default(),
+        recent_choices: Default::default(),
+    });
     // The server runs in a thread of its own, so that dropping the TestApp can stop it and
     // wait for it: its workers and their database pool end with the test.
     let (handle_tx, handle_rx) = std::sync::mpsc::channel();
