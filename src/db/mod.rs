@@ -2,7 +2,9 @@
 //! [`db_run!`], which compiles the same diesel expression for both backends, and groups writes
 //! with [`DbConn::write`], which opens an SQLite write transaction with `BEGIN IMMEDIATE`.
 
+mod dates;
 pub mod schema;
+pub use dates::OptionalDay;
 pub mod stamp;
 mod text_enums;
 

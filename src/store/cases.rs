@@ -636,6 +636,7 @@ pub struct ListedCase {
     pub level: Level,
     pub status: Status,
     pub waiting_for: WaitingFor,
+    #[diesel(deserialize_as = crate::db::OptionalDay)]
     pub deadline_on: Option<NaiveDate>,
     pub filed_by: String,
 }
