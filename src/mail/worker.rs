@@ -159,7 +159,14 @@ pub fn scan(pool: &Pool, config: &Config, now: NaiveDateTime) -> Result<(), Stri
     Ok(())
 }
 
-/// The sender thread; stops (and is waited for) when dropped.
+/// Upkeep that runs with the scan: the case text index merged into one piece.
+fn tidy(pool: &Pool) -> Result<(), String> {
+    let mut conn = crate::db::checkout(pool).map_err(|e| e.to_string())?;
+    crate::store::cases::tidy_text_index(&mut conn).map_err(|e| e.to_string())
+}
+
+/// The background thread: sends mail, makes reminders and digests, and merges the case text
+/// index; stops (and is waited for) when dropped.
 pub struct Worker {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -187,6 +194,10 @@ impl Worker {
                         if let Err(e) = scan(&pool, &config, now) {
                             crate::db::note_failure();
                             log::error!("reminders and digests: {e}");
+                        }
+                        if let Err(e) = tidy(&pool) {
+                            crate::db::note_failure();
+                            log::error!("merging the case text index: {e}");
                         }
                         next_scan = now + config.mail.scan;
                     }

@@ -745,4 +745,24 @@ async fn a_search_ignores_case_takes_short_texts_and_wildcards_literally_and_pag
     // LIKE's own characters are taken literally.
     assert_eq!(rows(&app.get("/arenden?q=%25%25%25").await), 0);
     assert_eq!(rows(&app.get("/arenden?q=nothing+like+this").await), 0);
+
+    // A filing adds a piece to the index; merged into one (as the background thread does), it
+    // finds the same, and what is filed after.
+    app.login_as(BOTKYRKA).await;
+    let before = app.file_case("deviation", &deviation("Före sammanslagningen", "Hittas.")).await;
+    let segments = "SELECT CAST(count(DISTINCT segid) AS TEXT) AS value FROM cases_text_idx";
+    let sqlite = app.config.database.kind == tvistetrappa::db::BackendKind::Sqlite;
+    if sqlite {
+        assert_ne!(app.texts(segments), ["1"], "filed in two transactions, the index is in pieces");
+    }
+    tvistetrappa::store::cases::tidy_text_index(&mut app.db()).unwrap();
+    if sqlite {
+        assert_eq!(app.texts(segments), ["1"]);
+    }
+    let after = app.file_case("deviation", &deviation("Efter sammanslagningen", "Hittas ändå.")).await;
+    app.login_as(STORSTHLM).await;
+    assert_eq!(rows(&app.get("/arenden?q=%C3%A4rende+123+om").await), 1);
+    assert_eq!(rows(&app.get("/arenden?q=syntetiskt").await), 50);
+    assert!(app.get("/arenden?q=f%C3%B6re+sammanslagningen").await.body.contains(&before));
+    assert!(app.get("/arenden?q=efter+sammanslagningen").await.body.contains(&after));
 }
