@@ -752,8 +752,10 @@ fn few_text_matches(conn: &mut DbConn, text: &str) -> QueryResult<Option<Vec<Str
 /// Merges SQLite's case text index into one piece. Every filing adds a small segment to the
 /// FTS5 index and a search reads every segment: 100 000 cases filed one by one left 16, and
 /// finding a case number took 500 µs, 110 µs after merging (the merge took 0.5 s; it does
-/// nothing when the index is one piece already). PostgreSQL's trigram index needs nothing
-/// here: autovacuum moves its pending entries into the index.
+/// nothing when the index is one piece already). PostgreSQL's trigram index is left to
+/// autovacuum: moving its pending entries in at once (`gin_clean_pending_list`) made a search
+/// for a case number 1.5 times faster but led the planner to read the index for common words
+/// too, and ?q=SIP became twice as slow (bench/compare.sh, 100 000 cases).
 pub fn tidy_text_index(conn: &mut DbConn) -> QueryResult<()> {
     if let crate::db::Backend::Sqlite(c) = &mut conn.inner {
         diesel::sql_query("INSERT INTO cases_text (cases_text) VALUES ('optimize')").execute(c)?;
