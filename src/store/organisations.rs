@@ -188,19 +188,19 @@ pub fn lineage(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
     Ok(chain)
 }
 
-/// The organisation and everything below it.
+/// `root` and every organisation below it, one level at a time through the parent index: a
+/// user's own organisation is most often a leaf, and one look for its children that finds
+/// none replaced reading every organisation's parent link, which was a tenth of a local
+/// user's case list (perf, 100 000 cases).
 pub fn subtree(conn: &mut DbConn, root: &str) -> QueryResult<Vec<String>> {
-    let links: Vec<(String, Option<String>)> = db_run!(conn, |c| organisations::table.select((organisations::id, organisations::parent_id)).load(c))?;
     let mut found = vec![root.to_owned()];
-    let mut i = 0;
-    while i < found.len() {
-        let parent = found[i].clone();
-        for (id, _) in links.iter().filter(|(_, p)| p.as_deref() == Some(parent.as_str())) {
-            if !found.contains(id) {
-                found.push(id.clone());
-            }
-        }
-        i += 1;
+    let mut level = found.clone();
+    while !level.is_empty() {
+        let children: Vec<String> =
+            db_run!(conn, |c| organisations::table.filter(organisations::parent_id.eq_any(&level)).select(organisations::id).load(c))?;
+        // A loop in the parent links ends here rather than running forever.
+        level = children.into_iter().filter(|id| !found.contains(id)).collect();
+        found.extend(level.iter().cloned());
     }
     Ok(found)
 }

@@ -101,6 +101,13 @@ async fn migrations_run_from_empty_and_again_as_a_no_op() {
     assert!(orgs::lineage(&mut conn, "finns-inte").unwrap().is_empty());
     let subtree = orgs::subtree(&mut conn, "kommun-0180").unwrap();
     assert_eq!(subtree.len(), 1 + registry::DISTRICTS.len());
+    // Two levels down, and a leaf is its own subtree.
+    let region = orgs::subtree(&mut conn, "region").unwrap();
+    assert_eq!(region[0], "region");
+    assert!(region.contains(&"vg-sos".to_owned()) && region.contains(&"enh-sos-medicin-52".to_owned()), "{region:?}");
+    assert!(!region.contains(&"kommun-0127".to_owned()));
+    assert_eq!(orgs::subtree(&mut conn, "enh-sos-medicin-52").unwrap(), ["enh-sos-medicin-52"]);
+    assert_eq!(orgs::subtree(&mut conn, "kommun-0127").unwrap(), ["kommun-0127"]);
 }
 
 #[actix_web::test]
