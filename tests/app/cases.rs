@@ -768,4 +768,12 @@ async fn a_search_ignores_case_takes_short_texts_and_wildcards_literally_and_pag
     assert_eq!(rows(&app.get("/arenden?q=syntetiskt").await), 50);
     assert!(app.get("/arenden?q=f%C3%B6re+sammanslagningen").await.body.contains(&before));
     assert!(app.get("/arenden?q=efter+sammanslagningen").await.body.contains(&after));
+    // A case number is found by its serial through the index and then tested whole: its own
+    // case, and not one whose number only shares the serial.
+    let found = app.get(&format!("/arenden?q={}", after.to_lowercase())).await;
+    assert_eq!(rows(&found), 1, "{}", found.body);
+    assert!(found.body.contains(&after));
+    let serial = after.rsplit('-').next().unwrap();
+    assert!(serial.len() >= 4, "{after}");
+    assert_eq!(rows(&app.get(&format!("/arenden?q=XX-1999-{serial}")).await), 0);
 }
