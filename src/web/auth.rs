@@ -94,6 +94,22 @@ pub struct LoginForm {
     next: String,
 }
 
+/// A sign-in form, parsed: the address as accounts are keyed (trimmed, lower case), and the
+/// password unless either is longer than any account's can be (refused without a look-up).
+struct SignIn {
+    email: String,
+    password: Option<String>,
+    next: String,
+}
+
+impl LoginForm {
+    fn parse(self) -> SignIn {
+        let email = self.email.trim().to_lowercase();
+        let plausible = email.len() <= text::EMAIL_MAX && self.password.chars().count() <= text::PASSWORD_MAX;
+        SignIn { email, password: plausible.then_some(self.password), next: self.next }
+    }
+}
+
 enum LoginOutcome {
     Admitted(Admitted),
     Refused,
@@ -176,14 +192,11 @@ pub async fn login(
     req: actix_web::HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let LoginForm { email, password, next } = form.into_inner();
-    let email = email.trim().to_lowercase();
+    let SignIn { email, password, next } = form.into_inner().parse();
     let fast = state.config.fast_password_hashing;
     let ip = visitor.ip.clone();
     let old_session = req.cookie(&cookie_name(&state.config, SESSION_COOKIE)).map(|c| c.value().to_owned());
-    let outcome = if email.len() > text::EMAIL_MAX || password.chars().count() > text::PASSWORD_MAX {
-        LoginOutcome::Refused
-    } else {
+    let outcome = if let Some(password) = password {
         let email = email.clone();
         state
             .run(move |conn| {
@@ -211,6 +224,8 @@ pub async fn login(
                 })
             })
             .await?
+    } else {
+        LoginOutcome::Refused
     };
     let (status, error) = match outcome {
         LoginOutcome::Admitted(admitted) => return Ok(admitted.response(&state, &next)),
@@ -242,6 +257,17 @@ pub struct CodeForm {
     next: String,
 }
 
+impl CodeForm {
+    /// The code unless it is longer than any code can be (refused without a look-up), and
+    /// where to go after.
+    fn parse(self) -> (Option<String>, String) {
+        ((self.code.chars().count() <= CODE_MAX).then_some(self.code), self.next)
+    }
+}
+
+/// Longer than an app code (6 digits) or a recovery code can be, with room for spaces.
+const CODE_MAX: usize = 40;
+
 /// The second step: a TOTP code (each time step once) or an unused recovery code, throttled
 /// like passwords on the same account.
 pub async fn code(
@@ -250,14 +276,15 @@ pub async fn code(
     req: actix_web::HttpRequest,
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let CodeForm { code, next } = form.into_inner();
+    let (code, next) = form.into_inner().parse();
     let challenge = req.cookie(&cookie_name(&state.config, CHALLENGE_COOKIE)).map(|c| c.value().to_owned()).filter(|t| t.len() == 64);
     let old_session = req.cookie(&cookie_name(&state.config, SESSION_COOKIE)).map(|c| c.value().to_owned());
     let ip = visitor.ip.clone();
     let outcome = match challenge.clone() {
         None => None,
-        Some(_) if code.chars().count() > 40 => Some(LoginOutcome::Refused),
+        Some(_) if code.is_none() => Some(LoginOutcome::Refused),
         Some(challenge) => {
+            let code = code.unwrap_or_default();
             state
                 .run(move |conn| {
                     let Some((user_id, through)) = second_factor::challenge_user(conn, &challenge)? else { return Ok(None) };
@@ -371,15 +398,32 @@ pub struct SecondFactorForm {
     code: String,
 }
 
+/// Confirming enrolment in a second factor, or turning it off.
+#[derive(Debug, PartialEq)]
+enum SecondFactorAction {
+    Enable,
+    Remove,
+}
+
+impl SecondFactorForm {
+    fn parse(self) -> Result<(SecondFactorAction, String), AppError> {
+        let action = match self.action.as_str() {
+            "enable" => SecondFactorAction::Enable,
+            "remove" => SecondFactorAction::Remove,
+            _ => return Err(AppError::BadRequest("Okänd åtgärd.".into())),
+        };
+        Ok((action, self.code))
+    }
+}
+
 /// Confirms enrolment with a right code (and shows the recovery codes once), or turns the
 /// second factor off where the role allows it.
 pub async fn save_second_factor(state: web::Data<AppState>, user: CurrentUser, form: web::Form<SecondFactorForm>) -> Result<HttpResponse, AppError> {
-    let SecondFactorForm { action, code } = form.into_inner();
-    let remove = match action.as_str() {
-        "enable" => false,
-        "remove" if !requires_second_factor(user.user.role) => true,
-        "remove" => return Err(AppError::Forbidden("Administratörer måste använda tvåstegsverifiering.")),
-        _ => return Err(AppError::BadRequest("Okänd åtgärd.".into())),
+    let (action, code) = form.into_inner().parse()?;
+    let remove = match action {
+        SecondFactorAction::Enable => false,
+        SecondFactorAction::Remove if !requires_second_factor(user.user.role) => true,
+        SecondFactorAction::Remove => return Err(AppError::Forbidden("Administratörer måste använda tvåstegsverifiering.")),
     };
     let user_id = user.user.id.clone();
     let actor = user.actor();
@@ -462,18 +506,25 @@ pub struct PasswordForm {
     repeat: String,
 }
 
+impl PasswordForm {
+    /// The current password (None when longer than any can be) and the new one, typed twice
+    /// alike, with its error at its field.
+    fn parse(self, errors: &mut FieldErrors) -> (Option<String>, Option<String>) {
+        let new_password = errors.check("password", text::new_password(&self.password, &self.repeat));
+        ((self.current.chars().count() <= text::PASSWORD_MAX).then_some(self.current), new_password)
+    }
+}
+
 pub async fn change_password(state: web::Data<AppState>, user: CurrentUser, form: web::Form<PasswordForm>) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
     let mut errors = FieldErrors::default();
-    let new_password = errors.check("password", text::new_password(&form.password, &form.repeat));
+    let (current, new_password) = form.into_inner().parse(&mut errors);
     let fast = state.config.fast_password_hashing;
     let user_id = user.user.id.clone();
     let actor = user.actor();
-    let current = form.current;
     let outcome = state
         .run(move |conn| {
             let stored = users::password_hash(conn, &user_id)?;
-            if current.chars().count() > text::PASSWORD_MAX || !verify_password(&current, Some(&stored), fast) {
+            if !current.is_some_and(|current| verify_password(&current, Some(&stored), fast)) {
                 errors.add("current", "Det nuvarande lösenordet stämmer inte.");
             }
             let Some(new_password) = new_password.filter(|_| errors.is_empty()) else { return Ok(Err(errors)) };
@@ -519,9 +570,16 @@ pub struct ForgotForm {
     email: String,
 }
 
+impl ForgotForm {
+    /// The address a reset link is asked for, with its error at its field.
+    fn parse(&self, errors: &mut FieldErrors) -> Option<Email> {
+        errors.check("email", Email::parse(&self.email))
+    }
+}
+
 pub async fn forgot(state: web::Data<AppState>, visitor: Visitor, form: web::Form<ForgotForm>) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::default();
-    let Some(email) = errors.check("email", Email::parse(&form.email)) else {
+    let Some(email) = form.parse(&mut errors) else {
         let page = ForgotPage { ctx: visitor.page(), email: form.into_inner().email, sent: false, errors };
         return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?));
     };
@@ -590,6 +648,13 @@ pub struct ResetForm {
     repeat: String,
 }
 
+impl ResetForm {
+    /// The new password, typed twice alike, with its error at its field.
+    fn parse(&self, errors: &mut FieldErrors) -> Option<String> {
+        errors.check("password", text::new_password(&self.password, &self.repeat))
+    }
+}
+
 pub async fn reset(
     state: web::Data<AppState>,
     visitor: Visitor,
@@ -598,7 +663,7 @@ pub async fn reset(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let mut errors = FieldErrors::default();
-    let password = errors.check("password", text::new_password(&form.password, &form.repeat));
+    let password = form.parse(&mut errors);
     let (Some(password), true) = (password, plausible_token(&token)) else {
         let valid = plausible_token(&token);
         let page = ResetPage { ctx: visitor.page(), token, valid, errors };
@@ -632,6 +697,50 @@ pub async fn reset(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sign_in_is_keyed_by_the_address_in_lower_case_and_refuses_what_no_account_can_hold() {
+        let form = |email: &str, password: &str| LoginForm { email: email.into(), password: password.into(), next: "/arenden".into() };
+        let parsed = form("  Anna.Berg@Botkyrka.EXAMPLE ", "hemligt lösenord").parse();
+        assert_eq!(parsed.email, "anna.berg@botkyrka.example");
+        assert_eq!(parsed.password.as_deref(), Some("hemligt lösenord"));
+        assert_eq!(parsed.next, "/arenden");
+        assert_eq!(form("anna@x.se", &"x".repeat(text::PASSWORD_MAX + 1)).parse().password, None);
+        assert_eq!(form(&format!("{}@x.se", "a".repeat(text::EMAIL_MAX)), "lösenord").parse().password, None);
+    }
+
+    #[test]
+    fn a_second_factor_code_longer_than_any_code_is_refused_unread() {
+        let form = |code: &str| CodeForm { code: code.into(), next: "/".into() };
+        assert_eq!(form("123 456").parse(), (Some("123 456".to_owned()), "/".to_owned()));
+        assert_eq!(form(&"1".repeat(CODE_MAX + 1)).parse().0, None);
+        let action = |action: &str| SecondFactorForm { action: action.into(), code: "123456".into() }.parse().map(|(a, _)| a);
+        assert_eq!(action("enable").unwrap(), SecondFactorAction::Enable);
+        assert_eq!(action("remove").unwrap(), SecondFactorAction::Remove);
+        assert!(matches!(action("disable"), Err(AppError::BadRequest(_))));
+    }
+
+    #[test]
+    fn password_forms_take_a_new_password_typed_twice_alike() {
+        let mut errors = FieldErrors::default();
+        let change = PasswordForm { current: "gammalt lösenord".into(), password: "ett nytt lösenord".into(), repeat: "ett nytt lösenord".into() };
+        assert_eq!(change.parse(&mut errors), (Some("gammalt lösenord".to_owned()), Some("ett nytt lösenord".to_owned())));
+        assert!(errors.is_empty());
+        let mismatch =
+            PasswordForm { current: "x".repeat(text::PASSWORD_MAX + 1), password: "ett nytt lösenord".into(), repeat: "ett annat lösenord".into() };
+        assert_eq!(mismatch.parse(&mut errors), (None, None));
+        assert_eq!(errors.get("password"), Some("Lösenorden stämmer inte överens."));
+        let mut errors = FieldErrors::default();
+        assert_eq!(ResetForm { password: "kort".into(), repeat: "kort".into() }.parse(&mut errors), None);
+        assert_eq!(errors.get("password"), Some("Lösenordet måste ha minst 12 tecken."));
+        let mut errors = FieldErrors::default();
+        assert_eq!(ForgotForm { email: "inte en adress".into() }.parse(&mut errors), None);
+        assert!(errors.get("email").is_some());
+        assert_eq!(
+            ForgotForm { email: " Anna@Botkyrka.example".into() }.parse(&mut errors).map(|e| e.as_str().to_owned()),
+            Some("anna@botkyrka.example".into())
+        );
+    }
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
