@@ -229,12 +229,12 @@ pub fn backoff(attempts: i32, base: std::time::Duration) -> std::time::Duration 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     /// The event as the case history stores it.
     fn event(text: &str) -> EventKind {
         EventKind::parse(text).unwrap_or_else(|| panic!("no event {text}"))
     }
-    use std::time::Duration;
 
     fn at(text: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()

@@ -523,10 +523,6 @@ mod tests {
         }
     }
 
-    fn fields(errors: &FieldErrors) -> Vec<&'static str> {
-        errors.all().map(|(f, _)| f).collect()
-    }
-
     #[test]
     fn a_users_profile_needs_a_name_a_known_organisation_and_a_role_that_may_hold_what_is_ticked() {
         let form: UserForm = read(b"email=a%40b.se&name=Eva&organisation_id=kommun-0127&role=local&director=on").unwrap();
@@ -537,12 +533,12 @@ mod tests {
         let form: UserForm = read(b"name=+&organisation_id=nowhere&role=superuser").unwrap();
         let mut errors = FieldErrors::default();
         assert!(parse_profile(&form, None, &mut errors).is_none());
-        assert_eq!(fields(&errors), ["name", "organisation_id", "role"]);
+        assert_eq!(errors.fields(), ["name", "organisation_id", "role"]);
 
         let form: UserForm = read(b"name=Lars&organisation_id=storsthlm&role=steering&director=on").unwrap();
         let mut errors = FieldErrors::default();
         parse_profile(&form, Some(organisation("storsthlm", OrganisationKind::Association)), &mut errors);
-        assert_eq!(fields(&errors), ["director"], "the steering group holds no director capacity");
+        assert_eq!(errors.fields(), ["director"], "the steering group holds no director capacity");
     }
 
     #[test]
@@ -556,6 +552,6 @@ mod tests {
         let form: UnitForm = read(b"kind=municipality&name=&parent_id=kommun-0127").unwrap();
         let (mut name, mut errors) = (String::new(), FieldErrors::default());
         assert!(parse_unit(&form, &parents, &mut name, &mut errors).is_none());
-        assert_eq!(fields(&errors), ["name", "kind", "parent_id"], "a municipality comes with the registry");
+        assert_eq!(errors.fields(), ["name", "kind", "parent_id"], "a municipality comes with the registry");
     }
 }

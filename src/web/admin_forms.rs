@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(posted.daily_rate().ok(), Some(DailyRate { year: 2024, amount: 9600, source: "SOSFS".into() }));
         let posted: PostedSettings = read(b"year=1999&amount=0&source=+").unwrap();
         let errors = posted.daily_rate().unwrap_err();
-        assert_eq!(errors.all().map(|(f, _)| f).collect::<Vec<_>>(), ["year", "amount", "source"]);
+        assert_eq!(errors.fields(), ["year", "amount", "source"]);
     }
 
     #[test]
@@ -175,7 +175,7 @@ mod tests {
         assert_eq!(settings.county_average_oct_2020.map(|f| f.two_decimals()).as_deref(), Some("1.87"));
         let posted: PostedSettings = read(b"county_average=1,875&active_from=ig%C3%A5r").unwrap();
         let errors = posted.settings().unwrap_err();
-        assert_eq!(errors.all().map(|(f, _)| f).collect::<Vec<_>>(), ["county_average", "active_from", "transition_end"]);
+        assert_eq!(errors.fields(), ["county_average", "active_from", "transition_end"]);
     }
 
     #[test]
@@ -200,7 +200,7 @@ mod tests {
     fn a_deadline_out_of_range_is_refused_at_its_level_and_kept_as_typed() {
         let posted: PostedDeadlines = read(b"days_local=0&days_vis=x").unwrap();
         let errors = posted.rules().unwrap_err();
-        assert_eq!(errors.all().map(|(f, _)| f).collect::<Vec<_>>(), [Level::Local.field_name(), Level::Vis.field_name()]);
+        assert_eq!(errors.fields(), [Level::Local.field_name(), Level::Vis.field_name()]);
         assert_eq!(posted.typed()[0].days, "0");
     }
 }

@@ -280,11 +280,10 @@ pub async fn code(
     let challenge = req.cookie(&cookie_name(&state.config, CHALLENGE_COOKIE)).map(|c| c.value().to_owned()).filter(|t| t.len() == 64);
     let old_session = req.cookie(&cookie_name(&state.config, SESSION_COOKIE)).map(|c| c.value().to_owned());
     let ip = visitor.ip.clone();
-    let outcome = match challenge.clone() {
-        None => None,
-        Some(_) if code.is_none() => Some(LoginOutcome::Refused),
-        Some(challenge) => {
-            let code = code.unwrap_or_default();
+    let outcome = match (challenge.clone(), code) {
+        (None, _) => None,
+        (Some(_), None) => Some(LoginOutcome::Refused),
+        (Some(challenge), Some(code)) => {
             state
                 .run(move |conn| {
                     let Some((user_id, through)) = second_factor::challenge_user(conn, &challenge)? else { return Ok(None) };

@@ -515,10 +515,6 @@ mod tests {
         CaseForm::parse(&posted, kind, &Filing { today: day(2026, 11, 30), own: &own, parties: &parties })
     }
 
-    fn fields(errors: FieldErrors) -> Vec<&'static str> {
-        errors.all().map(|(f, _)| f).collect()
-    }
-
     const DEVIATION: &str = "kind=deviation&title=Sent+meddelande&description=Kom+kl+15&filed_by_org=botkyrka\
                              &commitment_id=process.ready-notice&occurred_from=2026-11-02";
 
@@ -535,7 +531,7 @@ mod tests {
     #[test]
     fn every_field_of_a_new_case_is_refused_in_one_step() {
         let errors = filed("kind=deviation&filed_by_org=huddinge&occurred_from=2027-01-01&occurred_to=2026-12-01").err().expect("refused");
-        assert_eq!(fields(errors), ["title", "description", "occurred_from", "occurred_to", "commitment_id", "filed_by_org", "counterpart"]);
+        assert_eq!(errors.fields(), ["title", "description", "occurred_from", "occurred_to", "commitment_id", "filed_by_org", "counterpart"]);
     }
 
     #[test]
@@ -561,7 +557,7 @@ mod tests {
         assert_eq!(payment.calculation.map(|c| (c.month, c.unit, c.version)), Some(("2026-09".into(), "botkyrka".into(), String::new())));
         assert!(case.commitment.is_none() && !case.principled);
         let errors = filed(&format!("{body}&payment_month=2026-9&amount_sek=0&billing_unit_id=hsf")).err().expect("refused");
-        assert_eq!(fields(errors), ["payment_month", "amount_sek", "billing_unit_id"]);
+        assert_eq!(errors.fields(), ["payment_month", "amount_sek", "billing_unit_id"]);
     }
 
     #[test]
@@ -599,11 +595,11 @@ mod tests {
     #[test]
     fn comments_registrations_and_agreed_claims_are_checked() {
         assert_eq!(comment(&action("text=+Hej+")).ok().as_deref(), Some("Hej"));
-        assert_eq!(comment(&action("text=")).err().map(fields), Some(vec!["text"]));
+        assert_eq!(comment(&action("text=")).err().map(|e| e.fields()), Some(vec!["text"]));
         assert_eq!(registration_number(&action("text=")).ok(), Some(None));
         assert_eq!(registration_number(&action("text=KS+2026%2F12")).ok(), Some(Some("KS 2026/12".into())));
         assert_eq!(agreed(&action("agreed=E1&agreed=&agreed=E2")).ok(), Some(vec!["E1".to_owned(), "E2".to_owned()]));
-        assert_eq!(agreed(&action("agreed=")).err().map(fields), Some(vec!["agreed"]));
+        assert_eq!(agreed(&action("agreed=")).err().map(|e| e.fields()), Some(vec!["agreed"]));
     }
 
     #[test]
@@ -613,9 +609,9 @@ mod tests {
         let made = claim_of("episode_id=E1&reason=wrong_municipality&corrected=0127").expect("valid");
         assert_eq!((made.reason, made.corrected.as_deref()), (ContestReason::WrongMunicipality, Some("0127")));
         assert_eq!(claim_of("episode_id=E1&reason=other&corrected=ignored").ok().and_then(|c| c.corrected), None);
-        assert_eq!(claim_of("episode_id=E9&reason=other").err().map(fields), Some(vec!["episode_id"]));
-        assert_eq!(claim_of("episode_id=E1&reason=").err().map(fields), Some(vec!["reason"]));
-        assert_eq!(claim_of("episode_id=E1&reason=wrong_municipality&corrected=12").err().map(fields), Some(vec!["corrected"]));
+        assert_eq!(claim_of("episode_id=E9&reason=other").err().map(|e| e.fields()), Some(vec!["episode_id"]));
+        assert_eq!(claim_of("episode_id=E1&reason=").err().map(|e| e.fields()), Some(vec!["reason"]));
+        assert_eq!(claim_of("episode_id=E1&reason=wrong_municipality&corrected=12").err().map(|e| e.fields()), Some(vec!["corrected"]));
     }
 
     fn rules(command: Command, earlier: &[String]) -> LadderRules<'_> {
@@ -649,7 +645,7 @@ mod tests {
         let earlier = ["d1".to_owned()];
         let posted = action("corrects=d9&outcome=&decided_on=2027-01-01&reference=&register=1&question=&text=");
         let errors = LadderEntry::parse(&posted, &rules(correction, &earlier)).expect_err("refused");
-        assert_eq!(fields(errors), ["corrects", "outcome", "decided_on", "reference", "question", "text"]);
+        assert_eq!(errors.fields(), ["corrects", "outcome", "decided_on", "reference", "question", "text"]);
     }
 
     #[test]

@@ -294,7 +294,7 @@ mod tests {
         let form: ProviderForm = read(body.as_bytes()).unwrap();
         let mut errors = FieldErrors::default();
         let parsed = parse(&form, adding, &["kommun-0127".to_owned(), "region".to_owned()], &mut errors);
-        (parsed, errors.all().map(|(f, _)| f).collect())
+        (parsed, errors.fields())
     }
 
     #[test]
