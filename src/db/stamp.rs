@@ -8,7 +8,6 @@ use diesel::pg::Pg;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Timestamp;
 use diesel::sqlite::Sqlite;
-use std::fmt::Write;
 
 #[derive(Debug, Clone, Copy, AsExpression)]
 #[diesel(sql_type = Timestamp)]
@@ -22,10 +21,22 @@ impl ToSql<Timestamp, Sqlite> for Stamp {
         if t.nanosecond() != 0 || !(0..=9999).contains(&t.year()) {
             return <NaiveDateTime as ToSql<Timestamp, Sqlite>>::to_sql(&self.0, out);
         }
+        // Digit by digit: `write!` through the formatter was half of this function's time.
         let mut text = String::with_capacity(19);
-        write!(text, "{:04}-{:02}-{:02} {:02}:{:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second())?;
+        push_digits(&mut text, t.year() as u32, 4);
+        for (separator, value) in [('-', t.month()), ('-', t.day()), (' ', t.hour()), (':', t.minute()), (':', t.second())] {
+            text.push(separator);
+            push_digits(&mut text, value, 2);
+        }
         out.set_value(text);
         Ok(serialize::IsNull::No)
+    }
+}
+
+/// `value`'s last `width` decimal digits, zero-padded.
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        text.push(char::from(b'0' + (value / 10u32.pow(place) % 10) as u8));
     }
 }
 
@@ -45,7 +56,7 @@ mod tests {
         let mut conn = SqliteConnection::establish(":memory:").unwrap();
         diesel::sql_query("CREATE TABLE t (a TIMESTAMP, b TIMESTAMP)").execute(&mut conn).unwrap();
         diesel::table! { t (a) { a -> Timestamp, b -> Timestamp, } }
-        let times = ["2022-03-01 08:00:00", "1900-01-01 00:00:00", "2026-12-31 23:59:59", "2026-01-02 03:04:05.250"];
+        let times = ["2022-03-01 08:00:00", "1900-01-01 00:00:00", "2026-12-31 23:59:59", "0099-10-09 10:09:59", "2026-01-02 03:04:05.250"];
         for text in times {
             let time = NaiveDateTime::parse_from_str(text, "%F %T%.f").unwrap();
             diesel::insert_into(t::table).values((t::a.eq(Stamp(time)), t::b.eq(time))).execute(&mut conn).unwrap();
