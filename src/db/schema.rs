@@ -404,7 +404,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    episodes (import_id, episode_id) {
+    episodes (import_id, month, line) {
         import_id -> Text,
         episode_id -> Text,
         line -> BigInt,

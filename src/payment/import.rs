@@ -11,7 +11,8 @@ use crate::domain::payment::versions::{self, Cause};
 use crate::domain::payment::{october_2020_tally, CalcError, Claim, Episode, FileCalculation, Month, Rules, UnitResult, OCTOBER_2020};
 use crate::payment::calc::{read_episodes, CalcFailure};
 use crate::store::calculations::{self, NewVersion};
-use crate::store::{episodes, settings, QueryResult};
+use crate::store::episodes::{self, StagedEpisode};
+use crate::store::{settings, QueryResult};
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -137,9 +138,9 @@ fn stream_into(
     rules: &Rules,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Streamed, ImportFailure> {
-    let (sender, batches) = std::sync::mpsc::sync_channel::<(Vec<(Episode, u64)>, u64)>(2);
+    let (sender, batches) = std::sync::mpsc::sync_channel::<(Vec<StagedEpisode>, u64)>(2);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_batches(input, rules, sender));
+        let reader = scope.spawn(move || read_batches(input, id, rules, sender));
         let mut failed = None;
         // Every batch is taken, also after a failed write, so that the reader never waits.
         for (batch, read) in batches {
@@ -160,16 +161,21 @@ fn stream_into(
 
 /// The reading half of [`stream_into`]: sends each full batch of valid episodes, with the
 /// bytes read so far, and the last one only once the whole file proved valid.
-fn read_batches(input: impl Read, rules: &Rules, sender: std::sync::mpsc::SyncSender<(Vec<(Episode, u64)>, u64)>) -> Result<Streamed, ImportFailure> {
+fn read_batches(
+    input: impl Read,
+    id: &str,
+    rules: &Rules,
+    sender: std::sync::mpsc::SyncSender<(Vec<StagedEpisode>, u64)>,
+) -> Result<Streamed, ImportFailure> {
     let bytes = Cell::new(0);
     let mut hashing = Hashing { inner: std::io::BufReader::with_capacity(1 << 20, input), hasher: Sha256::new(), bytes: &bytes };
     let mut months: BTreeMap<Month, i64> = BTreeMap::new();
     let mut calculation = FileCalculation::default();
-    let mut batch: Vec<(Episode, u64)> = Vec::with_capacity(BATCH);
+    let mut batch = Vec::with_capacity(BATCH);
     let rows = read_episodes(&mut hashing, |episode, line| {
         *months.entry(episode.month()).or_default() += 1;
         calculation.add(episode, rules);
-        batch.push((episode.clone(), line));
+        batch.push(StagedEpisode::new(id, episode, line));
         if batch.len() == BATCH {
             // The writer has gone only when the import is failing anyway.
             let _ = sender.send((std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), bytes.get()));
@@ -281,8 +287,8 @@ pub fn apply_corrections(conn: &mut DbConn, case: (&str, &str), month: Month, ag
     let rules = settings::rules(conn)?;
     let mut made = Vec::new();
     for (m, list) in &by_month {
-        let numbered: Vec<(Episode, u64)> = list.iter().cloned().zip(1..).collect();
-        for batch in numbered.chunks(BATCH) {
+        let rows: Vec<StagedEpisode> = list.iter().zip(1..).map(|(e, line)| StagedEpisode::new(&import_id, e, line)).collect();
+        for batch in rows.chunks(BATCH) {
             episodes::insert_batch(conn, &import_id, batch)?;
         }
         let results = calculate(conn, *m, list, &rules)?;

@@ -60,10 +60,12 @@ async fn hsf_imports_and_each_municipality_sees_only_its_own_calculation() {
 async fn an_invalid_file_is_refused_whole_with_every_error() {
     let app = spawn_app().await;
     app.login_as(HSF).await;
-    let broken = format!("{FILE}x1,0999,,somatic,,,2022-03-15 10:00,,\nx2,0127,,ortopedi,,,2022-03-32,,\n");
+    // Episodes are stored by month and line, so nothing in the table would stop an id that
+    // comes again in another month (line 10): the importer must.
+    let broken = format!("{FILE}x1,0999,,somatic,,,2022-03-15 10:00,,\nx2,0127,,ortopedi,,,2022-03-32,,\nb1,0127,,somatic,,,2022-04-15 10:00,,\n");
     let response = import(&app, &broken).await;
     assert_eq!(response.status, 422);
-    for text in ["3 fel", "Rad 8, kolumn municipality_code", "Rad 9, kolumn care_type", "Rad 9, kolumn discharged_at"] {
+    for text in ["4 fel", "Rad 8, kolumn municipality_code", "Rad 9, kolumn care_type", "Rad 9, kolumn discharged_at", "Rad 10, kolumn episode_id"] {
         assert!(response.body.contains(text), "{text}");
     }
     assert!(response.body.contains("Inga filer är importerade."), "nothing was written");
