@@ -235,6 +235,36 @@ impl DbConn {
         }
     }
 
+    /// [`write`](Self::write) for a transaction that need not survive a crash on its own:
+    /// a later one that does is what makes it count (an import's staged batches: an import
+    /// left half-written is discarded, and the commit that makes it current waits for the
+    /// disk). Its commit does not wait for the disk; the later one brings it along, as both
+    /// backends write their log in order. Inside a transaction, `work` simply joins it.
+    pub fn write_unsynced<T, E>(&mut self, work: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        if self.in_transaction {
+            return work(self);
+        }
+        match self.inner {
+            Backend::Pg(_) => self.write(|conn| {
+                db_run!(conn, |c| c.batch_execute("SET LOCAL synchronous_commit = off"))?;
+                work(conn)
+            }),
+            // SQLite takes the level only outside a transaction, for the connection: it is put
+            // back after, and a connection that could not be put back is not reused.
+            Backend::Sqlite(_) => {
+                db_run!(self, |c| c.batch_execute("PRAGMA synchronous = NORMAL"))?;
+                let outcome = self.write(work);
+                if db_run!(self, |c| c.batch_execute("PRAGMA synchronous = FULL")).is_err() {
+                    self.suspect = true;
+                }
+                outcome
+            }
+        }
+    }
+
     /// Inside [`write`](Self::write): waits until no other transaction holds `key`, and holds
     /// it until this one ends, so a count-then-insert on the key cannot race. SQLite's
     /// `BEGIN IMMEDIATE` already lets one writer in at a time; PostgreSQL takes an advisory
@@ -372,6 +402,44 @@ mod tests {
             ffi::sqlite3_close(db);
         }
         assert_eq!(enabled, 1);
+    }
+
+    /// An unsynced write commits what it wrote, and the connection then waits for the disk
+    /// again; inside a transaction it changes nothing about how that transaction commits.
+    #[test]
+    fn an_unsynced_write_commits_and_puts_the_sqlite_connection_back_to_full() {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Level {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            synchronous: i32,
+        }
+        let level = |conn: &mut DbConn| -> i32 {
+            let Backend::Sqlite(c) = &mut conn.inner else { unreachable!("a SQLite URL") };
+            diesel::sql_query("PRAGMA synchronous").get_result::<Level>(c).unwrap().synchronous
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = DbUrl::parse(&format!("sqlite://{}", dir.path().join("sync.db").display())).unwrap().connect().unwrap();
+        let run = |conn: &mut DbConn, sql: &str| db_run!(conn, |c| c.batch_execute(sql));
+        run(&mut conn, "CREATE TABLE t (x INTEGER)").unwrap();
+        let inside = conn.write_unsynced(|conn| -> Result<i32, diesel::result::Error> {
+            run(conn, "INSERT INTO t VALUES (1)")?;
+            Ok(level(conn))
+        });
+        assert_eq!(inside.unwrap(), 1, "NORMAL while it writes");
+        assert_eq!(level(&mut conn), 2, "FULL after");
+        let joined = conn.write(|conn| conn.write_unsynced(|conn| run(conn, "INSERT INTO t VALUES (2)").map(|()| level(conn))));
+        assert_eq!(joined.unwrap(), 2, "an enclosing transaction keeps FULL");
+        let refused = conn.write_unsynced(|conn| run(conn, "INSERT INTO missing VALUES (3)"));
+        assert!(refused.is_err());
+        assert_eq!(level(&mut conn), 2, "FULL after a failed write too");
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let Backend::Sqlite(c) = &mut conn.inner else { unreachable!() };
+        assert_eq!(diesel::sql_query("SELECT count(*) AS n FROM t").get_result::<Count>(c).unwrap().n, 2);
     }
 
     #[test]

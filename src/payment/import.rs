@@ -145,7 +145,8 @@ fn stream_into(
         // Every batch is taken, also after a failed write, so that the reader never waits.
         for (batch, read) in batches {
             if failed.is_none() {
-                match conn.write(|conn| episodes::insert_batch(conn, id, &batch)) {
+                // No batch waits for the disk: the commit that makes the import current does.
+                match conn.write_unsynced(|conn| episodes::insert_batch(conn, id, &batch)) {
                     Ok(()) => progress(read),
                     Err(e) => failed = Some(e),
                 }
