@@ -410,19 +410,20 @@ mod tests {
     fn an_unsynced_write_commits_and_puts_the_sqlite_connection_back_to_full() {
         use diesel::prelude::*;
         #[derive(QueryableByName)]
-        struct Level {
-            #[diesel(sql_type = diesel::sql_types::Integer)]
-            synchronous: i32,
+        struct Number {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
         }
-        let level = |conn: &mut DbConn| -> i32 {
+        let number = |conn: &mut DbConn, sql: &str| -> i64 {
             let Backend::Sqlite(c) = &mut conn.inner else { unreachable!("a SQLite URL") };
-            diesel::sql_query("PRAGMA synchronous").get_result::<Level>(c).unwrap().synchronous
+            diesel::sql_query(sql).get_result::<Number>(c).unwrap().n
         };
+        let level = |conn: &mut DbConn| number(conn, "SELECT synchronous AS n FROM pragma_synchronous");
         let dir = tempfile::tempdir().unwrap();
         let mut conn = DbUrl::parse(&format!("sqlite://{}", dir.path().join("sync.db").display())).unwrap().connect().unwrap();
         let run = |conn: &mut DbConn, sql: &str| db_run!(conn, |c| c.batch_execute(sql));
         run(&mut conn, "CREATE TABLE t (x INTEGER)").unwrap();
-        let inside = conn.write_unsynced(|conn| -> Result<i32, diesel::result::Error> {
+        let inside = conn.write_unsynced(|conn| -> Result<i64, diesel::result::Error> {
             run(conn, "INSERT INTO t VALUES (1)")?;
             Ok(level(conn))
         });
@@ -433,13 +434,7 @@ mod tests {
         let refused = conn.write_unsynced(|conn| run(conn, "INSERT INTO missing VALUES (3)"));
         assert!(refused.is_err());
         assert_eq!(level(&mut conn), 2, "FULL after a failed write too");
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let Backend::Sqlite(c) = &mut conn.inner else { unreachable!() };
-        assert_eq!(diesel::sql_query("SELECT count(*) AS n FROM t").get_result::<Count>(c).unwrap().n, 2);
+        assert_eq!(number(&mut conn, "SELECT count(*) AS n FROM t"), 2);
     }
 
     #[test]

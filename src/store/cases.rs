@@ -755,30 +755,19 @@ fn few_text_matches(conn: &mut DbConn, text: &str) -> QueryResult<Option<Vec<Str
     let part = like_pattern(part);
     let limit = SPARSE_TEXT_MATCHES + 1;
     use diesel::sql_types::{BigInt, Text};
-    let found: Vec<TextMatch> = match &mut conn.inner {
-        crate::db::Backend::Sqlite(c) => {
-            let sql = match recheck {
-                Some(_) => "SELECT case_id FROM cases_text WHERE search_text LIKE ? AND (search_text || '') LIKE ? LIMIT ?",
-                None => "SELECT case_id FROM cases_text WHERE search_text LIKE ? LIMIT ?",
-            };
-            let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>().bind::<Text, _>(part);
-            if let Some(whole) = recheck {
-                query = query.bind::<Text, _>(whole);
-            }
-            query.bind::<BigInt, _>(limit).load(c)
+    let sql = match (&conn.inner, recheck.is_some()) {
+        (crate::db::Backend::Sqlite(_), true) => "SELECT case_id FROM cases_text WHERE search_text LIKE ? AND (search_text || '') LIKE ? LIMIT ?",
+        (crate::db::Backend::Sqlite(_), false) => "SELECT case_id FROM cases_text WHERE search_text LIKE ? LIMIT ?",
+        (crate::db::Backend::Pg(_), true) => "SELECT id AS case_id FROM cases WHERE search_text LIKE $1 AND (search_text || '') LIKE $2 LIMIT $3",
+        (crate::db::Backend::Pg(_), false) => "SELECT id AS case_id FROM cases WHERE search_text LIKE $1 LIMIT $2",
+    };
+    let found: Vec<TextMatch> = db_run!(conn, |c| {
+        let mut query = diesel::sql_query(sql).into_boxed().bind::<Text, _>(&part);
+        if let Some(whole) = &recheck {
+            query = query.bind::<Text, _>(whole);
         }
-        crate::db::Backend::Pg(c) => {
-            let sql = match recheck {
-                Some(_) => "SELECT id AS case_id FROM cases WHERE search_text LIKE $1 AND (search_text || '') LIKE $2 LIMIT $3",
-                None => "SELECT id AS case_id FROM cases WHERE search_text LIKE $1 LIMIT $2",
-            };
-            let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>().bind::<Text, _>(part);
-            if let Some(whole) = recheck {
-                query = query.bind::<Text, _>(whole);
-            }
-            query.bind::<BigInt, _>(limit).load(c)
-        }
-    }?;
+        query.bind::<BigInt, _>(limit).load(c)
+    })?;
     Ok((found.len() as i64 <= SPARSE_TEXT_MATCHES).then(|| found.into_iter().map(|m| m.case_id).collect()))
 }
 

@@ -166,14 +166,11 @@ pub fn insert_batch(conn: &mut DbConn, import_id: &str, rows: &[StagedEpisode]) 
     }
     let import = episode_imports::table.find(import_id).select(episode_imports::id);
     match &mut conn.inner {
-        Backend::Sqlite(c) => import.first::<String>(c).map(drop)?,
-        Backend::Pg(c) => import.for_key_share().first::<String>(c).map(drop)?,
-    }
-    match &mut conn.inner {
         // Statements of a fixed number of rows: a fixed-size array has a static query id, so
         // diesel prepares its INSERT once and keeps it (a Vec's INSERT of as many rows is
         // parsed anew each time, which measured slower than a row at a time).
         Backend::Sqlite(c) => {
+            import.first::<String>(c)?;
             let (chunks, rest) = rows.as_chunks::<ROWS_PER_INSERT>();
             for chunk in chunks {
                 diesel::insert_into(episodes::table).values(chunk).execute(c)?;
@@ -184,6 +181,7 @@ pub fn insert_batch(conn: &mut DbConn, import_id: &str, rows: &[StagedEpisode]) 
         }
         // COPY in its binary format: measured 29 s for a million rows as INSERTs.
         Backend::Pg(c) => {
+            import.for_key_share().first::<String>(c)?;
             diesel::copy_from(episodes::table).from_insertable(rows).execute(c)?;
         }
     }
