@@ -165,6 +165,8 @@ pub enum Authority {
     Court,
 }
 
+pub const ALL_STATUSES: [Status; 3] = [Status::Open, Status::AwaitingJudgment, Status::Closed];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Open,
@@ -183,7 +185,7 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [Status::Open, Status::AwaitingJudgment, Status::Closed].into_iter().find(|x| x.as_str() == s)
+        ALL_STATUSES.into_iter().find(|x| x.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
@@ -214,6 +216,16 @@ impl Side {
     }
 }
 
+pub const ALL_WAITING: [WaitingFor; 7] = [
+    WaitingFor::Counterpart,
+    WaitingFor::Filer,
+    WaitingFor::Reviewers,
+    WaitingFor::SteeringGroup,
+    WaitingFor::Vis,
+    WaitingFor::Court,
+    WaitingFor::Nobody,
+];
+
 /// Whose move it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitingFor {
@@ -240,17 +252,7 @@ impl WaitingFor {
     }
 
     pub fn parse(s: &str) -> Option<WaitingFor> {
-        [
-            WaitingFor::Counterpart,
-            WaitingFor::Filer,
-            WaitingFor::Reviewers,
-            WaitingFor::SteeringGroup,
-            WaitingFor::Vis,
-            WaitingFor::Court,
-            WaitingFor::Nobody,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        ALL_WAITING.into_iter().find(|x| x.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {

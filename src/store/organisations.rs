@@ -57,10 +57,11 @@ pub fn choices(conn: &mut DbConn) -> QueryResult<Vec<Choice>> {
 
 /// The choice list as [`choices`] read it a moment ago, for pages that only show it: the case
 /// list's filter offers every organisation on every request, and reading them was a fifth of
-/// that page's CPU (perf, 100 000 cases). A change made through this process is shown at once
-/// (its handler calls [`forget`](Self::forget) after the write); one made through another app
-/// server on the same database shows within [`FRESH_FOR`](Self::FRESH_FOR). Checks of what a
-/// user posted read the table itself.
+/// that page's CPU (perf, 100 000 cases). Lists of cases also take the filing organisation's
+/// name from it instead of joining every row to the registry. A change made through this
+/// process is shown at once (its handler calls [`forget`](Self::forget) after the write); one
+/// made through another app server on the same database shows within
+/// [`FRESH_FOR`](Self::FRESH_FOR). Checks of what a user posted read the table itself.
 #[derive(Default)]
 pub struct RecentChoices {
     kept: std::sync::Mutex<Kept>,
@@ -70,13 +71,34 @@ pub struct RecentChoices {
 struct Kept {
     /// Counts the changes forgotten, so that a list read before a change is not kept after it.
     generation: u64,
-    read: Option<(std::time::Instant, std::sync::Arc<[Choice]>)>,
+    read: Option<(std::time::Instant, std::sync::Arc<Choices>)>,
+}
+
+/// Every organisation by name, and where each id is in that order.
+pub struct Choices {
+    by_name: Vec<Choice>,
+    by_id: std::collections::HashMap<String, usize>,
+}
+
+impl Choices {
+    fn new(by_name: Vec<Choice>) -> Choices {
+        let by_id = by_name.iter().enumerate().map(|(at, c)| (c.id.clone(), at)).collect();
+        Choices { by_name, by_id }
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Choice> {
+        self.by_name.iter()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Choice> {
+        self.by_id.get(id).map(|&at| &self.by_name[at])
+    }
 }
 
 impl RecentChoices {
     pub const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 
-    pub fn get(&self, conn: &mut DbConn) -> QueryResult<std::sync::Arc<[Choice]>> {
+    pub fn get(&self, conn: &mut DbConn) -> QueryResult<std::sync::Arc<Choices>> {
         let generation = {
             let kept = self.lock();
             if let Some((_, list)) = kept.read.as_ref().filter(|(at, _)| at.elapsed() < Self::FRESH_FOR) {
@@ -84,12 +106,23 @@ impl RecentChoices {
             }
             kept.generation
         };
-        let list: std::sync::Arc<[Choice]> = choices(conn)?.into();
+        let list = std::sync::Arc::new(Choices::new(choices(conn)?));
         let mut kept = self.lock();
         if kept.generation == generation {
             kept.read = Some((std::time::Instant::now(), list.clone()));
         }
         Ok(list)
+    }
+
+    /// [`get`](Self::get), read again when it lacks one of `ids`: an organisation another app
+    /// server added a moment ago.
+    pub fn naming<'a>(&self, conn: &mut DbConn, mut ids: impl Iterator<Item = &'a str>) -> QueryResult<std::sync::Arc<Choices>> {
+        let list = self.get(conn)?;
+        if ids.all(|id| list.get(id).is_some()) {
+            return Ok(list);
+        }
+        self.forget();
+        self.get(conn)
     }
 
     /// Called after an organisation was added or changed.

@@ -64,19 +64,22 @@ pub fn may_see(conn: &mut DbConn, user: &CurrentUser, number: &str) -> Result<bo
     Viewer::load(conn, user)?.sees_case(conn, number)
 }
 
-/// The case if the user may see it; otherwise a logged 404 that does not tell whether it exists.
+/// The case and its parties if the user may see it (reads only).
+fn find_visible(conn: &mut DbConn, viewer: &Viewer, number: &str) -> Result<Option<(CaseRow, Vec<Party>)>, AppError> {
+    let Some(case) = cases::by_number(conn, number)? else { return Ok(None) };
+    let parties = cases::parties(conn, &case.id)?;
+    Ok(viewer.sees(&parties).then_some((case, parties)))
+}
+
+/// The 404 for a case the user may not see, logged; it does not tell whether the case exists.
+fn refused_case(conn: &mut DbConn, user: &CurrentUser, number: &str) -> AppError {
+    let _ = audit::record(conn, &user.actor(), audit::Action::AccessDenied, Some(number), "case outside the user's organisation");
+    AppError::NotFound
+}
+
+/// The case if the user may see it; otherwise [`refused_case`].
 fn load_visible(conn: &mut DbConn, viewer: &Viewer, number: &str) -> Result<(CaseRow, Vec<Party>), AppError> {
-    let found = match cases::by_number(conn, number)? {
-        Some(case) => {
-            let parties = cases::parties(conn, &case.id)?;
-            viewer.sees(&parties).then_some((case, parties))
-        }
-        None => None,
-    };
-    found.ok_or_else(|| {
-        let _ = audit::record(conn, &viewer.user.actor(), audit::Action::AccessDenied, Some(number), "case outside the user's organisation");
-        AppError::NotFound
-    })
+    find_visible(conn, viewer, number)?.ok_or_else(|| refused_case(conn, &viewer.user, number))
 }
 
 // ---------------------------------------------------------------- list
@@ -151,16 +154,25 @@ pub struct Row {
     pub case: ListedCase,
     pub deadline: String,
     pub overdue: bool,
+    /// The name of the organisation that filed the case.
+    pub filed_by: String,
 }
 
-pub fn rows(cases: Vec<ListedCase>, today: NaiveDate) -> Vec<Row> {
+/// The list's rows, each filer named from `names` (read with [`organisations::RecentChoices::naming`]).
+pub fn rows(cases: Vec<ListedCase>, names: &organisations::Choices, today: NaiveDate) -> Vec<Row> {
     cases
         .into_iter()
         .map(|case| {
             let (deadline, overdue) = deadline_text(case.deadline_on, !case.is_closed(), today);
-            Row { case, deadline, overdue }
+            let filed_by = names.get(&case.filed_by_org).map_or_else(|| case.filed_by_org.clone(), |o| o.name.clone());
+            Row { case, deadline, overdue, filed_by }
         })
         .collect()
+}
+
+/// The organisations as [`rows`] names them, for `found`.
+pub fn names_for(state: &AppState, conn: &mut DbConn, found: &[ListedCase]) -> Result<std::sync::Arc<organisations::Choices>, AppError> {
+    Ok(state.recent_choices.naming(conn, found.iter().map(|c| c.filed_by_org.as_str()))?)
 }
 
 /// "12 dagar kvar", "Sista dag i dag", "3 dagar försenat".
@@ -204,12 +216,13 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Que
     let filter_query = query.clone();
     let shared = state.clone();
     let (found, all, scope) = state
-        .read(move |conn| {
+        .view(move |conn| {
             let scope =
                 if viewer_user.user.role.sees_county() { None } else { Some(organisations::subtree(conn, &viewer_user.user.organisation_id)?) };
             let filter = filter_query.filter(scope.clone(), today);
             let found = cases::list(conn, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
-            Ok((found, shared.recent_choices.get(conn)?, scope))
+            let names = names_for(&shared, conn, &found)?;
+            Ok((found, names, scope))
         })
         .await?;
     let organisations = all.iter().filter(|o| scope.as_ref().is_none_or(|s| s.contains(&o.id)) && o.can_be_party()).collect();
@@ -221,7 +234,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Que
         previous: (page > 1).then(|| query.with_page(page - 1)),
         next: has_next.then(|| query.with_page(page + 1)),
         query,
-        rows: rows(found, today),
+        rows: rows(found, &all, today),
         page,
         organisations,
         kinds: ALL_KINDS,
@@ -851,14 +864,18 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let number = number.into_inner();
     let notice = case_notice(query.klart.as_deref());
+    let (viewer_user, lookup) = (user.clone(), number.clone());
     let page = state
-        .read(move |conn| {
-            let viewer = Viewer::load(conn, &user)?;
-            let (case, parties) = load_visible(conn, &viewer, &number)?;
-            build_show(conn, &viewer, case, parties, Draft::default(), notice)
+        .view(move |conn| {
+            let viewer = Viewer::load(conn, &viewer_user)?;
+            let Some((case, parties)) = find_visible(conn, &viewer, &lookup)? else { return Ok(None) };
+            build_show(conn, &viewer, case, parties, Draft::default(), notice).map(Some)
         })
         .await?;
-    Ok(ok_html(page.render()?))
+    match page {
+        Some(page) => Ok(ok_html(page.render()?)),
+        None => Err(state.write(move |conn| Ok(refused_case(conn, &user, &number))).await?),
+    }
 }
 
 /// Why a posted action did not go through.
@@ -1331,6 +1348,23 @@ mod tests {
         assert_eq!(clean_filename("C:\\Users\\x\\beslut \"slut\".pdf"), "beslut slut.pdf");
         assert_eq!(clean_filename("../../etc/passwd"), "passwd");
         assert_eq!(clean_filename(""), "bilaga");
+    }
+
+    /// The list writes these without escaping (`|safe` in cases/list.html and table.html):
+    /// none may hold a character HTML reads as markup.
+    #[test]
+    fn labels_written_unescaped_hold_no_markup() {
+        use crate::domain::ladder::{ALL_STATUSES, ALL_WAITING};
+        let texts = ALL_KINDS
+            .iter()
+            .flat_map(|k| [k.as_str(), k.label()])
+            .chain(ALL_LEVELS.iter().flat_map(|l| [l.as_str(), l.label()]))
+            .chain(CATALOGUE.iter().flat_map(|c| [c.id, c.title]))
+            .chain(ALL_STATUSES.map(|s| s.label()))
+            .chain(ALL_WAITING.map(|w| w.label()));
+        for text in texts {
+            assert!(!text.contains(['<', '>', '&', '"', '\'']), "{text}");
+        }
     }
 
     #[test]

@@ -61,22 +61,24 @@ pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Qu
     };
     let role = user.user.role;
     let organisation = user.user.organisation_id.clone();
-    let awaiting = state
-        .read(move |conn| {
-            let waiting = match role {
+    let shared = state.clone();
+    let (awaiting, names) = state
+        .view(move |conn| {
+            let awaiting = match role {
                 Role::Local => {
                     let subtree = organisations::subtree(conn, &organisation)?;
-                    return Ok(cases::awaiting_party(conn, &subtree, AWAITING_SHOWN)?);
+                    cases::awaiting_party(conn, &subtree, AWAITING_SHOWN)?
                 }
-                Role::Reviewer => WaitingFor::Reviewers,
-                Role::Steering => WaitingFor::SteeringGroup,
-                Role::Secretariat => WaitingFor::Vis,
-                Role::Admin => return Ok(Vec::new()),
+                Role::Reviewer => cases::awaiting_role(conn, WaitingFor::Reviewers, AWAITING_SHOWN)?,
+                Role::Steering => cases::awaiting_role(conn, WaitingFor::SteeringGroup, AWAITING_SHOWN)?,
+                Role::Secretariat => cases::awaiting_role(conn, WaitingFor::Vis, AWAITING_SHOWN)?,
+                Role::Admin => Vec::new(),
             };
-            Ok(cases::awaiting_role(conn, waiting, AWAITING_SHOWN)?)
+            let names = super::cases::names_for(&shared, conn, &awaiting)?;
+            Ok((awaiting, names))
         })
         .await?;
-    let rows = super::cases::rows(awaiting, today());
+    let rows = super::cases::rows(awaiting, &names, today());
     let page = StartPage {
         ctx: user.page().with_notice(notice(query.klart.as_deref())),
         role,

@@ -58,6 +58,16 @@ impl AppState {
         self.run(work).await
     }
 
+    /// [`read`](Self::read) for the reads a page is built from, seen at one moment
+    /// ([`DbConn::snapshot`]): nothing in `work` may write.
+    pub async fn view<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        self.read(|conn| conn.snapshot(work)).await
+    }
+
     /// Runs blocking database work (writes, password hashing) on a blocking thread, with a
     /// connection from the pool.
     pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
