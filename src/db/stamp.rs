@@ -2,6 +2,7 @@
 //! chrono's `format`, which reads its format string anew for every value: a tenth of an
 //! import's time at five timestamps a row. `Stamp` writes the same text directly.
 
+use crate::domain::calendar::{push_iso_day, push_padded};
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use diesel::expression::AsExpression;
 use diesel::pg::Pg;
@@ -23,20 +24,13 @@ impl ToSql<Timestamp, Sqlite> for Stamp {
         }
         // Digit by digit: `write!` through the formatter was half of this function's time.
         let mut text = String::with_capacity(19);
-        push_digits(&mut text, t.year() as u32, 4);
-        for (separator, value) in [('-', t.month()), ('-', t.day()), (' ', t.hour()), (':', t.minute()), (':', t.second())] {
+        push_iso_day(&mut text, t.date());
+        for (separator, value) in [(' ', t.hour()), (':', t.minute()), (':', t.second())] {
             text.push(separator);
-            push_digits(&mut text, value, 2);
+            push_padded(&mut text, value, 2);
         }
         out.set_value(text);
         Ok(serialize::IsNull::No)
-    }
-}
-
-/// `value`'s last `width` decimal digits, zero-padded.
-fn push_digits(text: &mut String, value: u32, width: u32) {
-    for place in (0..width).rev() {
-        text.push(char::from(b'0' + (value / 10u32.pow(place) % 10) as u8));
     }
 }
 

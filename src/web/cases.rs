@@ -180,13 +180,22 @@ pub fn deadline_text(deadline: Option<NaiveDate>, open: bool, today: NaiveDate) 
     match (deadline, open) {
         (Some(day), true) => {
             let left = deadlines::days_left(day, today);
-            let text = match left {
-                0 => format!("{day} (sista dag i dag)"),
-                1 => format!("{day} (1 dag kvar)"),
-                n if n > 1 => format!("{day} ({n} dagar kvar)"),
-                -1 => format!("{day} (1 dag försenat)"),
-                n => format!("{day} ({} dagar försenat)", -n),
+            let mut text = String::with_capacity(40);
+            crate::domain::calendar::push_iso_day(&mut text, day);
+            let (count, words) = match left {
+                0 => (None, "sista dag i dag"),
+                1 => (Some(1), "dag kvar"),
+                n if n > 1 => (Some(n), "dagar kvar"),
+                -1 => (Some(1), "dag försenat"),
+                n => (Some(-n), "dagar försenat"),
             };
+            text.push_str(" (");
+            if let Some(n) = count {
+                text.push_str(&n.to_string());
+                text.push(' ');
+            }
+            text.push_str(words);
+            text.push(')');
             (text, left < 0)
         }
         _ => (String::new(), false),
@@ -241,7 +250,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Que
         levels: ALL_LEVELS,
         commitments: &CATALOGUE,
     };
-    Ok(ok_html(page_view.render()?))
+    Ok(ok_html(super::rendered_list(&page_view, page_view.rows.len())?))
 }
 
 // ---------------------------------------------------------------- filing

@@ -78,7 +78,9 @@ pub fn hundredths(value: impl Value<Fraction>) -> String {
 }
 
 pub fn date(day: impl Value<NaiveDate>) -> String {
-    day.value().format("%Y-%m-%d").to_string()
+    let mut text = String::with_capacity(10);
+    crate::domain::calendar::push_iso_day(&mut text, day.value());
+    text
 }
 
 /// A stored UTC time as Stockholm wall-clock time, the way users read it.

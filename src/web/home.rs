@@ -87,5 +87,5 @@ pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Qu
         overdue: rows.iter().filter(|r| r.overdue).count(),
         rows,
     };
-    Ok(ok_html(page.render()?))
+    Ok(ok_html(super::rendered_list(&page, page.rows.len())?))
 }
