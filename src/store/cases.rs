@@ -748,6 +748,9 @@ fn few_text_matches(conn: &mut DbConn, text: &str) -> QueryResult<Option<Vec<Str
     // was: the second test made PostgreSQL's planner expect fewer matches and read the index
     // for a common word too (?q=SIP 4.1 ms instead of 0.8 ms).
     let recheck = (part != text).then(|| like_pattern(text));
+    if recheck.is_none() && many_sqlite_text_matches(conn, text)? {
+        return Ok(None);
+    }
     let part = like_pattern(part);
     let limit = SPARSE_TEXT_MATCHES + 1;
     use diesel::sql_types::{BigInt, Text};
@@ -765,6 +768,29 @@ fn few_text_matches(conn: &mut DbConn, text: &str) -> QueryResult<Option<Vec<Str
         query.bind::<BigInt, _>(limit).load(c)
     })?;
     Ok((found.len() as i64 <= SPARSE_TEXT_MATCHES).then(|| found.into_iter().map(|m| m.case_id).collect()))
+}
+
+#[derive(QueryableByName)]
+struct Many {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    many: bool,
+}
+
+/// Whether more than [`SPARSE_TEXT_MATCHES`] cases hold `text` by SQLite's text index; false
+/// on PostgreSQL. A trigram index's phrase is a substring of the text, as `LIKE '%text%'`
+/// is, and counting the phrase's matches reads only the index, where fetching a match's
+/// case id reads the index's stored row as well: for a common word (?q=SIP) 19 µs against
+/// 89 µs for 101 matches (100 000 cases).
+fn many_sqlite_text_matches(conn: &mut DbConn, text: &str) -> QueryResult<bool> {
+    let crate::db::Backend::Sqlite(c) = &mut conn.inner else { return Ok(false) };
+    let phrase = format!("\"{}\"", text.to_lowercase().replace('"', "\"\""));
+    use diesel::sql_types::{BigInt, Text};
+    let counted: Many = diesel::sql_query("SELECT count(*) > ? AS many FROM (SELECT 1 FROM cases_text WHERE cases_text MATCH ? LIMIT ?)")
+        .bind::<BigInt, _>(SPARSE_TEXT_MATCHES)
+        .bind::<Text, _>(phrase)
+        .bind::<BigInt, _>(SPARSE_TEXT_MATCHES + 1)
+        .get_result(c)?;
+    Ok(counted.many)
 }
 
 /// Merges SQLite's case text index into one piece. Every filing adds a small segment to the

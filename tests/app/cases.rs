@@ -748,6 +748,9 @@ async fn a_search_ignores_case_takes_short_texts_and_wildcards_literally_and_pag
     // LIKE's own characters are taken literally.
     assert_eq!(rows(&app.get("/arenden?q=%25%25%25").await), 0);
     assert_eq!(rows(&app.get("/arenden?q=nothing+like+this").await), 0);
+    // Quotes too (SQLite counts the matches as a quoted phrase of its text index first).
+    let quoted = app.get("/arenden?q=%22syntetiskt%22").await;
+    assert_eq!((quoted.status, rows(&quoted)), (200, 0));
 
     // A filing adds a piece to the index; merged into one (as the background thread does), it
     // finds the same, and what is filed after.
