@@ -122,11 +122,18 @@ pub fn search(conn: &mut DbConn, search: &Search) -> QueryResult<Vec<Interpretat
         query.order((interpretations::decided_on.desc(), interpretations::number.desc())).limit(500).select((Row::as_select(), cases::number)).load(c)
     })?;
     let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
-    let links: Vec<(String, String)> = db_run!(conn, |c| interpretation_commitments::table
-        .filter(interpretation_commitments::interpretation_id.eq_any(&ids))
-        .order(interpretation_commitments::commitment_id)
-        .select((interpretation_commitments::interpretation_id, interpretation_commitments::commitment_id))
-        .load(c))?;
+    // Nothing found, nothing to ask (the case page asks for its commitment's interpretations
+    // on every view, and most commitments have none): an `IN` over a list is prepared anew
+    // on every call.
+    let links: Vec<(String, String)> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        db_run!(conn, |c| interpretation_commitments::table
+            .filter(interpretation_commitments::interpretation_id.eq_any(&ids))
+            .order(interpretation_commitments::commitment_id)
+            .select((interpretation_commitments::interpretation_id, interpretation_commitments::commitment_id))
+            .load(c))?
+    };
     // The entries that those found correct may lie outside the search: looked up by id.
     let corrected: Vec<&String> = rows.iter().filter_map(|(r, _)| r.corrects_id.as_ref()).collect();
     let corrected_numbers: std::collections::HashMap<String, String> = if corrected.is_empty() {
