@@ -69,11 +69,16 @@ async fn refused_access_is_logged() {
     app.login_as(BOTKYRKA).await;
     assert_eq!(app.get("/organisationer/kommun-0126").await.status, 404);
     assert_eq!(app.get("/admin/logg").await.status, 403);
+    let number = app.file_case("deviation", &deviation("Botkyrka och Södersjukhuset", "Inte Huddinges ärende.")).await;
+    // The case page reads in one snapshot and writes the refusal after it.
+    app.login_as(HUDDINGE).await;
+    assert_eq!(app.get(&format!("/arenden/{number}")).await.status, 404);
     app.login_as(ADMIN).await;
     let log = app.get("/admin/logg?handelse=access_denied").await;
     assert!(log.body.contains("kommun-0126"));
     assert!(log.body.contains("/admin/logg"));
     assert!(log.body.contains(BOTKYRKA));
+    assert!(log.body.contains(&number) && log.body.contains(HUDDINGE), "{}", log.body);
 }
 
 #[actix_web::test]
