@@ -20,6 +20,11 @@ use std::time::Duration;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+// SQLite's full-text `MATCH` as an operator, whose statements diesel caches: one written as a
+// `sql` literal or through `sql_query` is prepared again on every call (?q=SIP spent a ninth
+// of its time preparing).
+diesel::infix_operator!(Matches, " MATCH ", backend: diesel::sqlite::Sqlite);
+
 /// Runs `$body` with `$c` bound to the concrete diesel connection of either backend.
 #[macro_export]
 macro_rules! db_run {

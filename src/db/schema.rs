@@ -241,6 +241,16 @@ diesel::table! {
     }
 }
 
+// SQLite only: the FTS5 index of cases' texts (migrations/sqlite, 023 and 028), its rows
+// numbered in list order.
+diesel::table! {
+    cases_text (rowid) {
+        rowid -> BigInt,
+        case_id -> Text,
+        search_text -> Text,
+    }
+}
+
 diesel::table! {
     case_events (id) {
         id -> Text,
@@ -293,6 +303,7 @@ diesel::table! {
 }
 
 diesel::joinable!(case_parties -> cases (case_id));
+diesel::joinable!(cases_text -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_decisions -> cases (case_id));
 diesel::joinable!(case_attachments -> cases (case_id));
@@ -365,6 +376,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     kept_forms,
     cases,
     case_parties,
+    cases_text,
     case_events,
     case_decisions,
     case_attachments,

@@ -2,7 +2,8 @@
 
 use super::{new_id, now, DbConn, QueryResult};
 use crate::db::schema::{
-    case_attachments, case_counters, case_decisions, case_events, case_parties, cases, level_deadlines, organisations, reminders_sent, users,
+    case_attachments, case_counters, case_decisions, case_events, case_parties, cases, cases_text, level_deadlines, organisations, reminders_sent,
+    users,
 };
 use crate::db_run;
 use crate::domain::deadlines::{self, DayCount, DeadlineRule};
@@ -182,10 +183,23 @@ fn search_text(number: &str, title: &str, description: &str) -> String {
     format!("{number} {title} {description}").to_lowercase()
 }
 
+/// When a case being filed is filed: now, or on SQLite just after the newest case should the
+/// clock be behind it or on the same microsecond. SQLite's text index numbers its rows in
+/// filing order, and the newest-first search reads them in that order ([`list`]); that order
+/// is the list's only while each case is filed after every other. Writers take turns on
+/// SQLite, so the newest case read here is the newest there is. PostgreSQL keeps no such
+/// order and is not asked (one round trip less per filing).
+fn filing_stamp(conn: &mut DbConn) -> QueryResult<NaiveDateTime> {
+    let at = now();
+    let crate::db::Backend::Sqlite(c) = &mut conn.inner else { return Ok(at) };
+    let newest: Option<NaiveDateTime> = cases::table.select(diesel::dsl::max(cases::created_at)).first(c)?;
+    Ok(newest.map_or(at, |newest| at.max(newest + chrono::Duration::microseconds(1))))
+}
+
 /// Files a case (inside the caller's transaction); returns its number.
 pub fn create(conn: &mut DbConn, new: &NewCase, today: NaiveDate) -> QueryResult<String> {
     let id = new_id();
-    let at = now();
+    let at = filing_stamp(conn)?;
     let number = next_number(conn, new.kind.prefix(), chrono::Datelike::year(&today))?;
     let mut parties = vec![(new.filed_by_org.clone(), Side::Filer)];
     parties.extend(new.counterparts.iter().map(|o| (o.clone(), Side::Counterpart)));
@@ -702,6 +716,9 @@ macro_rules! case_filters {
             $query = $query.filter(cases::created_at.lt(to.and_hms_opt(0, 0, 0).expect("midnight")));
         }
         match (&$few_text_matches, &$filter.text) {
+            // One match (a case number) keeps the statement the same on every request, so it
+            // is prepared once; diesel prepares an `IN` over a list again each time.
+            (Some(ids), _) if ids.len() == 1 => $query = $query.filter(cases::id.eq(ids[0].clone())),
             (Some(ids), _) => $query = $query.filter(cases::id.eq_any(ids.clone())),
             (None, Some(text)) => $query = $query.filter(cases::search_text.like(like_pattern(text)).escape('\\')),
             (None, None) => {}
@@ -753,27 +770,31 @@ fn few_text_matches(conn: &mut DbConn, text: &str) -> QueryResult<Option<Vec<Str
     }
     let part = like_pattern(part);
     let limit = SPARSE_TEXT_MATCHES + 1;
-    use diesel::sql_types::{BigInt, Text};
-    let sql = match (&conn.inner, recheck.is_some()) {
-        (crate::db::Backend::Sqlite(_), true) => "SELECT case_id FROM cases_text WHERE search_text LIKE ? AND (search_text || '') LIKE ? LIMIT ?",
-        (crate::db::Backend::Sqlite(_), false) => "SELECT case_id FROM cases_text WHERE search_text LIKE ? LIMIT ?",
-        (crate::db::Backend::Pg(_), true) => "SELECT id AS case_id FROM cases WHERE search_text LIKE $1 AND (search_text || '') LIKE $2 LIMIT $3",
-        (crate::db::Backend::Pg(_), false) => "SELECT id AS case_id FROM cases WHERE search_text LIKE $1 LIMIT $2",
-    };
-    let found: Vec<TextMatch> = db_run!(conn, |c| {
-        let mut query = diesel::sql_query(sql).into_boxed().bind::<Text, _>(&part);
-        if let Some(whole) = &recheck {
-            query = query.bind::<Text, _>(whole);
+    let found: Vec<String> = match &mut conn.inner {
+        // Through the query builder, so that the statement is prepared once.
+        crate::db::Backend::Sqlite(c) => {
+            let mut query = cases_text::table.select(cases_text::case_id).filter(cases_text::search_text.like(part)).into_boxed();
+            if let Some(whole) = recheck {
+                query = query.filter(cases_text::search_text.concat("").like(whole));
+            }
+            query.limit(limit).load(c)?
         }
-        query.bind::<BigInt, _>(limit).load(c)
-    })?;
-    Ok((found.len() as i64 <= SPARSE_TEXT_MATCHES).then(|| found.into_iter().map(|m| m.case_id).collect()))
-}
-
-#[derive(QueryableByName)]
-struct Many {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    many: bool,
+        // As written, for the planner's sake: a prepared statement's generic plan would not
+        // see how common the pattern is.
+        crate::db::Backend::Pg(c) => {
+            use diesel::sql_types::{BigInt, Text};
+            let sql = match recheck {
+                Some(_) => "SELECT id AS case_id FROM cases WHERE search_text LIKE $1 AND (search_text || '') LIKE $2 LIMIT $3",
+                None => "SELECT id AS case_id FROM cases WHERE search_text LIKE $1 LIMIT $2",
+            };
+            let mut query = diesel::sql_query(sql).into_boxed().bind::<Text, _>(part);
+            if let Some(whole) = recheck {
+                query = query.bind::<Text, _>(whole);
+            }
+            query.bind::<BigInt, _>(limit).load::<TextMatch>(c)?.into_iter().map(|m| m.case_id).collect()
+        }
+    };
+    Ok((found.len() as i64 <= SPARSE_TEXT_MATCHES).then_some(found))
 }
 
 /// Whether more than [`SPARSE_TEXT_MATCHES`] cases hold `text` by SQLite's text index; false
@@ -783,14 +804,32 @@ struct Many {
 /// 89 µs for 101 matches (100 000 cases).
 fn many_sqlite_text_matches(conn: &mut DbConn, text: &str) -> QueryResult<bool> {
     let crate::db::Backend::Sqlite(c) = &mut conn.inner else { return Ok(false) };
+    let found: Vec<i64> = cases_text::table.select(cases_text::rowid).filter(text_matches(text)).limit(SPARSE_TEXT_MATCHES + 1).load(c)?;
+    Ok(found.len() as i64 > SPARSE_TEXT_MATCHES)
+}
+
+/// SQLite's text index matching `text` as one FTS5 phrase, which the trigram index matches
+/// where `LIKE '%text%'` would.
+fn text_matches(text: &str) -> crate::db::Matches<cases_text::search_text, diesel::dsl::AsExprOf<String, diesel::sql_types::Text>> {
     let phrase = format!("\"{}\"", text.to_lowercase().replace('"', "\"\""));
-    use diesel::sql_types::{BigInt, Text};
-    let counted: Many = diesel::sql_query("SELECT count(*) > ? AS many FROM (SELECT 1 FROM cases_text WHERE cases_text MATCH ? LIMIT ?)")
-        .bind::<BigInt, _>(SPARSE_TEXT_MATCHES)
-        .bind::<Text, _>(phrase)
-        .bind::<BigInt, _>(SPARSE_TEXT_MATCHES + 1)
-        .get_result(c)?;
-    Ok(counted.many)
+    crate::db::Matches::new(cases_text::search_text, phrase.into_sql::<diesel::sql_types::Text>())
+}
+
+/// A county-wide search newest first on SQLite, when the text index can take the text (three
+/// characters or more): the index's rows are numbered in list order (migration 028,
+/// [`filing_stamp`]), so its matches read from the highest number down, each joined to its
+/// case, give the page after a page of matches. Walking the list and testing each case's text
+/// read every case in between: for a common word (?q=SIP, about 540 cases for a page, 100 000
+/// in all) the query took 250 µs, and 90 µs this way. None on PostgreSQL.
+fn newest_text_matches(conn: &mut DbConn, filter: &Filter, text: &str, offset: i64, limit: i64) -> QueryResult<Option<Vec<ListedCase>>> {
+    let crate::db::Backend::Sqlite(c) = &mut conn.inner else { return Ok(None) };
+    if text.chars().count() < 3 {
+        return Ok(None);
+    }
+    let others = Filter { text: None, ..filter.clone() };
+    let mut query = cases_text::table.inner_join(cases::table).select(listed_columns!()).filter(text_matches(text)).into_boxed();
+    case_filters!(query, others, None::<Vec<String>>);
+    query.order(cases_text::rowid.desc()).offset(offset).limit(limit + 1).load(c).map(Some)
 }
 
 /// Merges SQLite's case text index into one piece. Every filing adds a small segment to the
@@ -813,6 +852,11 @@ pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> Quer
         Some(text) => few_text_matches(conn, text)?,
         None => None,
     };
+    if let (None, Some(text), Sort::Newest, true) = (&text_ids, &filter.text, filter.sort, party_filters.is_empty()) {
+        if let Some(found) = newest_text_matches(conn, filter, text, offset, limit)? {
+            return Ok(found);
+        }
+    }
     // The commonest list, a one-organisation user's newest cases, reads that organisation's
     // party rows newest first from their index and stops after one page.
     if filter.sort == Sort::Newest && party_filters.len() == 1 && party_filters[0].len() == 1 {

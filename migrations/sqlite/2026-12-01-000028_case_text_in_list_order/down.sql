@@ -1,0 +1,2 @@
+-- The order is harmless to a schema without the ordered search: nothing to undo.
+SELECT 1;
