@@ -848,11 +848,22 @@ pub fn tidy_text_index(conn: &mut DbConn) -> QueryResult<()> {
 
 pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> QueryResult<Vec<ListedCase>> {
     let mut party_filters: Vec<Vec<String>> = [filter.scope.clone(), filter.organisation.clone().map(|o| vec![o])].into_iter().flatten().collect();
+    let county_newest = filter.sort == Sort::Newest && party_filters.is_empty();
     let text_ids = match &filter.text {
-        Some(text) => few_text_matches(conn, text)?,
+        Some(text) => {
+            // Few matches or many, SQLite's text index gives them in list order; except a case
+            // number's, whose phrase is mostly trigrams every case has: its serial is looked up
+            // first (`few_text_matches`).
+            if county_newest && indexed_part(text) == text {
+                if let Some(found) = newest_text_matches(conn, filter, text, offset, limit)? {
+                    return Ok(found);
+                }
+            }
+            few_text_matches(conn, text)?
+        }
         None => None,
     };
-    if let (None, Some(text), Sort::Newest, true) = (&text_ids, &filter.text, filter.sort, party_filters.is_empty()) {
+    if let (None, Some(text), true) = (&text_ids, &filter.text, county_newest) {
         if let Some(found) = newest_text_matches(conn, filter, text, offset, limit)? {
             return Ok(found);
         }
