@@ -820,6 +820,7 @@ async fn a_search_with_many_matches_lists_them_in_the_lists_order_also_after_the
         return;
     }
     app.sql("UPDATE cases SET created_at = datetime(created_at, '+1 hour') WHERE created_at = (SELECT max(created_at) FROM cases)");
+    app.sql("UPDATE case_parties SET case_created_at = (SELECT created_at FROM cases WHERE cases.id = case_parties.case_id)");
     app.login_as(BOTKYRKA).await;
     let filed = app.file_case("deviation", &deviation("Ärende 1 med klockan efter", "Hittas först.")).await;
     app.login_as(STORSTHLM).await;
