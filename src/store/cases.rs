@@ -754,7 +754,8 @@ fn indexed_part(text: &str) -> &str {
 
 /// The cases whose text holds `text`, through the trigram index (FTS5 on SQLite, pg_trgm on
 /// PostgreSQL), when they are few; None when they are many, or when the text is too short for
-/// trigrams or holds LIKE's own characters (the list then tests each text as it walks).
+/// trigrams or holds LIKE's own characters (the list then tests each text as it walks, or on
+/// SQLite reads the index in list order: `newest_text_matches`).
 fn few_text_matches(conn: &mut DbConn, text: &str) -> QueryResult<Option<Vec<String>>> {
     if text.chars().count() < 3 || text.contains(['%', '_', '\\']) {
         return Ok(None);
