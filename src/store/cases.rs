@@ -752,12 +752,17 @@ fn indexed_part(text: &str) -> &str {
     text.split(|c: char| !c.is_ascii_digit()).filter(|run| run.len() >= 4 && !year(run)).max_by_key(|run| run.len()).unwrap_or(text)
 }
 
+/// Whether the trigram index can look for `text`: it indexes runs of three characters.
+fn has_trigrams(text: &str) -> bool {
+    text.chars().count() >= 3
+}
+
 /// The cases whose text holds `text`, through the trigram index (FTS5 on SQLite, pg_trgm on
 /// PostgreSQL), when they are few; None when they are many, or when the text is too short for
 /// trigrams or holds LIKE's own characters (the list then tests each text as it walks, or on
 /// SQLite reads the index in list order: `newest_text_matches`).
 fn few_text_matches(conn: &mut DbConn, text: &str) -> QueryResult<Option<Vec<String>>> {
-    if text.chars().count() < 3 || text.contains(['%', '_', '\\']) {
+    if !has_trigrams(text) || text.contains(['%', '_', '\\']) {
         return Ok(None);
     }
     let part = indexed_part(text);
@@ -824,7 +829,7 @@ fn text_matches(text: &str) -> crate::db::Matches<cases_text::search_text, diese
 /// in all) the query took 250 µs, and 90 µs this way. None on PostgreSQL.
 fn newest_text_matches(conn: &mut DbConn, filter: &Filter, text: &str, offset: i64, limit: i64) -> QueryResult<Option<Vec<ListedCase>>> {
     let crate::db::Backend::Sqlite(c) = &mut conn.inner else { return Ok(None) };
-    if text.chars().count() < 3 {
+    if !has_trigrams(text) {
         return Ok(None);
     }
     let others = Filter { text: None, ..filter.clone() };

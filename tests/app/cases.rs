@@ -786,21 +786,19 @@ async fn a_search_with_many_matches_lists_them_in_the_lists_order_also_after_the
     let app = spawn_app().await;
     tvistetrappa::demo::generate_cases(&mut app.db(), 400, 11).expect("generated cases");
     app.login_as(STORSTHLM).await;
-    let numbers = |page: &Response| -> Vec<String> {
-        page.body.split("<td class=\"nr\"><a href=\"/arenden/").skip(1).map(|rest| rest.split('"').next().unwrap().to_owned()).collect()
-    };
-    let titles = |page: &Response| -> Vec<String> {
+    // Each row's number and title.
+    let rows = |page: &Response| -> Vec<(String, String)> {
         page.body
             .split("<td class=\"nr\"><a href=\"/arenden/")
             .skip(1)
-            .map(|rest| rest.split("<td>").nth(1).unwrap().split('<').next().unwrap().to_owned())
+            .map(|rest| (rest.split('"').next().unwrap().to_owned(), rest.split("<td>").nth(1).unwrap().split('<').next().unwrap().to_owned()))
             .collect()
     };
+    let numbers = |page: &Response| -> Vec<String> { rows(page).into_iter().map(|(number, _)| number).collect() };
     // Every case, newest first, as the list shows them page by page.
     let mut listed = Vec::new();
     for page in 1..=9 {
-        let shown = app.get(&format!("/arenden?sida={page}")).await;
-        listed.extend(numbers(&shown).into_iter().zip(titles(&shown)));
+        listed.extend(rows(&app.get(&format!("/arenden?sida={page}")).await));
     }
     assert!(listed.len() >= 400, "{}", listed.len());
     // "ärende 1" is in 111 titles (1, 10–19, 100–199): more than the index fetches by id, so
