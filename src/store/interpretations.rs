@@ -121,6 +121,31 @@ pub fn search(conn: &mut DbConn, search: &Search) -> QueryResult<Vec<Interpretat
         }
         query.order((interpretations::decided_on.desc(), interpretations::number.desc())).limit(500).select((Row::as_select(), cases::number)).load(c)
     })?;
+    completed(conn, rows)
+}
+
+/// The entries that concern a commitment: the precedent offered when someone files against it.
+/// [`search`] for one commitment, written out: a boxed query is written anew on every call
+/// (every case page asks this, and a tenth of the page went to it), this one is not.
+pub fn concerning(conn: &mut DbConn, commitment_id: &str) -> QueryResult<Vec<Interpretation>> {
+    let rows = db_run!(conn, |c| interpretations::table
+        .inner_join(cases::table)
+        .filter(
+            interpretations::id.eq_any(
+                interpretation_commitments::table
+                    .filter(interpretation_commitments::commitment_id.eq(commitment_id))
+                    .select(interpretation_commitments::interpretation_id),
+            ),
+        )
+        .order((interpretations::decided_on.desc(), interpretations::number.desc()))
+        .limit(500)
+        .select((Row::as_select(), cases::number))
+        .load(c))?;
+    completed(conn, rows)
+}
+
+/// Found entries with the commitments they concern and the numbers of the entries they correct.
+fn completed(conn: &mut DbConn, rows: Vec<(Row, String)>) -> QueryResult<Vec<Interpretation>> {
     let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
     // Nothing found, nothing to ask (the case page asks for its commitment's interpretations
     // on every view, and most commitments have none): an `IN` over a list is prepared anew
@@ -161,9 +186,4 @@ pub fn search(conn: &mut DbConn, search: &Search) -> QueryResult<Vec<Interpretat
             created_at: row.created_at,
         })
         .collect())
-}
-
-/// The entries that concern a commitment: the precedent offered when someone files against it.
-pub fn concerning(conn: &mut DbConn, commitment_id: &str) -> QueryResult<Vec<Interpretation>> {
-    search(conn, &Search { text: None, commitment: Some(commitment_id.to_owned()) })
 }
