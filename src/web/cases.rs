@@ -54,8 +54,7 @@ impl Viewer {
     /// Whether the user may see the case with this number (nothing is logged: for pages
     /// that only mention a case).
     pub fn sees_case(&self, conn: &mut DbConn, number: &str) -> Result<bool, AppError> {
-        let Some(case) = cases::by_number(conn, number)? else { return Ok(false) };
-        Ok(self.sees(&cases::parties(conn, &case.id)?))
+        Ok(cases::with_parties(conn, number)?.is_some_and(|(_, parties)| self.sees(&parties)))
     }
 }
 
@@ -66,9 +65,7 @@ pub fn may_see(conn: &mut DbConn, user: &CurrentUser, number: &str) -> Result<bo
 
 /// The case and its parties if the user may see it (reads only).
 fn find_visible(conn: &mut DbConn, viewer: &Viewer, number: &str) -> Result<Option<(CaseRow, Vec<Party>)>, AppError> {
-    let Some(case) = cases::by_number(conn, number)? else { return Ok(None) };
-    let parties = cases::parties(conn, &case.id)?;
-    Ok(viewer.sees(&parties).then_some((case, parties)))
+    Ok(cases::with_parties(conn, number)?.filter(|(_, parties)| viewer.sees(parties)))
 }
 
 /// The 404 for a case the user may not see, logged; it does not tell whether the case exists.
