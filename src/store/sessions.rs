@@ -57,8 +57,8 @@ const TOUCH_AFTER_SECONDS: i64 = 60;
 
 /// What a session token stands for.
 pub enum Session {
-    /// Alive: the user and the name of their organisation.
-    Active(User, String),
+    /// Alive: the user, the name of their organisation and whether units sit below it.
+    Active(User, String, HasUnits),
     /// Ended by this very look-up (idle or too old): whose it was, so that a form they sent
     /// can wait for them to sign in again.
     Ended { user_id: String },
@@ -66,19 +66,29 @@ pub enum Session {
     Unknown,
 }
 
+/// Whether the user's organisation has units below it, as the session look-up saw it: most
+/// are leaves, and a leaf's subtree is itself without asking again (on PostgreSQL that
+/// question was one of a local user's three statements per page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HasUnits(pub bool);
+
+diesel::alias!(organisations as units: Units);
+
 /// The session behind a token. An idle or too old session is removed. One query on the hot
 /// path.
 pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResult<Session> {
     let hash = token_hash(token);
     let at = now();
-    let found: Option<(NaiveDateTime, NaiveDateTime, UserRow, String)> = db_run!(conn, |c| sessions::table
+    // One unit below the organisation is enough to tell: the join meets at most the first.
+    let found: Option<(NaiveDateTime, NaiveDateTime, UserRow, String, Option<String>)> = db_run!(conn, |c| sessions::table
         .inner_join(users::table.inner_join(organisations::table))
+        .left_join(units.on(units.field(organisations::parent_id).eq(users::organisation_id.nullable())))
         .filter(sessions::token_hash.eq(&hash))
         .filter(users::active.eq(true))
-        .select((sessions::created_at, sessions::last_seen_at, UserRow::as_select(), organisations::name))
+        .select((sessions::created_at, sessions::last_seen_at, UserRow::as_select(), organisations::name, units.field(organisations::id).nullable()))
         .first(c)
         .optional())?;
-    let Some((created, last_seen, user, organisation_name)) = found else { return Ok(Session::Unknown) };
+    let Some((created, last_seen, user, organisation_name, unit)) = found else { return Ok(Session::Unknown) };
     if at - last_seen > Duration::minutes(idle_minutes) || at - created > Duration::hours(MAX_AGE_HOURS) {
         delete(conn, token)?;
         return Ok(Session::Ended { user_id: User::from(user).id });
@@ -86,7 +96,7 @@ pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResul
     if at - last_seen > Duration::seconds(TOUCH_AFTER_SECONDS) {
         db_run!(conn, |c| diesel::update(sessions::table.find(&hash)).set(sessions::last_seen_at.eq(at)).execute(c))?;
     }
-    Ok(Session::Active(user.into(), organisation_name))
+    Ok(Session::Active(user.into(), organisation_name, HasUnits(unit.is_some())))
 }
 
 pub fn delete(conn: &mut DbConn, token: &str) -> QueryResult<usize> {

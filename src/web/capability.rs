@@ -247,6 +247,7 @@ mod tests {
             let current = CurrentUser {
                 user,
                 organisation_name: String::new(),
+                has_units: crate::store::sessions::HasUnits(false),
                 csrf: String::new(),
                 session_token: String::new(),
                 ip: String::new(),

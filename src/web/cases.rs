@@ -37,8 +37,7 @@ pub struct Viewer {
 
 impl Viewer {
     pub fn load(conn: &mut DbConn, user: &CurrentUser) -> Result<Viewer, AppError> {
-        let subtree = organisations::subtree(conn, &user.user.organisation_id)?;
-        Ok(Viewer { user: user.clone(), subtree })
+        Ok(Viewer { user: user.clone(), subtree: user.subtree(conn)? })
     }
 
     fn sees(&self, parties: &[Party]) -> bool {
@@ -223,8 +222,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Que
     let shared = state.clone();
     let (found, all, scope) = state
         .view(move |conn| {
-            let scope =
-                if viewer_user.user.role.sees_county() { None } else { Some(organisations::subtree(conn, &viewer_user.user.organisation_id)?) };
+            let scope = if viewer_user.user.role.sees_county() { None } else { Some(viewer_user.subtree(conn)?) };
             let filter = filter_query.filter(scope.clone(), today);
             let found = cases::list(conn, &filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
             let names = names_for(&shared, conn, &found)?;
@@ -364,11 +362,11 @@ const CASE_FORM_FIELDS: [&str; 13] = [
 ];
 
 async fn render_new(state: &AppState, user: &CurrentUser, kind: CaseKind, form: PostedCase, errors: FieldErrors) -> Result<HttpResponse, AppError> {
-    let org = user.user.organisation_id.clone();
+    let filer = user.clone();
     let commitment = commitments::find(&form.commitment_id);
     let (own, all, precedents) = state
         .read(move |conn| {
-            let subtree = organisations::subtree(conn, &org)?;
+            let subtree = filer.subtree(conn)?;
             let all = party_organisations(conn)?;
             let own = all.iter().filter(|o| subtree.contains(&o.id)).cloned().collect::<Vec<_>>();
             let precedents = match commitment {
@@ -435,7 +433,7 @@ pub async fn create(state: web::Data<AppState>, user: CaseFiler, Posted(posted):
             // The same form sent again (a retry after its answer was lost) files nothing new.
             let user_id = filer.user.id.clone();
             submissions::once(conn, submission_key(&form.submission).as_deref(), &user_id, |conn| {
-                let own = organisations::subtree(conn, &filer.user.organisation_id)?;
+                let own = filer.subtree(conn)?;
                 let parties = party_organisations(conn)?;
                 let today = today();
                 let case = match CaseForm::parse(&form, kind, &Filing { today, own: &own, parties: &parties }) {

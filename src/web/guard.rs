@@ -7,8 +7,9 @@ use super::page::{Page, PageUser};
 use super::{kept, AppState};
 use crate::domain::access::Scope;
 use crate::security::{constant_time_eq, csrf_token, random_token};
-use crate::store::sessions::Session;
+use crate::store::sessions::{HasUnits, Session};
 use crate::store::{self, audit, users::User};
+use crate::store::{DbConn, QueryResult};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -91,6 +92,7 @@ pub struct Refused(pub &'static str);
 pub struct CurrentUser {
     pub user: User,
     pub organisation_name: String,
+    pub has_units: HasUnits,
     pub csrf: String,
     /// The session cookie's token, to end or replace this session.
     pub session_token: String,
@@ -111,6 +113,14 @@ impl CurrentUser {
             }),
             csrf: self.csrf.clone(),
             notice: None,
+        }
+    }
+
+    /// The user's organisation and every unit below it.
+    pub fn subtree(&self, conn: &mut DbConn) -> QueryResult<Vec<String>> {
+        match self.has_units {
+            HasUnits(true) => store::organisations::subtree(conn, &self.user.organisation_id),
+            HasUnits(false) => Ok(vec![self.user.organisation_id.clone()]),
         }
     }
 
@@ -215,7 +225,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
         None => Session::Unknown,
     };
     let (signed_in, ended_for) = match (session, session_token) {
-        (Session::Active(user, organisation), Some(token)) => (Some((user, organisation, token)), None),
+        (Session::Active(user, organisation, has_units), Some(token)) => (Some((user, organisation, has_units, token)), None),
         (Session::Ended { user_id }, _) => (None, Some(user_id)),
         _ => (None, None),
     };
@@ -225,7 +235,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     let existing_anonymous = req.cookie(&cookie_name(&state.config, ANON_COOKIE)).map(|c| c.value().to_owned()).filter(|v| v.len() == 64);
     let mut new_anonymous = None;
     let csrf = match &signed_in {
-        Some((_, _, token)) => csrf_token(&secret, "session", token),
+        Some((_, _, _, token)) => csrf_token(&secret, "session", token),
         None => {
             let anonymous = existing_anonymous.clone().unwrap_or_else(|| {
                 let value = random_token();
@@ -257,7 +267,7 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     }
 
     let actor = match &signed_in {
-        Some((user, _, _)) => audit::Actor { user_id: Some(user.id.clone()), email: Some(user.email.clone()), ip: Some(ip.clone()) },
+        Some((user, _, _, _)) => audit::Actor { user_id: Some(user.id.clone()), email: Some(user.email.clone()), ip: Some(ip.clone()) },
         None => audit::Actor { ip: Some(ip.clone()), ..Default::default() },
     };
 
@@ -278,14 +288,15 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     // The kept form a page is to be filled in with, once its user has signed in again.
     // The query is read only for a signed-in GET: most requests pay nothing for this.
     let restore = match &signed_in {
-        Some((user, _, _)) if *req.method() == Method::GET => kept::requested(req.query_string())
+        Some((user, _, _, _)) if *req.method() == Method::GET => kept::requested(req.query_string())
             .and_then(|id| req.cookie(&cookie_name(&state.config, ANON_COOKIE)).map(|c| (id, c.value().to_owned(), user.id.clone()))),
         _ => None,
     };
-    let signed_in = signed_in.is_some_and(|(user, organisation_name, token)| {
+    let signed_in = signed_in.is_some_and(|(user, organisation_name, has_units, token)| {
         req.extensions_mut().insert(CurrentUser {
             user,
             organisation_name,
+            has_units,
             csrf: csrf.clone(),
             session_token: token,
             ip: ip.clone(),

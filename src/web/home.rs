@@ -6,7 +6,7 @@ use super::page::{notice, Done, Page};
 use super::{ok_html, AppState};
 use crate::domain::access::Role;
 use crate::domain::ladder::WaitingFor;
-use crate::store::{audit, cases, identity_providers, login_attempts, organisations, today, users};
+use crate::store::{audit, cases, identity_providers, login_attempts, today, users};
 
 /// How many waiting cases the start page lists (the rest are a click away).
 const AWAITING_SHOWN: i64 = 50;
@@ -60,13 +60,13 @@ pub async fn start(state: web::Data<AppState>, user: CurrentUser, query: web::Qu
         None
     };
     let role = user.user.role;
-    let organisation = user.user.organisation_id.clone();
+    let viewer = user.clone();
     let shared = state.clone();
     let (awaiting, names) = state
         .view(move |conn| {
             let awaiting = match role {
                 Role::Local => {
-                    let subtree = organisations::subtree(conn, &organisation)?;
+                    let subtree = viewer.subtree(conn)?;
                     cases::awaiting_party(conn, &subtree, AWAITING_SHOWN)?
                 }
                 Role::Reviewer => cases::awaiting_role(conn, WaitingFor::Reviewers, AWAITING_SHOWN)?,

@@ -30,14 +30,14 @@ struct ListPage {
 }
 
 pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    let scope = user.scope();
+    let (scope, viewer) = (user.scope(), user.clone());
     let organisations = state
         .read(move |conn| {
             let all = organisations::all(conn)?;
             Ok(match scope {
                 Scope::County => all,
-                Scope::Subtree(root) => {
-                    let visible = organisations::subtree(conn, &root)?;
+                Scope::Subtree(_) => {
+                    let visible = viewer.subtree(conn)?;
                     all.into_iter().filter(|o| visible.contains(&o.id)).collect()
                 }
             })

@@ -50,7 +50,7 @@ impl Visibility {
         if user.user.role.sees_county() {
             return Ok(Visibility(None));
         }
-        Ok(Visibility(Some(organisations::subtree(conn, &user.user.organisation_id)?)))
+        Ok(Visibility(Some(user.subtree(conn)?)))
     }
 
     fn sees(&self, unit: &PayingUnit) -> bool {
@@ -677,7 +677,7 @@ pub async fn review_list(state: web::Data<AppState>, user: CurrentUser, query: w
     let today = crate::store::today();
     let (rows, statistics) = state
         .run(move |conn| {
-            let subtree = organisations::subtree(conn, &viewer.user.organisation_id)?;
+            let subtree = viewer.subtree(conn)?;
             let statistics = settings::settings(conn)?.payment_responsibility_from.is_none();
             let mut rows = Vec::new();
             for basis in review::published(conn)? {
@@ -741,7 +741,7 @@ pub async fn review_answer(
     let viewer = user.clone();
     let Ok(redirect) = state
         .write_once(submission_key(&form.submission), user.user.id.clone(), move |conn| {
-            let subtree = organisations::subtree(conn, &viewer.user.organisation_id)?;
+            let subtree = viewer.subtree(conn)?;
             if !subtree.contains(&form.organisation_id) {
                 return Err(AppError::NotFound);
             }

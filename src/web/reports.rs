@@ -34,7 +34,7 @@ pub struct ReportQuery {
 
 /// The organisations whose reports a user sees: None for the county.
 fn visible(conn: &mut DbConn, user: &CurrentUser) -> Result<Option<Vec<String>>, AppError> {
-    Ok(if user.user.role.sees_county() { None } else { Some(organisations::subtree(conn, &user.user.organisation_id)?) })
+    Ok(if user.user.role.sees_county() { None } else { Some(user.subtree(conn)?) })
 }
 
 const CASES: charts::Unit = ("ärende", "ärenden");

@@ -1,22 +1,26 @@
 use crate::helpers::*;
 use tvistetrappa::store::users;
 
+/// A case Huddinge's user files against Karolinska; its number.
+async fn huddinge_case(app: &TestApp) -> String {
+    app.login_as(HUDDINGE).await;
+    app.file_case(
+        "deviation",
+        &[
+            ("title", "Huddinges ärende"),
+            ("filed_by_org", "kommun-0126"),
+            ("counterpart", "enh-karolinska-huddinge-akutgeriatrik"),
+            ("commitment_id", "process.ready-notice"),
+            ("occurred_from", "2026-11-01"),
+            ("description", "Erik Holm skriver."),
+        ],
+    )
+    .await
+}
+
 /// Every route that takes an id, with an id of something that belongs to Huddinge.
 async fn huddinge_routes(app: &TestApp) -> Vec<String> {
-    app.login_as(HUDDINGE).await;
-    let number = app
-        .file_case(
-            "deviation",
-            &[
-                ("title", "Huddinges ärende"),
-                ("filed_by_org", "kommun-0126"),
-                ("counterpart", "enh-karolinska-huddinge-akutgeriatrik"),
-                ("commitment_id", "process.ready-notice"),
-                ("occurred_from", "2026-11-01"),
-                ("description", "Erik Holm skriver."),
-            ],
-        )
-        .await;
+    let number = huddinge_case(app).await;
     assert_eq!(app.upload(&number, "huddinge.pdf", b"%PDF-1.4 Huddinge").await.status, 303);
     let page = app.get(&format!("/arenden/{number}")).await;
     let start = page.body.find(&format!("/arenden/{number}/bilagor/")).unwrap();
@@ -92,6 +96,30 @@ async fn a_city_user_sees_its_districts_and_a_district_user_only_its_own() {
     assert_eq!(app.get("/organisationer/sdo-sodermalm").await.status, 200);
     assert_eq!(app.get("/organisationer/sdo-bromma").await.status, 404);
     assert_eq!(app.get("/organisationer/kommun-0180").await.status, 404);
+}
+
+/// Whether a user's organisation has units below it is read with the session on every
+/// request, never kept with the session: a unit placed below Botkyrka shows its cases to
+/// Botkyrka's user on the next page, and stops showing them once it is moved away again.
+#[actix_web::test]
+async fn a_unit_moved_below_an_organisation_shows_its_cases_on_the_next_page() {
+    let app = spawn_app().await;
+    let number = huddinge_case(&app).await;
+    app.login_as(BOTKYRKA).await;
+    let case_page = format!("/arenden/{number}");
+    let shown = |body: &str| body.contains(&format!("href=\"{case_page}\""));
+    assert_eq!(app.get(&case_page).await.status, 404);
+    assert!(!shown(&app.get("/arenden").await.body));
+
+    app.sql("UPDATE organisations SET parent_id = 'kommun-0127' WHERE id = 'kommun-0126'");
+    assert_eq!(app.get(&case_page).await.status, 200);
+    assert!(shown(&app.get("/arenden").await.body));
+    assert!(app.get("/organisationer").await.body.contains("Huddinge"));
+
+    app.sql("UPDATE organisations SET parent_id = NULL WHERE id = 'kommun-0126'");
+    assert_eq!(app.get(&case_page).await.status, 404);
+    assert!(!shown(&app.get("/arenden").await.body));
+    assert!(!app.get("/organisationer").await.body.contains("Huddinge"));
 }
 
 #[actix_web::test]
