@@ -331,13 +331,21 @@ pub fn parties(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Party>> {
         .collect())
 }
 
-/// The case with this number and its parties (in [`parties`]' order), in one statement: a
-/// case page asks this first, and on PostgreSQL every statement is a round trip. (Two plain
-/// left joins: SQLite materialises a parenthesised join of the parties and organisations,
-/// every case's parties, before it looks at the one case.)
+/// The case with this number and its parties (in [`parties`]' order). A case page asks this
+/// first. On PostgreSQL it is one statement, as every statement is a round trip; on SQLite two,
+/// as the joined rows repeat the case's thirty columns, which diesel reads again for each
+/// party (measured: 18 % of a case page's CPU, against 12 % for the two statements).
 pub fn with_parties(conn: &mut DbConn, number: &str) -> QueryResult<Option<(CaseRow, Vec<Party>)>> {
+    let c = match &mut conn.inner {
+        crate::db::Backend::Pg(c) => c,
+        crate::db::Backend::Sqlite(_) => {
+            let Some(case) = by_number(conn, number)? else { return Ok(None) };
+            let parties = parties(conn, &case.id)?;
+            return Ok(Some((case, parties)));
+        }
+    };
     type Columns = (CaseRow, Option<(String, Side, Option<String>)>, Option<String>);
-    let rows: Vec<Columns> = db_run!(conn, |c| cases::table
+    let rows: Vec<Columns> = cases::table
         .left_join(case_parties::table)
         .left_join(organisations::table.on(organisations::id.eq(case_parties::organisation_id)))
         .filter(cases::number.eq(number))
@@ -347,7 +355,7 @@ pub fn with_parties(conn: &mut DbConn, number: &str) -> QueryResult<Option<(Case
             (case_parties::organisation_id, case_parties::side, case_parties::registration_number).nullable(),
             organisations::name.nullable(),
         ))
-        .load(c))?;
+        .load(c)?;
     let mut rows = rows.into_iter();
     let Some((case, party, name)) = rows.next() else { return Ok(None) };
     // A party whose organisation is gone is left out, as `parties` leaves it out.
