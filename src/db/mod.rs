@@ -4,7 +4,7 @@
 
 mod dates;
 pub mod schema;
-pub use dates::OptionalDay;
+pub use dates::{Moment, OptionalDay, OptionalMoment};
 pub mod stamp;
 mod text_enums;
 

@@ -25,6 +25,7 @@ pub struct CaseRow {
     pub filed_by_user: String,
     pub principled: bool,
     pub occurred_from: NaiveDate,
+    #[diesel(deserialize_as = crate::db::OptionalDay)]
     pub occurred_to: Option<NaiveDate>,
     pub payment_month: Option<String>,
     pub billing_unit_id: Option<String>,
@@ -37,11 +38,16 @@ pub struct CaseRow {
     pub assessed_by_hsf: bool,
     pub proposal_by_party: Option<String>,
     pub proposal_accepted_by: Option<String>,
+    #[diesel(deserialize_as = crate::db::OptionalDay)]
     pub deadline_on: Option<NaiveDate>,
+    #[diesel(deserialize_as = crate::db::Moment)]
     pub level_entered_at: NaiveDateTime,
     pub version: i32,
+    #[diesel(deserialize_as = crate::db::Moment)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::Moment)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::OptionalMoment)]
     pub closed_at: Option<NaiveDateTime>,
     pub proposal_rejected: bool,
     pub escalation_requested_by: Option<String>,
@@ -421,7 +427,7 @@ pub struct Event {
 
 /// The case's history, oldest first, with the internal notes of `viewer_org` only.
 pub fn events(conn: &mut DbConn, case_id: &str, viewer_org: &str) -> QueryResult<Vec<Event>> {
-    type Row = (NaiveDateTime, Option<String>, Option<String>, EventKind, Option<Level>, Option<Level>, String, Option<String>);
+    type Row = (crate::db::Moment, Option<String>, Option<String>, EventKind, Option<Level>, Option<Level>, String, Option<String>);
     let rows: Vec<Row> = db_run!(conn, |c| case_events::table
         .left_join(users::table.on(users::id.nullable().eq(case_events::actor_id)))
         .left_join(organisations::table.on(organisations::id.nullable().eq(case_events::actor_org_id)))
@@ -442,7 +448,7 @@ pub fn events(conn: &mut DbConn, case_id: &str, viewer_org: &str) -> QueryResult
     Ok(rows
         .into_iter()
         .map(|(at, actor_name, actor_org_name, action, from, to, body, visible)| Event {
-            at,
+            at: at.into(),
             actor_name,
             actor_org_name,
             action,

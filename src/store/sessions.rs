@@ -1,6 +1,7 @@
 use super::users::{User, UserRow};
 use super::{now, DbConn, QueryResult};
 use crate::db::schema::{organisations, sessions, users};
+use crate::db::Moment;
 use crate::db_run;
 use crate::security::token_hash;
 use chrono::{Duration, NaiveDateTime};
@@ -80,7 +81,7 @@ pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResul
     let hash = token_hash(token);
     let at = now();
     // One unit below the organisation is enough to tell: the join meets at most the first.
-    let found: Option<(NaiveDateTime, NaiveDateTime, UserRow, String, Option<String>)> = db_run!(conn, |c| sessions::table
+    let found: Option<(Moment, Moment, UserRow, String, Option<String>)> = db_run!(conn, |c| sessions::table
         .inner_join(users::table.inner_join(organisations::table))
         .left_join(units.on(units.field(organisations::parent_id).eq(users::organisation_id.nullable())))
         .filter(sessions::token_hash.eq(&hash))
@@ -89,6 +90,7 @@ pub fn user_for(conn: &mut DbConn, token: &str, idle_minutes: i64) -> QueryResul
         .first(c)
         .optional())?;
     let Some((created, last_seen, user, organisation_name, unit)) = found else { return Ok(Session::Unknown) };
+    let (created, last_seen) = (NaiveDateTime::from(created), NaiveDateTime::from(last_seen));
     if at - last_seen > Duration::minutes(idle_minutes) || at - created > Duration::hours(MAX_AGE_HOURS) {
         delete(conn, token)?;
         return Ok(Session::Ended { user_id: User::from(user).id });

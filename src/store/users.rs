@@ -15,7 +15,9 @@ pub struct UserRow {
     organisation_id: String,
     role: Role,
     active: bool,
+    #[diesel(deserialize_as = crate::db::Moment)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::OptionalMoment)]
     totp_enabled_at: Option<NaiveDateTime>,
     director: bool,
     awaiting_confirmation: bool,
