@@ -126,7 +126,7 @@ pub fn search(conn: &mut DbConn, search: &Search) -> QueryResult<Vec<Interpretat
 
 /// The entries that concern a commitment: the precedent offered when someone files against it.
 /// [`search`] for one commitment, written out: a boxed query is written anew on every call
-/// (every case page asks this, and a tenth of the page went to it), this one is not.
+/// (every case page asks this, and 8 % of the page went to it), this one is not.
 pub fn concerning(conn: &mut DbConn, commitment_id: &str) -> QueryResult<Vec<Interpretation>> {
     let rows = db_run!(conn, |c| interpretations::table
         .inner_join(cases::table)
