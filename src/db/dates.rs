@@ -4,6 +4,7 @@
 //! and the timestamps of a case page (its case, events and session) 4 % of its CPU (perf,
 //! 100 000 cases). PostgreSQL's binary values go through diesel as before.
 
+use crate::domain::calendar::decimal;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
@@ -22,18 +23,13 @@ impl From<OptionalDay> for Option<NaiveDate> {
     }
 }
 
-/// The number the bytes spell in decimal digits; None if one is not a digit.
-fn digits(bytes: &[u8]) -> Option<u32> {
-    bytes.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-}
-
 /// `YYYY-MM-DD` exactly, as diesel writes dates into SQLite; None for anything else.
 fn iso_day(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)
+    NaiveDate::from_ymd_opt(decimal(&b[0..4])? as i32, decimal(&b[5..7])?, decimal(&b[8..10])?)
 }
 
 /// `YYYY-MM-DD HH:MM:SS` with up to nine decimals, as diesel writes timestamps into SQLite;
@@ -46,10 +42,10 @@ fn iso_moment(text: &str) -> Option<NaiveDateTime> {
     }
     let nanos = match &b[9..] {
         [] => 0,
-        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => digits(fraction)? * 10u32.pow(9 - fraction.len() as u32),
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => decimal(fraction)? * 10u32.pow(9 - fraction.len() as u32),
         _ => return None,
     };
-    day.and_hms_nano_opt(digits(&b[1..3])?, digits(&b[4..6])?, digits(&b[7..9])?, nanos)
+    day.and_hms_nano_opt(decimal(&b[1..3])?, decimal(&b[4..6])?, decimal(&b[7..9])?, nanos)
 }
 
 /// A timestamp column: `#[diesel(deserialize_as = Moment)]` on a `NaiveDateTime` field.

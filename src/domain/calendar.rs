@@ -95,9 +95,7 @@ pub fn parse_time(text: &str) -> Option<NaiveDateTime> {
     if !(b.len() == 16 || (b.len() == 19 && b[16] == b':')) || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b' ' | b'T') || b[13] != b':' {
         return None;
     }
-    let number = |from: usize, to: usize| -> Option<u32> {
-        b[from..to].iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-    };
+    let number = |from: usize, to: usize| decimal(&b[from..to]);
     let seconds = if b.len() == 19 { number(17, 19)? } else { 0 };
     let year = number(0, 4).filter(|&year| year >= 1900)?;
     let date = NaiveDate::from_ymd_opt(year as i32, number(5, 7)?, number(8, 10)?)?;
@@ -118,6 +116,12 @@ pub fn push_iso_day(text: &mut String, day: NaiveDate) {
         text.push('-');
         push_padded(text, value, 2);
     }
+}
+
+/// The number the bytes spell in decimal digits; None if one is not a digit. The reading
+/// twin of [`push_padded`].
+pub fn decimal(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
 }
 
 /// Appends `value`'s last `width` decimal digits, zero-padded.
