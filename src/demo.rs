@@ -296,7 +296,7 @@ pub fn load_cases(conn: &mut DbConn) -> QueryResult<usize> {
             let number = cases::create(conn, &new, today)?;
             for (email, command, text) in demo.steps {
                 let user = users::by_email(conn, email)?.ok_or(diesel::result::Error::NotFound)?;
-                let (case, parties) = cases::with_parties(conn, &number)?.ok_or(diesel::result::Error::NotFound)?;
+                let (case, parties, _) = cases::with_parties(conn, &number)?.ok_or(diesel::result::Error::NotFound)?;
                 let subtree = organisations::subtree(conn, &user.organisation_id)?;
                 let actor = cases::ladder_actor(&user, &subtree, &parties);
                 let state = case.state(&parties, today);

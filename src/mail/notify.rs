@@ -174,7 +174,7 @@ fn queue_case_mail(
 /// audience (functional mailboxes too); the rest by each user's preference. The one who
 /// acted is not told about their own action.
 pub fn case_event(conn: &mut DbConn, config: &Config, number: &str, event: EventKind, actor_id: &str, now: NaiveDateTime) -> QueryResult<()> {
-    let Some((case, parties)) = cases::with_parties(conn, number)? else { return Ok(()) };
+    let Some((case, parties, _)) = cases::with_parties(conn, number)? else { return Ok(()) };
     let level = case.level;
     let Some(notice) = notify::case_notice(event, level) else { return Ok(()) };
     let mut recipients = match notice.audience {

@@ -2,8 +2,8 @@
 
 use super::{new_id, now, DbConn, QueryResult};
 use crate::db::schema::{
-    case_attachments, case_counters, case_decisions, case_events, case_parties, cases, cases_text, level_deadlines, organisations, reminders_sent,
-    users,
+    case_attachments, case_counters, case_decisions, case_events, case_parties, cases, cases_text, interpretation_commitments, level_deadlines,
+    organisations, reminders_sent, users,
 };
 use crate::db_run;
 use crate::domain::deadlines::{self, DayCount, DeadlineRule};
@@ -337,20 +337,49 @@ pub fn parties(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Party>> {
         .collect())
 }
 
-/// The case with this number and its parties (in [`parties`]' order). A case page asks this
-/// first. On PostgreSQL it is one statement, as every statement is a round trip; on SQLite two,
-/// as the joined rows repeat the case's thirty columns, which diesel reads again for each
-/// party (measured: 18 % of a case page's CPU, against 12 % for the two statements).
-pub fn with_parties(conn: &mut DbConn, number: &str) -> QueryResult<Option<(CaseRow, Vec<Party>)>> {
+/// What a case holds besides its row and parties, read with the case so that its page asks
+/// for a list only when there is something in it: most cases have no decision and no
+/// attachment, and most commitments no interpretation by VIS (on PostgreSQL those were three
+/// of a case page's six statements).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Holdings {
+    pub decisions: bool,
+    pub attachments: bool,
+    /// Whether VIS has interpreted the case's commitment (`interpretations::concerning`).
+    pub precedents: bool,
+}
+
+/// [`Holdings`] as columns of a query on `cases`.
+macro_rules! holdings_columns {
+    () => {
+        (
+            diesel::dsl::exists(case_decisions::table.filter(case_decisions::case_id.eq(cases::id))),
+            diesel::dsl::exists(case_attachments::table.filter(case_attachments::case_id.eq(cases::id))),
+            diesel::dsl::exists(
+                interpretation_commitments::table.filter(interpretation_commitments::commitment_id.nullable().eq(cases::commitment_id)),
+            ),
+        )
+    };
+}
+
+/// The case with this number, its parties (in [`parties`]' order) and what else it holds. A
+/// case page asks this first. On PostgreSQL it is one statement, as every statement is a round
+/// trip; on SQLite two, as the joined rows repeat the case's thirty columns, which diesel reads
+/// again for each party (measured: 18 % of a case page's CPU, against 12 % for the two
+/// statements).
+pub fn with_parties(conn: &mut DbConn, number: &str) -> QueryResult<Option<(CaseRow, Vec<Party>, Holdings)>> {
+    let holdings = |(decisions, attachments, precedents)| Holdings { decisions, attachments, precedents };
     let c = match &mut conn.inner {
         crate::db::Backend::Pg(c) => c,
-        crate::db::Backend::Sqlite(_) => {
-            let Some(case) = by_number(conn, number)? else { return Ok(None) };
+        crate::db::Backend::Sqlite(c) => {
+            let found: Option<(CaseRow, (bool, bool, bool))> =
+                cases::table.filter(cases::number.eq(number)).select((CaseRow::as_select(), holdings_columns!())).first(c).optional()?;
+            let Some((case, held)) = found else { return Ok(None) };
             let parties = parties(conn, &case.id)?;
-            return Ok(Some((case, parties)));
+            return Ok(Some((case, parties, holdings(held))));
         }
     };
-    type Columns = (CaseRow, Option<(String, Side, Option<String>)>, Option<String>);
+    type Columns = (CaseRow, (bool, bool, bool), Option<(String, Side, Option<String>)>, Option<String>);
     let rows: Vec<Columns> = cases::table
         .left_join(case_parties::table)
         .left_join(organisations::table.on(organisations::id.eq(case_parties::organisation_id)))
@@ -358,21 +387,22 @@ pub fn with_parties(conn: &mut DbConn, number: &str) -> QueryResult<Option<(Case
         .order((case_parties::side.desc(), organisations::name))
         .select((
             CaseRow::as_select(),
+            holdings_columns!(),
             (case_parties::organisation_id, case_parties::side, case_parties::registration_number).nullable(),
             organisations::name.nullable(),
         ))
         .load(c)?;
     let mut rows = rows.into_iter();
-    let Some((case, party, name)) = rows.next() else { return Ok(None) };
+    let Some((case, held, party, name)) = rows.next() else { return Ok(None) };
     // A party whose organisation is gone is left out, as `parties` leaves it out.
     let parties = std::iter::once((party, name))
-        .chain(rows.map(|(_, party, name)| (party, name)))
+        .chain(rows.map(|(_, _, party, name)| (party, name)))
         .filter_map(|(party, name)| {
             let (organisation_id, side, registration_number) = party?;
             Some(Party { organisation_id, organisation_name: name?, side, registration_number })
         })
         .collect();
-    Ok(Some((case, parties)))
+    Ok(Some((case, parties, holdings(held))))
 }
 
 pub fn set_registration_number(conn: &mut DbConn, case_id: &str, organisation_id: &str, number: Option<&str>) -> QueryResult<usize> {

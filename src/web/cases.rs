@@ -17,7 +17,7 @@ use crate::domain::ladder::{
 use crate::domain::payment::{self, Claim, ContestReason, Model, Month, UnitResult, ALL_CONTEST_REASONS};
 use crate::domain::registry::OrganisationKind;
 use crate::domain::text;
-use crate::store::cases::{self, CaseRow, Filter, ListedCase, NewCase, Party, Sort};
+use crate::store::cases::{self, CaseRow, Filter, Holdings, ListedCase, NewCase, Party, Sort};
 use crate::store::{audit, submissions, today, DbConn};
 use crate::store::{calculations, disputes, episodes, interpretations, organisations, settings};
 use actix_web::http::StatusCode;
@@ -53,7 +53,7 @@ impl Viewer {
     /// Whether the user may see the case with this number (nothing is logged: for pages
     /// that only mention a case).
     pub fn sees_case(&self, conn: &mut DbConn, number: &str) -> Result<bool, AppError> {
-        Ok(cases::with_parties(conn, number)?.is_some_and(|(_, parties)| self.sees(&parties)))
+        Ok(cases::with_parties(conn, number)?.is_some_and(|(_, parties, _)| self.sees(&parties)))
     }
 }
 
@@ -63,8 +63,8 @@ pub fn may_see(conn: &mut DbConn, user: &CurrentUser, number: &str) -> Result<bo
 }
 
 /// The case and its parties if the user may see it (reads only).
-fn find_visible(conn: &mut DbConn, viewer: &Viewer, number: &str) -> Result<Option<(CaseRow, Vec<Party>)>, AppError> {
-    Ok(cases::with_parties(conn, number)?.filter(|(_, parties)| viewer.sees(parties)))
+fn find_visible(conn: &mut DbConn, viewer: &Viewer, number: &str) -> Result<Option<(CaseRow, Vec<Party>, Holdings)>, AppError> {
+    Ok(cases::with_parties(conn, number)?.filter(|(_, parties, _)| viewer.sees(parties)))
 }
 
 /// The 404 for a case the user may not see, logged; it does not tell whether the case exists.
@@ -74,7 +74,7 @@ fn refused_case(conn: &mut DbConn, user: &CurrentUser, number: &str) -> AppError
 }
 
 /// The case if the user may see it; otherwise [`refused_case`].
-fn load_visible(conn: &mut DbConn, viewer: &Viewer, number: &str) -> Result<(CaseRow, Vec<Party>), AppError> {
+fn load_visible(conn: &mut DbConn, viewer: &Viewer, number: &str) -> Result<(CaseRow, Vec<Party>, Holdings), AppError> {
     find_visible(conn, viewer, number)?.ok_or_else(|| refused_case(conn, &viewer.user, number))
 }
 
@@ -770,13 +770,15 @@ fn build_show(
     viewer: &Viewer,
     case: CaseRow,
     parties: Vec<Party>,
+    holdings: Holdings,
     draft: Draft,
     notice: Option<&'static str>,
 ) -> Result<ShowPage, AppError> {
     let today = today();
     let state = case.state(&parties, today);
     let actor = viewer.actor(&parties);
-    let decisions = cases::decisions(conn, &case.id)?;
+    // Lists the case does not hold are not asked for.
+    let decisions = if holdings.decisions { cases::decisions(conn, &case.id)? } else { Vec::new() };
     let events = cases::events(conn, &case.id, &viewer.user.user.organisation_id)?;
     let proposal = if case.proposal_accepted_by.is_some() {
         events.iter().rev().find(|e| e.action == EventKind::Step(Command::Propose)).map(|e| e.body.clone())
@@ -819,8 +821,8 @@ fn build_show(
     let my_parties = parties.iter().filter(|p| actor.party_orgs().contains(&p.organisation_id)).cloned().collect();
     let dispute = if case.kind == CaseKind::PaymentDispute { dispute_view(conn, &case, viewer, &parties)? } else { None };
     let precedents = match &case.commitment_id {
-        Some(id) => interpretations::concerning(conn, id)?,
-        None => Vec::new(),
+        Some(id) if holdings.precedents => interpretations::concerning(conn, id)?,
+        _ => Vec::new(),
     };
     let escalation_note = state
         .escalation_requested_by
@@ -839,7 +841,7 @@ fn build_show(
         commitment: case.commitment_id.as_deref().and_then(commitments::find),
         billing_unit,
         proposal,
-        attachments: cases::attachments(conn, &case.id)?,
+        attachments: if holdings.attachments { cases::attachments(conn, &case.id)? } else { Vec::new() },
         decisions,
         events,
         actions,
@@ -872,8 +874,8 @@ pub async fn show(
     let page = state
         .view(move |conn| {
             let viewer = Viewer::load(conn, &viewer_user)?;
-            let Some((case, parties)) = find_visible(conn, &viewer, &lookup)? else { return Ok(None) };
-            build_show(conn, &viewer, case, parties, Draft::default(), notice).map(Some)
+            let Some((case, parties, holdings)) = find_visible(conn, &viewer, &lookup)? else { return Ok(None) };
+            build_show(conn, &viewer, case, parties, holdings, Draft::default(), notice).map(Some)
         })
         .await?;
     match page {
@@ -910,7 +912,7 @@ pub async fn act(
                 cases::lock(conn, &number)?;
                 // The same form sent again (a retry after its answer was lost) does nothing new.
                 submissions::once(conn, submission.as_deref(), &viewer.user.user.id, |conn| {
-                    let (case, parties) = load_visible(conn, &viewer, &number)?;
+                    let (case, parties, _) = load_visible(conn, &viewer, &number)?;
                     match perform(conn, &viewer, &case, &parties, &form, today)? {
                         Ok(event) => {
                             crate::mail::notify::case_event(conn, &config, &number, event, &viewer.user.user.id, crate::store::now())?;
@@ -928,8 +930,8 @@ pub async fn act(
             match refused {
                 Refused::Status(error) => Err(error),
                 Refused::Again(status, draft) => {
-                    let (case, parties) = load_visible(conn, &viewer, &number)?;
-                    Ok(Err((status, build_show(conn, &viewer, case, parties, *draft, None)?)))
+                    let (case, parties, holdings) = load_visible(conn, &viewer, &number)?;
+                    Ok(Err((status, build_show(conn, &viewer, case, parties, holdings, *draft, None)?)))
                 }
             }
         })
@@ -1260,7 +1262,7 @@ pub async fn upload(
     let outcome = state
         .run(move |conn| {
             let viewer = Viewer::load(conn, &user)?;
-            let (case, parties) = load_visible(conn, &viewer, &number)?;
+            let (case, parties, holdings) = load_visible(conn, &viewer, &number)?;
             // The same upload sent again (its answer was lost, or the two raced) gets the first
             // answer. Read after the case: a version raised by the first upload is then seen
             // together with the answer it recorded in the same transaction.
@@ -1275,7 +1277,7 @@ pub async fn upload(
                 Ok(_) => None,
             };
             if let Some((status, draft)) = refusal {
-                return Ok(Err((status, build_show(conn, &viewer, case, parties, draft, None)?)));
+                return Ok(Err((status, build_show(conn, &viewer, case, parties, holdings, draft, None)?)));
             }
             let content_type = checked.expect("checked above");
             let (filename, bytes) = file.expect("checked above");
@@ -1320,7 +1322,7 @@ pub async fn download(state: web::Data<AppState>, user: CurrentUser, path: web::
     let (filename, content_type, bytes) = state
         .read(move |conn| {
             let viewer = Viewer::load(conn, &user)?;
-            let (case, _) = load_visible(conn, &viewer, &number)?;
+            let (case, _, _) = load_visible(conn, &viewer, &number)?;
             cases::attachment(conn, &case.id, &id)?.ok_or(AppError::NotFound)
         })
         .await?;

@@ -170,6 +170,14 @@ async fn an_interpretation_question_goes_to_vis_and_enters_the_register() {
     let form = app.get("/arenden/nytt?typ=deviation&atagande=process.outpatient-contact").await;
     assert!(form.body.contains("VIS har tolkat det här åtagandet") && form.body.contains("Vem utser den fasta vårdkontakten"));
     assert!(app.get("/ataganden").await.body.contains("-0001</a>"));
+    // And on the page of a case about it; not on one about a commitment VIS has not interpreted.
+    let mut about_it = deviation("Ingen fast vårdkontakt utsedd", "Ingen vårdkontakt vid utskrivningen.");
+    about_it.retain(|(key, _)| *key != "commitment_id");
+    about_it.push(("commitment_id", "process.outpatient-contact"));
+    let about_it = app.get(&format!("/arenden/{}", app.file_case("deviation", &about_it).await)).await;
+    assert!(about_it.body.contains("VIS har tolkat åtagandet") && about_it.body.contains("Vem utser den fasta vårdkontakten"), "{}", about_it.body);
+    let other = app.get(&format!("/arenden/{}", app.file_case("deviation", &deviation("SIP kallades inte", "Text.")).await)).await;
+    assert!(other.status == 200 && !other.body.contains("VIS har tolkat åtagandet"), "{}", other.body);
     // VIS's decision is final: no party reopens it.
     let reopen = app.act(&number, "reopen", &[("text", "Vi håller inte med.")]).await;
     assert_eq!(reopen.status, 409);
