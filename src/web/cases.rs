@@ -24,6 +24,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;
+use organisations::Escaped;
 use serde::Deserialize;
 
 const PAGE_SIZE: i64 = 50;
@@ -151,7 +152,7 @@ pub struct Row {
     pub deadline: String,
     pub overdue: bool,
     /// The name of the organisation that filed the case.
-    pub filed_by: String,
+    pub filed_by: Escaped,
 }
 
 /// The list's rows, each filer named from `names` (read with [`organisations::RecentChoices::naming`]).
@@ -160,7 +161,7 @@ pub fn rows(cases: Vec<ListedCase>, names: &organisations::Choices, today: Naive
         .into_iter()
         .map(|case| {
             let (deadline, overdue) = deadline_text(case.deadline_on, !case.is_closed(), today);
-            let filed_by = names.get(&case.filed_by_org).map_or_else(|| case.filed_by_org.clone(), |o| o.name.clone());
+            let filed_by = names.html(&case.filed_by_org).map_or_else(|| Escaped::new(&case.filed_by_org), |o| o.name_html.clone());
             Row { case, deadline, overdue, filed_by }
         })
         .collect()
@@ -207,7 +208,7 @@ struct ListPage<'a> {
     page: i64,
     previous: Option<String>,
     next: Option<String>,
-    organisations: Vec<&'a organisations::Choice>,
+    organisations: Vec<&'a organisations::ChoiceHtml>,
     kinds: [CaseKind; 3],
     levels: [Level; 7],
     commitments: &'static [Commitment],
@@ -229,7 +230,8 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Que
             Ok((found, names, scope))
         })
         .await?;
-    let organisations = all.iter().filter(|o| scope.as_ref().is_none_or(|s| s.contains(&o.id)) && o.can_be_party()).collect();
+    let organisations =
+        all.with_html().filter(|(o, _)| scope.as_ref().is_none_or(|s| s.contains(&o.id)) && o.can_be_party()).map(|(_, html)| html).collect();
     let has_next = found.len() as i64 > PAGE_SIZE;
     let mut found = found;
     found.truncate(PAGE_SIZE as usize);

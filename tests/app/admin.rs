@@ -142,18 +142,19 @@ async fn an_admin_adds_and_edits_care_units() {
     // changes show at once.
     let filter = |body: &str| body.split("<select id=\"org\"").nth(1).unwrap().split("</select>").next().unwrap().to_owned();
     assert!(!filter(&app.get("/arenden").await.body).contains("avdelning 63"));
+    // Its name holds a character that HTML escapes: the filter's names are escaped once, when read.
     let created = app
         .submit(
             "/admin/enheter/ny",
             "/admin/enheter/ny",
-            &[("kind", "inpatient_unit"), ("name", "Södersjukhuset, avdelning 63"), ("parent_id", "vg-sos"), ("active", "on")],
+            &[("kind", "inpatient_unit"), ("name", "Södersjukhuset, avdelning 63 & 64"), ("parent_id", "vg-sos"), ("active", "on")],
         )
         .await;
     assert_eq!(created.status, 303, "{}", created.body);
     let list = app.get("/admin/enheter").await;
-    assert!(list.body.contains("Södersjukhuset, avdelning 63"));
+    assert!(list.body.contains("Södersjukhuset, avdelning 63 &#38; 64"));
     let offered = filter(&app.get("/arenden").await.body);
-    assert!(offered.contains(">Södersjukhuset, avdelning 63</option>") && offered.contains("value=\"vg-sos\""), "{offered}");
+    assert!(offered.contains(">Södersjukhuset, avdelning 63 &#38; 64</option>") && offered.contains("value=\"vg-sos\""), "{offered}");
     let refused = app.submit("/admin/enheter/ny", "/admin/enheter/ny", &[("kind", "municipality"), ("name", ""), ("parent_id", "vis")]).await;
     assert_eq!(refused.status, 422);
     for message in ["Ange enhetens namn.", "Välj en typ i listan.", "Välj vilken organisation enheten hör till."] {
