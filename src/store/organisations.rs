@@ -105,8 +105,9 @@ pub struct Choices {
     by_name: Vec<Choice>,
     by_id: std::collections::HashMap<String, usize>,
     /// Each choice's id and name escaped for HTML, in the same order: the case list writes
-    /// every party organisation in its filter and the filer's name in each row, and escaping
-    /// them anew was 8 % of a reviewer's list (pinned A/B, 100 000 cases).
+    /// every party organisation in its filter and the filer's name in each row (perf, a
+    /// reviewer's list of 100 000 cases: askama's escaping went from 5.1 % of the CPU to 3.6 %,
+    /// the page's rendering from 12.0 % to 10.2 %).
     html: Vec<ChoiceHtml>,
 }
 
