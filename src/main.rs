@@ -396,6 +396,12 @@ fn serve(config: Config, mut conn: db::DbConn) -> Result<(), String> {
     let _mail = tvistetrappa::mail::Worker::spawn(pool.clone(), config.clone(), tvistetrappa::mail::Clock::system())?;
     let listener = std::net::TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     log::info!("Tvistetrappa listens on http://{} ({}), database {}", config.bind, config.base_url, config.database.redacted());
-    let state = actix_web::web::Data::new(web::AppState { config, pool, sso: Default::default(), recent_choices: Default::default() });
+    let state = actix_web::web::Data::new(web::AppState {
+        config,
+        pool,
+        sso: Default::default(),
+        recent_choices: Default::default(),
+        sessions: Default::default(),
+    });
     actix_web::rt::System::new().block_on(async move { web::serve(state, listener).map_err(|e| e.to_string())?.await.map_err(|e| e.to_string()) })
 }

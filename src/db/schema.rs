@@ -99,6 +99,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    access_changes (id) {
+        id -> Integer,
+        counter -> BigInt,
+    }
+}
+
+diesel::table! {
     identity_providers (id) {
         id -> Text,
         name -> Text,
@@ -363,6 +370,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     commitments,
     users,
     sessions,
+    access_changes,
     identity_providers,
     identity_provider_organisations,
     user_identities,

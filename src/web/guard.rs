@@ -19,6 +19,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, Respon
 use futures_util::StreamExt;
 use std::borrow::Cow;
 use std::future::{ready, Ready};
+use std::time::Instant;
 
 pub const SESSION_COOKIE: &str = "tvs_session";
 const ANON_COOKIE: &str = "tvs_anon";
@@ -202,6 +203,22 @@ pub fn expired_session_cookie(state: &AppState) -> Cookie<'static> {
     removed_cookie(&state.config, SESSION_COOKIE, SameSite::Lax)
 }
 
+/// The session behind a session cookie's token: from the sessions this server keeps where it
+/// may (see [`SessionCache`](super::session_cache::SessionCache)), else from the database.
+async fn look_up_session(state: &AppState, token: String) -> Result<Session, AppError> {
+    let idle = state.config.session_idle_minutes;
+    let hash = crate::security::token_hash(&token);
+    if let Some((changes, session)) = state.sessions.get(&hash, Instant::now(), store::now(), idle) {
+        return Ok(Session::Active { session, changes: Some(changes) });
+    }
+    let started = Instant::now();
+    let found = state.read(move |conn| Ok(store::sessions::user_for(conn, &token, idle)?)).await?;
+    if let Session::Active { session, changes: Some(changes) } = &found {
+        state.sessions.found(hash, started, *changes, session);
+    }
+    Ok(found)
+}
+
 pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let path = normalised_path(req.path());
     if path.starts_with("/static/") || path == "/healthz" || path == "/readyz" {
@@ -218,14 +235,11 @@ pub async fn gate(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
 
     let session_token = req.cookie(&cookie_name(&state.config, SESSION_COOKIE)).map(|c| c.value().to_owned()).filter(|t| t.len() == 64);
     let session = match session_token.clone() {
-        Some(token) => {
-            let idle = state.config.session_idle_minutes;
-            state.read(move |conn| Ok(store::sessions::user_for(conn, &token, idle)?)).await?
-        }
+        Some(token) => look_up_session(&state, token).await?,
         None => Session::Unknown,
     };
     let (signed_in, ended_for) = match (session, session_token) {
-        (Session::Active(user, organisation, has_units), Some(token)) => (Some((user, organisation, has_units, token)), None),
+        (Session::Active { session, .. }, Some(token)) => (Some((session.user, session.organisation_name, session.has_units, token)), None),
         (Session::Ended { user_id }, _) => (None, Some(user_id)),
         _ => (None, None),
     };

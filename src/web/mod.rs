@@ -21,6 +21,7 @@ pub mod page;
 pub mod payment;
 pub mod providers;
 pub mod reports;
+pub mod session_cache;
 pub mod sso;
 
 use crate::config::Config;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub sso: crate::sso::Directory,
     /// The organisations as the case list's filter offers them.
     pub recent_choices: crate::store::organisations::RecentChoices,
+    /// The sessions this server looked up a moment ago.
+    pub sessions: session_cache::SessionCache,
 }
 
 impl AppState {
@@ -55,7 +58,7 @@ impl AppState {
             let mut conn = crate::db::checkout(&self.pool).map_err(|e| AppError::Unavailable(e.to_string()))?;
             return settled(&mut conn, work);
         }
-        self.run(work).await
+        self.blocking(work).await
     }
 
     /// [`read`](Self::read) for the reads a page is built from, seen at one moment
@@ -69,8 +72,19 @@ impl AppState {
     }
 
     /// Runs blocking database work (writes, password hashing) on a blocking thread, with a
-    /// connection from the pool.
+    /// connection from the pool. What it wrote holds for the sessions this server keeps from
+    /// its next request on.
     pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let done = self.blocking(work).await;
+        self.sessions.wrote(std::time::Instant::now());
+        done
+    }
+
+    async fn blocking<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
@@ -262,7 +276,7 @@ async fn counterpart_search() -> HttpResponse {
 /// load balancer can tell a restart of the database from a dead app server.)
 async fn readiness(state: web::Data<AppState>) -> HttpResponse {
     use diesel::connection::SimpleConnection;
-    let answered = state.run(|conn| Ok(crate::db_run!(conn, |c| c.batch_execute("SELECT 1"))?)).await;
+    let answered = state.blocking(|conn| Ok(crate::db_run!(conn, |c| c.batch_execute("SELECT 1"))?)).await;
     match answered {
         Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok"),
         Err(_) => HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("the database does not answer"),

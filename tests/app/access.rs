@@ -2,7 +2,7 @@ use crate::helpers::*;
 use tvistetrappa::store::users;
 
 /// A case Huddinge's user files against Karolinska; its number.
-async fn huddinge_case(app: &TestApp) -> String {
+pub async fn huddinge_case(app: &TestApp) -> String {
     app.login_as(HUDDINGE).await;
     app.file_case(
         "deviation",
@@ -98,11 +98,12 @@ async fn a_city_user_sees_its_districts_and_a_district_user_only_its_own() {
     assert_eq!(app.get("/organisationer/kommun-0180").await.status, 404);
 }
 
-/// Whether a user's organisation has units below it is read with the session on every
-/// request, never kept with the session: a unit placed below Botkyrka shows its cases to
-/// Botkyrka's user on the next page, and stops showing them once it is moved away again.
+/// Whether a user's organisation has units below it is read with the session, and kept only
+/// as long as the session is: a unit placed below Botkyrka, even behind the server's back,
+/// shows its cases to Botkyrka's user within moments, and stops showing them once it is
+/// moved away again.
 #[actix_web::test]
-async fn a_unit_moved_below_an_organisation_shows_its_cases_on_the_next_page() {
+async fn a_unit_moved_below_an_organisation_shows_its_cases_to_its_users() {
     let app = spawn_app().await;
     let number = huddinge_case(&app).await;
     app.login_as(BOTKYRKA).await;
@@ -112,11 +113,13 @@ async fn a_unit_moved_below_an_organisation_shows_its_cases_on_the_next_page() {
     assert!(!shown(&app.get("/arenden").await.body));
 
     app.sql("UPDATE organisations SET parent_id = 'kommun-0127' WHERE id = 'kommun-0126'");
+    app.wait_for_access_changes();
     assert_eq!(app.get(&case_page).await.status, 200);
     assert!(shown(&app.get("/arenden").await.body));
     assert!(app.get("/organisationer").await.body.contains("Huddinge"));
 
     app.sql("UPDATE organisations SET parent_id = NULL WHERE id = 'kommun-0126'");
+    app.wait_for_access_changes();
     assert_eq!(app.get(&case_page).await.status, 404);
     assert!(!shown(&app.get("/arenden").await.body));
     assert!(!app.get("/organisationer").await.body.contains("Huddinge"));

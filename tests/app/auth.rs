@@ -63,6 +63,56 @@ async fn after_logout_the_old_cookie_no_longer_works() {
     assert!(again.location().starts_with("/logga-in"));
 }
 
+/// Each server keeps the sessions it looked up a moment ago (src/web/session_cache.rs). A
+/// session ended on one server, a user deactivated or a unit moved behind every server's back
+/// (as the CLI or an operator would) holds on another server from `TRUST_FOR` after the change
+/// at the latest, however busy that server is kept meanwhile.
+#[actix_web::test]
+async fn what_ends_or_changes_a_session_anywhere_holds_on_every_server() {
+    use std::time::Instant;
+    use tvistetrappa::web::session_cache::TRUST_FOR;
+    let first = spawn_app().await;
+    let second = spawn_app_with(Options { database_url: Some(first.database_url.clone()), ..Options::default() }).await;
+    second.login_as(STORSTHLM).await;
+    let reviewer = second.session();
+    let on_second = |cookies: &str, path: &str| raw_page(&second.address, cookies, path);
+    // Every request to the second server from `changed + TRUST_FOR` on must be `answered`;
+    // the reviewer's requests keep that server looking up (and trusting) its kept sessions.
+    let answered_from = |changed: Instant, cookies: &str, path: &str, answered: &dyn Fn(u16, &str) -> bool| {
+        let mut answers = Vec::new();
+        while changed.elapsed() < TRUST_FOR * 3 {
+            assert_eq!(on_second(&reviewer, "/arenden").0, 200);
+            let asked = Instant::now();
+            let (status, page) = on_second(cookies, path);
+            answers.push((asked.duration_since(changed) >= TRUST_FOR, answered(status, &page)));
+        }
+        assert!(answers.iter().any(|(late, _)| *late), "asked after TRUST_FOR");
+        assert!(answers.iter().all(|(late, answered)| !late || *answered), "{path} from TRUST_FOR on: {answers:?}");
+    };
+    let signed_out = |status: u16, _: &str| status == 303;
+
+    // A unit placed below Botkyrka: its cases join Botkyrka's list.
+    let huddinges = format!("href=\"/arenden/{}\"", crate::access::huddinge_case(&first).await);
+    first.login_as(BOTKYRKA).await;
+    let botkyrka = first.session();
+    let (status, list) = on_second(&botkyrka, "/arenden");
+    assert_eq!(status, 200, "a session from one server holds on another");
+    assert!(!list.contains(&huddinges));
+    first.sql("UPDATE organisations SET parent_id = 'kommun-0127' WHERE id = 'kommun-0126'");
+    answered_from(Instant::now(), &botkyrka, "/arenden", &|status, list| status == 200 && list.contains(&huddinges));
+
+    // Signed out on the first server.
+    assert_eq!(first.post("/logga-ut", &[]).await.status, 303);
+    answered_from(Instant::now(), &botkyrka, "/arenden", &signed_out);
+
+    // A user deactivated: his session goes with his account.
+    first.login_as(SODERMALM).await;
+    let sodermalm = first.session();
+    assert_eq!(on_second(&sodermalm, "/arenden").0, 200);
+    first.sql(&format!("UPDATE users SET active = false WHERE email = '{SODERMALM}'"));
+    answered_from(Instant::now(), &sodermalm, "/arenden", &signed_out);
+}
+
 #[actix_web::test]
 async fn the_session_id_changes_at_login() {
     let app = spawn_app().await;

@@ -105,6 +105,8 @@ pub fn principled_question<'a>(title: &'a str, description: &'a str) -> Vec<(&'a
 
 pub struct TestApp {
     pub address: String,
+    /// The database it runs on, for a second server on the same database.
+    pub database_url: String,
     pub config: Config,
     pub pool: tvistetrappa::db::Pool,
     /// The mail worker's clock; fixed only when a test asks for it.
@@ -173,7 +175,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let port = listener.local_addr().unwrap().port();
     let address = format!("http://127.0.0.1:{port}");
     let mut config = Config::from_settings(Settings {
-        database_url: Some(database_url),
+        database_url: Some(database_url.clone()),
         bind: Some(format!("127.0.0.1:{port}")),
         base_url: Some(options.base_url.unwrap_or_else(|| address.clone())),
         data_dir: Some(dir.path().to_path_buf()),
@@ -201,6 +203,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         pool: pool.clone(),
         sso: Default::default(),
         recent_choices: Default::default(),
+        sessions: Default::default(),
     });
     // The server runs in a thread of its own, so that dropping the TestApp can stop it and
     // wait for it: its workers and their database pool end with the test.
@@ -218,6 +221,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let client = awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(30)).finish();
     TestApp {
         address,
+        database_url,
         config,
         pool,
         clock,
@@ -382,6 +386,13 @@ impl TestApp {
         use tvistetrappa::db::schema::sessions;
         let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::hours(2);
         tvistetrappa::db_run!(self.db(), |c| diesel::update(sessions::table).set(sessions::last_seen_at.eq(long_ago)).execute(c)).unwrap();
+        self.wait_for_access_changes();
+    }
+
+    /// Waits until a change made behind the server's back (a session, a user or an
+    /// organisation) reaches the sessions it keeps: as it reaches every other server.
+    pub fn wait_for_access_changes(&self) {
+        std::thread::sleep(tvistetrappa::web::session_cache::TRUST_FOR);
     }
 
     /// Payment responsibility starts on `from` (an administrator's setting): months from it
@@ -437,6 +448,19 @@ pub fn at_once(address: &str, first: (&str, String), second: (&str, String), pat
 
 /// One request exactly as written, from any thread: the status and the Location header.
 pub fn raw_request(address: &str, cookies: &str, method: &str, target: &str, body: &str) -> (u16, String) {
+    let (status, head, _) = exchange(address, cookies, method, target, body);
+    let location = head.lines().find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: "))).unwrap_or("").trim().to_owned();
+    (status, location)
+}
+
+/// A GET exactly as written, from any thread: the status and the page.
+pub fn raw_page(address: &str, cookies: &str, target: &str) -> (u16, String) {
+    let (status, _, page) = exchange(address, cookies, "GET", target, "");
+    (status, page)
+}
+
+/// Sends one request on a connection of its own: the status, the head and the body.
+fn exchange(address: &str, cookies: &str, method: &str, target: &str, body: &str) -> (u16, String, String) {
     use std::io::{Read, Write};
     // A GET carries no body (one the server does not read makes it wait before closing).
     let body = if method == "GET" { "" } else { body };
@@ -452,14 +476,8 @@ pub fn raw_request(address: &str, cookies: &str, method: &str, target: &str, bod
     stream.read_to_end(&mut answer).expect("read");
     let text = String::from_utf8_lossy(&answer);
     let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status for {target}: {text}"));
-    let location = text
-        .lines()
-        .take_while(|l| !l.is_empty())
-        .find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")))
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    (status, location)
+    let (head, page) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_owned(), page.to_owned())
 }
 
 impl TestApp {
