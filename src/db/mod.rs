@@ -3,6 +3,8 @@
 //! with [`DbConn::write`], which opens an SQLite write transaction with `BEGIN IMMEDIATE`.
 
 mod dates;
+mod page;
+pub use page::Page;
 pub mod schema;
 pub use dates::{Moment, OptionalDay, OptionalMoment};
 pub mod stamp;

@@ -5,6 +5,7 @@ use crate::db::schema::{
     case_attachments, case_counters, case_decisions, case_events, case_parties, cases, cases_text, interpretation_commitments, level_deadlines,
     organisations, reminders_sent, users,
 };
+use crate::db::Page;
 use crate::db_run;
 use crate::domain::deadlines::{self, DayCount, DeadlineRule};
 use crate::domain::ladder::{Actor, CaseKind, CaseState, EventKind, Level, Outcome, Proposal, ReviewerOrg, Side, Status, WaitingFor};
@@ -708,6 +709,29 @@ pub struct Filter {
     pub sort: Sort,
 }
 
+impl Filter {
+    /// A page of the list `query` (ordered) reads. Where a filter is set whose best plan
+    /// depends on its value (a rare level or a common status, a date range, a search), the
+    /// statement is planned for its values at every execution; a list of one organisation, of
+    /// a user's units or of the county, in any order, reuses one plan ([`Page`]).
+    fn page<Q>(&self, query: Q, rows: i64, offset: i64) -> Page<Q> {
+        let Filter { scope: _, organisation: _, sort: _, kind, level, status, commitment, overdue_on, filed_from, filed_to, text } = self;
+        let by_value = kind.is_some()
+            || level.is_some()
+            || status.is_some()
+            || commitment.is_some()
+            || overdue_on.is_some()
+            || filed_from.is_some()
+            || filed_to.is_some()
+            || text.is_some();
+        if by_value {
+            Page::bound(query, rows, offset)
+        } else {
+            Page::written(query, rows, offset)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sort {
     #[default]
@@ -959,7 +983,7 @@ pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> Quer
                 .select(listed_columns!())
                 .into_boxed();
             case_filters!(query, filter, text_ids);
-            query.order((case_parties::case_created_at.desc(), case_parties::case_id.desc())).offset(offset).limit(limit + 1).load(c)
+            filter.page(query.order((case_parties::case_created_at.desc(), case_parties::case_id.desc())), limit + 1, offset).load(c)
         });
     }
     let mut sparse_flags = Vec::new();
@@ -986,7 +1010,7 @@ pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> Quer
             Sort::Oldest => query.order((cases::created_at.asc(), cases::id.asc())),
             Sort::Deadline => query.order((cases::deadline_on.is_null(), cases::deadline_on.asc(), cases::id.asc())),
         };
-        query.offset(offset).limit(limit + 1).load(c)
+        filter.page(query, limit + 1, offset).load(c)
     })
 }
 
@@ -1015,7 +1039,7 @@ pub fn awaiting_party(conn: &mut DbConn, orgs: &[String], limit: i64) -> QueryRe
                 2 * limit
             }
         };
-        query.order(case_parties::awaited_key).limit(rows).load(c)
+        Page::written(query.order(case_parties::awaited_key), rows, 0).load(c)
     })?;
     found.dedup_by(|a, b| a.number == b.number);
     found.truncate(limit as usize);
@@ -1029,8 +1053,10 @@ pub fn awaiting_party(conn: &mut DbConn, orgs: &[String], limit: i64) -> QueryRe
 pub fn awaiting_role(conn: &mut DbConn, waiting: WaitingFor, limit: i64) -> QueryResult<Vec<ListedCase>> {
     let open =
         || cases::table.select(listed_columns!()).filter(cases::status.ne(Status::Closed.as_str())).filter(cases::waiting_for.eq(waiting.as_str()));
-    let mut found: Vec<ListedCase> =
-        db_run!(conn, |c| open().filter(cases::deadline_on.is_not_null()).order((cases::deadline_on.asc(), cases::id.asc())).limit(limit).load(c))?;
+    let mut found: Vec<ListedCase> = db_run!(conn, |c| {
+        Page::written(open().filter(cases::deadline_on.is_not_null()).order((cases::deadline_on.asc(), cases::id.asc())), limit, 0).load(c)
+    })?;
+    // The room left varies, and with it the statement's row count: bound, not written.
     let room = limit - found.len() as i64;
     if room > 0 {
         found.extend(db_run!(conn, |c| open().filter(cases::deadline_on.is_null()).order(cases::id.asc()).limit(room).load::<ListedCase>(c))?);
