@@ -12,17 +12,6 @@ use diesel::pg::Pg;
 use diesel::sql_types::{Date, Nullable, Timestamp};
 use diesel::sqlite::Sqlite;
 
-/// A date column that may be empty, for list rows: `#[diesel(deserialize_as = OptionalDay)]`
-/// on an `Option<NaiveDate>` field.
-#[derive(diesel::deserialize::FromSqlRow)]
-pub struct OptionalDay(Option<NaiveDate>);
-
-impl From<OptionalDay> for Option<NaiveDate> {
-    fn from(day: OptionalDay) -> Self {
-        day.0
-    }
-}
-
 /// `YYYY-MM-DD` exactly, as diesel writes dates into SQLite; None for anything else.
 fn iso_day(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
@@ -48,13 +37,22 @@ fn iso_moment(text: &str) -> Option<NaiveDateTime> {
     day.and_hms_nano_opt(decimal(&b[1..3])?, decimal(&b[4..6])?, decimal(&b[7..9])?, nanos)
 }
 
+/// A date column: `#[diesel(deserialize_as = Day)]` on a `NaiveDate` field.
+#[derive(diesel::deserialize::FromSqlRow)]
+pub struct Day(NaiveDate);
+
 /// A timestamp column: `#[diesel(deserialize_as = Moment)]` on a `NaiveDateTime` field.
 #[derive(diesel::deserialize::FromSqlRow)]
 pub struct Moment(NaiveDateTime);
 
-/// A timestamp column that may be empty: on an `Option<NaiveDateTime>` field.
+/// A column that may be empty, read as `T` reads it where it is not.
 #[derive(diesel::deserialize::FromSqlRow)]
-pub struct OptionalMoment(Option<NaiveDateTime>);
+pub struct Optional<T>(Option<T>);
+
+/// A date column that may be empty: on an `Option<NaiveDate>` field.
+pub type OptionalDay = Optional<Day>;
+/// A timestamp column that may be empty: on an `Option<NaiveDateTime>` field.
+pub type OptionalMoment = Optional<Moment>;
 
 impl From<Moment> for NaiveDateTime {
     fn from(moment: Moment) -> Self {
@@ -62,9 +60,32 @@ impl From<Moment> for NaiveDateTime {
     }
 }
 
+impl From<OptionalDay> for Option<NaiveDate> {
+    fn from(day: OptionalDay) -> Self {
+        day.0.map(|day| day.0)
+    }
+}
+
 impl From<OptionalMoment> for Option<NaiveDateTime> {
     fn from(moment: OptionalMoment) -> Self {
-        moment.0
+        moment.0.map(NaiveDateTime::from)
+    }
+}
+
+impl FromSql<Date, Sqlite> for Day {
+    fn from_sql(mut value: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = value.read_text();
+        match iso_day(text) {
+            Some(day) => Ok(Day(day)),
+            // Whatever else diesel would have read.
+            None => Ok(Day(NaiveDate::parse_from_str(text, "%F")?)),
+        }
+    }
+}
+
+impl FromSql<Date, Pg> for Day {
+    fn from_sql(value: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(Day(<NaiveDate as FromSql<Date, Pg>>::from_sql(value)?))
     }
 }
 
@@ -84,41 +105,16 @@ impl FromSql<Timestamp, Pg> for Moment {
     }
 }
 
-impl<DB: Backend> FromSql<Nullable<Timestamp>, DB> for OptionalMoment
+impl<T, ST, DB: Backend> FromSql<Nullable<ST>, DB> for Optional<T>
 where
-    Moment: FromSql<Timestamp, DB>,
+    T: FromSql<ST, DB>,
 {
     fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
-        Ok(OptionalMoment(Some(Moment::from_sql(value)?.0)))
+        Ok(Optional(Some(T::from_sql(value)?)))
     }
 
     fn from_nullable_sql(value: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
-        value.map_or(Ok(OptionalMoment(None)), <Self as FromSql<Nullable<Timestamp>, DB>>::from_sql)
-    }
-}
-
-impl FromSql<Nullable<Date>, Sqlite> for OptionalDay {
-    fn from_sql(mut value: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-        let text = value.read_text();
-        match iso_day(text) {
-            Some(day) => Ok(OptionalDay(Some(day))),
-            // Whatever else diesel would have read.
-            None => Ok(OptionalDay(Some(NaiveDate::parse_from_str(text, "%F")?))),
-        }
-    }
-
-    fn from_nullable_sql(value: Option<<Sqlite as Backend>::RawValue<'_>>) -> deserialize::Result<Self> {
-        value.map_or(Ok(OptionalDay(None)), <Self as FromSql<Nullable<Date>, Sqlite>>::from_sql)
-    }
-}
-
-impl FromSql<Nullable<Date>, Pg> for OptionalDay {
-    fn from_sql(value: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-        Ok(OptionalDay(Some(<NaiveDate as FromSql<Date, Pg>>::from_sql(value)?)))
-    }
-
-    fn from_nullable_sql(value: Option<<Pg as Backend>::RawValue<'_>>) -> deserialize::Result<Self> {
-        value.map_or(Ok(OptionalDay(None)), <Self as FromSql<Nullable<Date>, Pg>>::from_sql)
+        value.map_or(Ok(Optional(None)), <Self as FromSql<Nullable<ST>, DB>>::from_sql)
     }
 }
 
