@@ -963,7 +963,16 @@ pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> Quer
                     return Ok(found);
                 }
             }
-            few_text_matches(conn, text)?
+            // A county-wide search for a word on PostgreSQL walks the list straight away: its
+            // statement is planned for the word it is given (its LIMIT is a parameter), which
+            // reads the trigram index for a rare word and walks for a common one. Asking the
+            // index first whether the matches are few took 1.4–4.5 ms of ?q=SIP (a word in 9 %
+            // of 100 000 cases), twice the walk.
+            if county_newest && indexed_part(text) == text && matches!(conn.inner, crate::db::Backend::Pg(_)) {
+                None
+            } else {
+                few_text_matches(conn, text)?
+            }
         }
         None => None,
     };
