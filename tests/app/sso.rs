@@ -40,6 +40,9 @@ fn browser_client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
+/// How long a provider may take to say where it listens.
+const START_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Starts `provider.mjs` on `port` (0: any) and reads the issuer it prints.
 fn launch(port: u16, redirect_uri: &str, after_logout: &str) -> Result<(Child, String), String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
@@ -53,11 +56,24 @@ fn launch(port: u16, redirect_uri: &str, after_logout: &str) -> Result<(Child, S
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot run node: {e}"))?;
-    let mut line = String::new();
+    // The first line, waited for no longer than START_WITHIN: a provider once hung before it
+    // listened (alive, no socket, nothing printed), and the test waited for it forever.
     let mut output = BufReader::new(child.stdout.take().expect("piped"));
-    output.read_line(&mut line).map_err(|e| e.to_string())?;
-    // Whatever it prints later is read and dropped: a closed pipe would end the provider.
-    std::thread::spawn(move || std::io::copy(&mut output, &mut std::io::sink()));
+    let (first_line, said) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = first_line.send(output.read_line(&mut line).map(|_| line));
+        // Whatever it prints later is read and dropped: a closed pipe would end the provider.
+        std::io::copy(&mut output, &mut std::io::sink())
+    });
+    let line = match said.recv_timeout(START_WITHIN) {
+        Ok(read) => read.map_err(|e| e.to_string())?,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("the provider said nothing in {} s", START_WITHIN.as_secs()));
+        }
+    };
     match line.trim().strip_prefix("issuer ") {
         Some(issuer) => Ok((child, issuer.to_owned())),
         None => {
@@ -73,7 +89,14 @@ impl Idp {
     pub fn start(app: &TestApp) -> Option<Idp> {
         let redirect_uri = format!("{}/logga-in/svar", app.address);
         let after_logout = format!("{}/logga-in?klart=utloggad", app.address);
-        match launch(0, &redirect_uri, &after_logout) {
+        // A start that hung or failed is tried again, twice: the provider is the test's tool.
+        let mut launched = launch(0, &redirect_uri, &after_logout);
+        for _ in 0..2 {
+            let Err(why) = &launched else { break };
+            eprintln!("provider start: {why}; trying again");
+            launched = launch(0, &redirect_uri, &after_logout);
+        }
+        match launched {
             Ok((child, issuer)) => {
                 let port = issuer.rsplit(':').next().and_then(|p| p.parse().ok()).expect("issuer with a port");
                 Some(Idp { child, issuer, port, redirect_uri, after_logout, http: browser_client() })
