@@ -113,7 +113,6 @@ pub struct Choices {
 
 /// A [`Choice`] as the case lists write it.
 pub struct ChoiceHtml {
-    pub id: String,
     pub id_html: Escaped,
     pub name_html: Escaped,
 }
@@ -121,7 +120,7 @@ pub struct ChoiceHtml {
 impl Choices {
     fn new(by_name: Vec<Choice>) -> Choices {
         let by_id = by_name.iter().enumerate().map(|(at, c)| (c.id.clone(), at)).collect();
-        let html = by_name.iter().map(|c| ChoiceHtml { id: c.id.clone(), id_html: Escaped::new(&c.id), name_html: Escaped::new(&c.name) }).collect();
+        let html = by_name.iter().map(|c| ChoiceHtml { id_html: Escaped::new(&c.id), name_html: Escaped::new(&c.name) }).collect();
         Choices { by_name, by_id, html }
     }
 

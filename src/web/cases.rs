@@ -208,7 +208,8 @@ struct ListPage<'a> {
     page: i64,
     previous: Option<String>,
     next: Option<String>,
-    organisations: Vec<&'a organisations::ChoiceHtml>,
+    /// Each organisation the filter offers, with its escaped form.
+    organisations: Vec<(&'a organisations::Choice, &'a organisations::ChoiceHtml)>,
     kinds: [CaseKind; 3],
     levels: [Level; 7],
     commitments: &'static [Commitment],
@@ -230,8 +231,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser, query: web::Que
             Ok((found, names, scope))
         })
         .await?;
-    let organisations =
-        all.with_html().filter(|(o, _)| scope.as_ref().is_none_or(|s| s.contains(&o.id)) && o.can_be_party()).map(|(_, html)| html).collect();
+    let organisations = all.with_html().filter(|(o, _)| scope.as_ref().is_none_or(|s| s.contains(&o.id)) && o.can_be_party()).collect();
     let has_next = found.len() as i64 > PAGE_SIZE;
     let mut found = found;
     found.truncate(PAGE_SIZE as usize);
