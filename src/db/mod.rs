@@ -9,6 +9,8 @@ pub mod schema;
 pub use dates::{Moment, OptionalDay, OptionalMoment};
 pub mod stamp;
 mod text_enums;
+mod writer;
+use writer::Writer;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -50,6 +52,8 @@ pub struct DbConn {
     in_transaction: bool,
     /// A query on it failed: it may be dead (the server restarted), so it is not reused.
     suspect: bool,
+    /// Where a pooled SQLite connection's writes go; `None` for a connection of its own.
+    writer: Option<Writer>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +133,7 @@ impl DbUrl {
                 Backend::Sqlite(conn)
             }
         };
-        Ok(DbConn { inner, in_transaction: false, suspect: false })
+        Ok(DbConn { inner, in_transaction: false, suspect: false, writer: None })
     }
 
     pub fn pool(&self, size: u32) -> Result<Pool, DbError> {
@@ -144,7 +148,7 @@ impl DbUrl {
             // time-out lets the pool heal within half a second of the database's return; a
             // merely busy pool is waited on longer in `get`.
             .connection_timeout(Duration::from_secs(1))
-            .build(DbManager { url: self.clone() })
+            .build(DbManager { url: self.clone(), writer: (self.kind == BackendKind::Sqlite).then(|| Writer::new(self.clone())) })
             .map_err(|e| DbError::Pool(e.to_string()))
     }
 
@@ -214,7 +218,8 @@ impl DbConn {
     /// transaction takes the write lock at once (`BEGIN IMMEDIATE`), because a deferred one
     /// that reads and then writes fails under concurrency instead of waiting. Inside an open
     /// transaction, `work` joins it (a store function that writes in one transaction may be
-    /// called as part of a larger one).
+    /// called as part of a larger one). A pooled SQLite connection's write runs on the pool's
+    /// writer, as a savepoint of a transaction it may share with other writes (`writer`).
     pub fn write<T, E>(&mut self, work: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
@@ -222,24 +227,38 @@ impl DbConn {
         if self.in_transaction {
             return work(self);
         }
+        match self.writer.clone() {
+            Some(writer) => writer.write(self, work),
+            None => self.transaction(work),
+        }
+    }
+
+    /// `work` in a transaction of this connection's own.
+    fn transaction<T, E>(&mut self, work: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
         let begin = match self.inner {
             Backend::Sqlite(_) => "BEGIN IMMEDIATE",
             Backend::Pg(_) => "BEGIN",
         };
-        db_run!(self, |c| c.batch_execute(begin))?;
+        self.batch(begin)?;
         self.in_transaction = true;
         let outcome = work(self);
-        let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = db_run!(self, |c| c.batch_execute(end));
+        let ended = self.batch(if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" });
         self.in_transaction = false;
         match (outcome, ended) {
             (Ok(value), Ok(())) => Ok(value),
             (Ok(_), Err(e)) => {
-                let _ = db_run!(self, |c| c.batch_execute("ROLLBACK"));
+                let _ = self.batch("ROLLBACK");
                 Err(e.into())
             }
             (Err(e), _) => Err(e),
         }
+    }
+
+    fn batch(&mut self, sql: &str) -> diesel::QueryResult<()> {
+        db_run!(self, |c| c.batch_execute(sql))
     }
 
     /// Runs `work`, which only reads, so that all its queries see the database as it was at
@@ -297,11 +316,12 @@ impl DbConn {
                 work(conn)
             }),
             // SQLite takes the level only outside a transaction, for the connection: it is put
-            // back after, and a connection that could not be put back is not reused.
+            // back after, and a connection that could not be put back is not reused. The write
+            // is this connection's own, not the pool's writer's, whose commits wait for the disk.
             Backend::Sqlite(_) => {
-                db_run!(self, |c| c.batch_execute("PRAGMA synchronous = NORMAL"))?;
-                let outcome = self.write(work);
-                if db_run!(self, |c| c.batch_execute("PRAGMA synchronous = FULL")).is_err() {
+                self.batch("PRAGMA synchronous = NORMAL")?;
+                let outcome = self.transaction(work);
+                if self.batch("PRAGMA synchronous = FULL").is_err() {
                     self.suspect = true;
                 }
                 outcome
@@ -405,6 +425,8 @@ fn get(pool: &Pool) -> Result<PooledConn, r2d2::PoolError> {
 #[derive(Clone)]
 pub struct DbManager {
     url: DbUrl,
+    /// SQLite: the pool's writes, on a connection of their own (see `writer`).
+    writer: Option<Writer>,
 }
 
 impl ManageConnection for DbManager {
@@ -412,7 +434,9 @@ impl ManageConnection for DbManager {
     type Error = DbError;
 
     fn connect(&self) -> Result<DbConn, DbError> {
-        self.url.connect()
+        let mut conn = self.url.connect()?;
+        conn.writer = self.writer.clone();
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
