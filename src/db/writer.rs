@@ -45,10 +45,6 @@ struct State {
     /// The writer's connection while nobody holds it; `None` before its first use and after
     /// it failed.
     conn: Option<DbConn>,
-    /// A writer holds the connection.
-    held: bool,
-    /// Writers waiting for the connection.
-    waiting: usize,
     /// Turns, in the order writers asked: handed out, and the one whose turn it is. First
     /// come, first served, so that no writer waits behind a stream of later ones.
     tickets: u64,
@@ -62,6 +58,13 @@ struct State {
     /// Transactions that failed to commit: the error, and how many of their writers are
     /// still to read it.
     failed: HashMap<u64, (String, usize)>,
+}
+
+impl State {
+    /// Writers waiting behind the one that holds the connection (asked by that one).
+    fn queued_behind(&self) -> u64 {
+        self.tickets - self.serving - 1
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -137,12 +140,9 @@ impl Writer {
         let mut state = self.lock();
         let ticket = state.tickets;
         state.tickets += 1;
-        state.waiting += 1;
         while state.serving != ticket {
             state = self.wait(state);
         }
-        state.waiting -= 1;
-        state.held = true;
         let conn = match state.conn.take() {
             Some(conn) => conn,
             None => match self.0.url.connect() {
@@ -159,7 +159,6 @@ impl Writer {
     /// Puts the connection back for the next writer in turn.
     fn hand_on(&self, mut state: MutexGuard<'_, State>, conn: Option<DbConn>) {
         state.conn = conn;
-        state.held = false;
         state.serving += 1;
         drop(state);
         self.0.changed.notify_all();
@@ -183,7 +182,7 @@ impl Writer {
         open.kept += usize::from(kept);
         let room = open.writes < MOST_IN_TRANSACTION;
         // A connection that failed a query ends its transaction here and is not reused.
-        if broken.is_none() && !conn.suspect && state.waiting > 0 && room {
+        if broken.is_none() && !conn.suspect && state.queued_behind() > 0 && room {
             self.hand_on(state, Some(conn));
             if !kept {
                 return Ok(());
@@ -307,11 +306,11 @@ mod tests {
         std::thread::scope(|s| {
             let first = s.spawn(|| {
                 pool.get().unwrap().write(|conn| {
-                    wait_until(|| writer.lock().waiting == 1);
+                    wait_until(|| writer.lock().queued_behind() == 1);
                     first(conn)
                 })
             });
-            wait_until(|| writer.lock().held);
+            wait_until(|| writer.lock().open.is_some());
             let second = s.spawn(|| pool.get().unwrap().write(second));
             (first.join(), second.join().unwrap())
         })
@@ -408,11 +407,11 @@ mod tests {
             let queued = |n: u64| wait_until(|| writer.lock().tickets > n);
             s.spawn(|| {
                 pool.get().unwrap().write(|c| {
-                    wait_until(|| writer.lock().waiting == 5);
+                    wait_until(|| writer.lock().queued_behind() == 5);
                     add(c, "0")
                 })
             });
-            wait_until(|| writer.lock().held);
+            wait_until(|| writer.lock().open.is_some());
             for n in 1..=5 {
                 let pool = &pool;
                 s.spawn(move || pool.get().unwrap().write(|c| add(c, &n.to_string())));
@@ -442,6 +441,6 @@ mod tests {
         expected.sort();
         assert_eq!(written, expected);
         let state = writer.lock();
-        assert!(!state.held && state.waiting == 0 && state.open.is_none());
+        assert!(state.tickets == state.serving && state.open.is_none(), "every turn taken, no transaction open");
     }
 }
