@@ -184,10 +184,12 @@ fn sqlite_connection_settings() {
         // SAFETY: SQLite calls this with the connection it is opening; the option takes an
         // int and an optional int pointer for the old value, for which null is allowed; the
         // busy handler is a plain function that needs no argument.
-        unsafe {
-            ffi::sqlite3_db_config(db, ffi::SQLITE_DBCONFIG_ENABLE_QPSG, 1 as c_int, std::ptr::null_mut::<c_int>());
-            ffi::sqlite3_busy_handler(db, Some(wait_briefly), std::ptr::null_mut())
+        let planned = unsafe { ffi::sqlite3_db_config(db, ffi::SQLITE_DBCONFIG_ENABLE_QPSG, 1 as c_int, std::ptr::null_mut::<c_int>()) };
+        if planned != ffi::SQLITE_OK {
+            return planned;
         }
+        // SAFETY: as above.
+        unsafe { ffi::sqlite3_busy_handler(db, Some(wait_briefly), std::ptr::null_mut()) }
     }
     static REGISTERED: std::sync::Once = std::sync::Once::new();
     REGISTERED.call_once(|| {
