@@ -141,15 +141,24 @@ writes() {
     [ "$bad" = 0 ] || echo "  $bad filings were not answered 303" >&2
 }
 
+# Each import starts with the writes before it on disk: PostgreSQL's checkpoint of the WAL an
+# import left (a gigabyte for a million rows) otherwise falls into whichever import comes next.
+settle() {
+    sync
+    [ "$1" = sqlite ] || psql -q "$PG_ADMIN_URL" -c CHECKPOINT
+}
+
 import() {
     local backend="$1" file="$2" url data started ours theirs r
     url=$(database "$backend" tvs_import); data="$WORK/import-$backend"; mkdir -p "$data"
     DATABASE_URL="$url" DATA_DIR="$data" RUST_LOG=warn "$BIN" migrate >/dev/null
+    settle "$backend"
     started=$(date +%s.%N)
     DATABASE_URL="$url" DATA_DIR="$data" RUST_LOG=warn "$BIN" import --episodes "$file" >/dev/null 2>&1
     ours=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
     local columns
     columns=$(head -n 1 "$file" | sed 's/,/ TEXT, /g; s/$/ TEXT/')
+    settle "$backend"
     started=$(date +%s.%N)
     if [ "$backend" = sqlite ]; then
         sqlite3 "$WORK/raw.db" "CREATE TABLE raw ($columns);" ".import --csv --skip 1 $file raw"

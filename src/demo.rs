@@ -406,7 +406,7 @@ pub fn load_episodes(conn: &mut DbConn, data_dir: &std::path::Path) -> Result<u6
     std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
     let path = data_dir.join("demo-vardtillfallen.csv");
     std::fs::write(&path, csv).map_err(|e| e.to_string())?;
-    let imported = crate::payment::import::import_file(conn, &path, "demo-vardtillfallen.csv", None, &mut |_| {}).map_err(|e| e.to_string());
+    let imported = crate::payment::import::import_file(conn, None, &path, "demo-vardtillfallen.csv", None, &mut |_| {}).map_err(|e| e.to_string());
     let _ = std::fs::remove_file(&path);
     Ok(imported?.rows)
 }

@@ -455,6 +455,7 @@ pub async fn upload(state: web::Data<AppState>, user: PaymentOfficer, mut payloa
     }
     const DONE: &str = "/betalning/importer?klart=import";
     let user_id = user.user.id.clone();
+    let pool = state.pool.clone();
     let outcome = state
         .run(move |conn| {
             // The same upload sent again (its answer was lost) is not imported a second time.
@@ -463,7 +464,10 @@ pub async fn upload(state: web::Data<AppState>, user: PaymentOfficer, mut payloa
                     return Ok(Err(submissions::answer(conn, key, &user_id)?));
                 }
             }
-            let imported = import_file(conn, &path, &source, Some(&user_id), &mut |_| {});
+            // A second connection lets PostgreSQL store two batches at once; without one
+            // (every connection busy) the import goes on alone.
+            let mut spare = crate::db::checkout(&pool).ok();
+            let imported = import_file(conn, spare.as_deref_mut(), &path, &source, Some(&user_id), &mut |_| {});
             if let Some(key) = &submission {
                 match &imported {
                     Ok(_) => conn.write(|conn| submissions::record(conn, key, DONE))?,

@@ -65,7 +65,7 @@ fn import(app: &TestApp, file: &str) {
     let path = app.config.data_dir.join("episodes.csv");
     std::fs::write(&path, file).unwrap();
     let mut conn = app.db();
-    import_file(&mut conn, &path, "episodes.csv", None, &mut |_| {}).unwrap();
+    import_file(&mut conn, None, &path, "episodes.csv", None, &mut |_| {}).unwrap();
 }
 
 /// Every month's stored current version against `calc` on the same file and rules.

@@ -154,9 +154,11 @@ async fn five_imports_of_one_file_at_once_all_succeed_with_their_own_version() {
             // Connections of their own: five would wait for the test pool's four.
             let (database, path, barrier) = (app.config.database.clone(), path.clone(), barrier.clone());
             std::thread::spawn(move || {
-                let mut conn = database.connect().unwrap();
+                let (mut conn, mut spare) = (database.connect().unwrap(), database.connect().unwrap());
                 barrier.wait();
-                tvistetrappa::payment::import::import_file(&mut conn, &path, "samma.csv", None, &mut |_| {}).map(|_| ()).map_err(|e| e.to_string())
+                tvistetrappa::payment::import::import_file(&mut conn, Some(&mut spare), &path, "samma.csv", None, &mut |_| {})
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             })
         })
         .collect();
@@ -196,8 +198,8 @@ async fn an_import_reads_a_pipe_once_and_other_writers_are_not_held_up_meanwhile
     let (done_tx, done) = std::sync::mpsc::channel();
     let (database, path) = (app.config.database.clone(), fifo.clone());
     std::thread::spawn(move || {
-        let mut conn = database.connect().unwrap();
-        let outcome = tvistetrappa::payment::import::import_file(&mut conn, &path, "ror.csv", None, &mut |_| {});
+        let (mut conn, mut spare) = (database.connect().unwrap(), database.connect().unwrap());
+        let outcome = tvistetrappa::payment::import::import_file(&mut conn, Some(&mut spare), &path, "ror.csv", None, &mut |_| {});
         let _ = done_tx.send(outcome.map(|i| (i.rows, i.months.len())).map_err(|e| e.to_string()));
     });
     let file = long_file(5000, "");
@@ -223,17 +225,57 @@ async fn an_import_reads_a_pipe_once_and_other_writers_are_not_held_up_meanwhile
 }
 
 #[actix_web::test]
+async fn an_import_whose_second_writer_is_cut_off_fails_whole_and_leaves_no_rows() {
+    if std::env::var("TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
+        // SQLite writes on one connection only; the second writer is PostgreSQL's.
+        return;
+    }
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Backend {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let app = spawn_app().await;
+    let (mut conn, mut spare) = (app.db(), app.config.database.connect().unwrap());
+    let spare_pid = tvistetrappa::db_run!(spare, |c| diesel::sql_query("SELECT pg_backend_pid() AS pid").get_result::<Backend>(c)).unwrap().pid;
+    // A file of valid rows read from a pipe: the second writer's server process is ended once
+    // the first batches are in, as an operator's `pg_terminate_backend` or a crash would.
+    let fifo = app.config.data_dir.join("avbruten.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let path = fifo.clone();
+    let import = std::thread::spawn(move || {
+        tvistetrappa::payment::import::import_file(&mut conn, Some(&mut spare), &path, "avbruten.csv", None, &mut |_| {}).map(|i| i.rows)
+    });
+    let file = long_file(40_000, "");
+    let (first, rest) = file.split_at(file.len() / 2);
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    use std::io::Write;
+    writer.write_all(first.as_bytes()).unwrap();
+    let mut admin = app.db();
+    tvistetrappa::db_run!(admin, |c| diesel::sql_query(format!("SELECT pg_terminate_backend({spare_pid})")).execute(c)).unwrap();
+    writer.write_all(rest.as_bytes()).unwrap();
+    drop(writer);
+    let outcome = import.join().unwrap();
+    assert!(outcome.is_err(), "an import with batches lost must fail, got {:?}", outcome.ok());
+    assert_eq!(stored(&mut admin), (0, 0));
+}
+
+#[actix_web::test]
 async fn a_refused_file_leaves_no_rows_even_after_batches_were_written() {
     let app = spawn_app().await;
-    let mut conn = app.db();
-    // The error is on the last line, long after the first batches went in.
+    let (mut conn, mut spare) = (app.db(), app.config.database.connect().unwrap());
+    // The error is on the last line, long after the first batches went in (on both of
+    // PostgreSQL's connections).
     let file = long_file(4500, "bad,9999,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-15 10:00\n");
-    let failure = tvistetrappa::payment::import::import_stream(&mut conn, file.as_bytes(), "fel.csv", None, &mut |_| {}).err().expect("refused");
+    let failure = tvistetrappa::payment::import::import_stream(&mut conn, Some(&mut spare), file.as_bytes(), "fel.csv", None, &mut |_| {})
+        .err()
+        .expect("refused");
     assert!(failure.to_string().contains("line 4502"), "{failure}");
     assert_eq!(stored(&mut conn), (0, 0));
     let header_only = long_file(0, "");
     let failure =
-        tvistetrappa::payment::import::import_stream(&mut conn, header_only.as_bytes(), "tom.csv", None, &mut |_| {}).err().expect("refused");
+        tvistetrappa::payment::import::import_stream(&mut conn, None, header_only.as_bytes(), "tom.csv", None, &mut |_| {}).err().expect("refused");
     assert!(failure.to_string().contains("no episodes"), "{failure}");
     assert_eq!(stored(&mut conn), (0, 0));
 }
