@@ -258,6 +258,14 @@ diesel::table! {
     }
 }
 
+// SQLite only: each row of `cases_text` with its case's id, by the row's number (migration 031).
+diesel::table! {
+    cases_text_rows (rowid) {
+        rowid -> BigInt,
+        case_id -> Text,
+    }
+}
+
 diesel::table! {
     case_events (id) {
         id -> Text,
@@ -311,6 +319,7 @@ diesel::table! {
 
 diesel::joinable!(case_parties -> cases (case_id));
 diesel::joinable!(cases_text -> cases (case_id));
+diesel::joinable!(cases_text_rows -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_decisions -> cases (case_id));
 diesel::joinable!(case_attachments -> cases (case_id));
@@ -385,6 +394,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     case_parties,
     cases_text,
+    cases_text_rows,
     case_events,
     case_decisions,
     case_attachments,

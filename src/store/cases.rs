@@ -2,8 +2,8 @@
 
 use super::{new_id, now, DbConn, QueryResult};
 use crate::db::schema::{
-    case_attachments, case_counters, case_decisions, case_events, case_parties, cases, cases_text, interpretation_commitments, level_deadlines,
-    organisations, reminders_sent, users,
+    case_attachments, case_counters, case_decisions, case_events, case_parties, cases, cases_text, cases_text_rows, interpretation_commitments,
+    level_deadlines, organisations, reminders_sent, users,
 };
 use crate::db::Page;
 use crate::db_run;
@@ -931,7 +931,14 @@ fn newest_text_matches(conn: &mut DbConn, filter: &Filter, text: &str, offset: i
         return Ok(None);
     }
     let others = Filter { text: None, ..filter.clone() };
-    let mut query = cases_text::table.inner_join(cases::table).select(listed_columns!()).filter(text_matches(text)).into_boxed();
+    // Each match's case id from the narrow `cases_text_rows` by the match's number: the index's
+    // own stored row holds the case's whole text too.
+    let mut query = cases_text::table
+        .inner_join(cases_text_rows::table.on(cases_text_rows::rowid.eq(cases_text::rowid)))
+        .inner_join(cases::table.on(cases::id.eq(cases_text_rows::case_id)))
+        .select(listed_columns!())
+        .filter(text_matches(text))
+        .into_boxed();
     case_filters!(query, others, None::<Vec<String>>);
     query.order(cases_text::rowid.desc()).offset(offset).limit(limit + 1).load(c).map(Some)
 }
