@@ -318,8 +318,6 @@ diesel::table! {
 }
 
 diesel::joinable!(case_parties -> cases (case_id));
-diesel::joinable!(cases_text -> cases (case_id));
-diesel::joinable!(cases_text_rows -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_decisions -> cases (case_id));
 diesel::joinable!(case_attachments -> cases (case_id));
