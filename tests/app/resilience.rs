@@ -4,6 +4,7 @@ use crate::helpers::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use tvistetrappa::payment::import::BATCH;
 
 /// A PostgreSQL cluster of the test's own, on a free loopback port, that the test may stop
 /// and start; removed when dropped.
@@ -202,7 +203,7 @@ async fn an_import_reads_a_pipe_once_and_other_writers_are_not_held_up_meanwhile
         let outcome = tvistetrappa::payment::import::import_file(&mut conn, Some(&mut spare), &path, "ror.csv", None, &mut |_| {});
         let _ = done_tx.send(outcome.map(|i| (i.rows, i.months.len())).map_err(|e| e.to_string()));
     });
-    let file = long_file(5000, "");
+    let file = long_file(3 * BATCH, "");
     let (first, rest) = file.split_at(file.len() / 2);
     let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     use std::io::Write;
@@ -219,8 +220,8 @@ async fn an_import_reads_a_pipe_once_and_other_writers_are_not_held_up_meanwhile
     writer.write_all(rest.as_bytes()).unwrap();
     drop(writer);
     let outcome = done.recv_timeout(Duration::from_secs(60)).expect("the import ends when the pipe closes");
-    assert_eq!(outcome, Ok((5000, 1)));
-    assert_eq!(stored(&mut app.db()), (5000, 1));
+    assert_eq!(outcome, Ok((3 * BATCH as u64, 1)));
+    assert_eq!(stored(&mut app.db()), (3 * BATCH as i64, 1));
     assert_eq!(listed(), 1);
 }
 
@@ -247,7 +248,7 @@ async fn an_import_whose_second_writer_is_cut_off_fails_whole_and_leaves_no_rows
     let import = std::thread::spawn(move || {
         tvistetrappa::payment::import::import_file(&mut conn, Some(&mut spare), &path, "avbruten.csv", None, &mut |_| {}).map(|i| i.rows)
     });
-    let file = long_file(40_000, "");
+    let file = long_file(8 * BATCH, "");
     let (first, rest) = file.split_at(file.len() / 2);
     let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     use std::io::Write;
@@ -267,11 +268,13 @@ async fn a_refused_file_leaves_no_rows_even_after_batches_were_written() {
     let (mut conn, mut spare) = (app.db(), app.config.database.connect().unwrap());
     // The error is on the last line, long after the first batches went in (on both of
     // PostgreSQL's connections).
-    let file = long_file(4500, "bad,9999,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-15 10:00\n");
+    let file = long_file(2 * BATCH + BATCH / 4, "bad,9999,,somatic,2022-03-01 08:00,2022-03-10 09:00,2022-03-15 10:00\n");
     let failure = tvistetrappa::payment::import::import_stream(&mut conn, Some(&mut spare), file.as_bytes(), "fel.csv", None, &mut |_| {})
         .err()
         .expect("refused");
-    assert!(failure.to_string().contains("line 4502"), "{failure}");
+    // The header is line 1.
+    let bad_line = 2 * BATCH + BATCH / 4 + 2;
+    assert!(failure.to_string().contains(&format!("line {bad_line}")), "{failure}");
     assert_eq!(stored(&mut conn), (0, 0));
     let header_only = long_file(0, "");
     let failure =
