@@ -202,9 +202,8 @@ fn run(cli: Cli) -> Result<(), String> {
             // A regular file's size gives the bar its end; a pipe has none.
             let size = std::fs::metadata(&episodes).ok().filter(|m| m.is_file()).map(|m| m.len());
             let progress = ImportProgress::new(size);
-            // A second connection lets PostgreSQL store two batches at once; without one the
-            // import goes on alone.
-            let mut spare = config.database.connect().ok();
+            // Without a second connection the import goes on alone.
+            let mut spare = config.database.kind.writes_in_parallel().then(|| config.database.connect().ok()).flatten();
             let imported =
                 tvistetrappa::payment::import::import_file(&mut conn, spare.as_mut(), &episodes, &source, None, &mut |read| progress.show(read))
                     .map_err(|e| e.to_string().trim_end().to_owned())?;

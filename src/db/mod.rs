@@ -62,6 +62,14 @@ pub enum BackendKind {
     Postgres,
 }
 
+impl BackendKind {
+    /// Whether two connections write faster than one: PostgreSQL stores each connection's rows
+    /// in a server process of its own (one core each); SQLite lets one writer in at a time.
+    pub fn writes_in_parallel(self) -> bool {
+        self == BackendKind::Postgres
+    }
+}
+
 /// A database URL whose scheme has been checked.
 #[derive(Clone)]
 pub struct DbUrl {

@@ -115,7 +115,7 @@ pub fn import_stream(
         episodes::discard_staged(conn, &abandoned)?;
     }
     let id = conn.write(|conn| episodes::stage_import(conn, source, user_id))?;
-    let spare = spare.filter(|spare| spare.kind() == crate::db::BackendKind::Postgres);
+    let spare = spare.filter(|spare| spare.kind().writes_in_parallel());
     let outcome = stream_into(conn, spare, &id, input, &rules, progress).and_then(|streamed| {
         conn.write(|conn| {
             episodes::complete_import(conn, &id, &streamed.sha256, streamed.rows as i64, &streamed.months)?;

@@ -455,8 +455,7 @@ pub async fn upload(state: web::Data<AppState>, user: PaymentOfficer, mut payloa
     }
     const DONE: &str = "/betalning/importer?klart=import";
     let user_id = user.user.id.clone();
-    // PostgreSQL stores two batches at once on a second connection; SQLite has one writer.
-    let spare_from = (state.config.database.kind == crate::db::BackendKind::Postgres).then(|| state.pool.clone());
+    let spare_from = state.config.database.kind.writes_in_parallel().then(|| state.pool.clone());
     let outcome = state
         .run(move |conn| {
             // The same upload sent again (its answer was lost) is not imported a second time.
@@ -465,7 +464,7 @@ pub async fn upload(state: web::Data<AppState>, user: PaymentOfficer, mut payloa
                     return Ok(Err(submissions::answer(conn, key, &user_id)?));
                 }
             }
-            // Without one (every connection busy) the import goes on alone.
+            // Without a second connection (every one busy) the import goes on alone.
             let mut spare = spare_from.and_then(|pool| crate::db::checkout(&pool).ok());
             let imported = import_file(conn, spare.as_deref_mut(), &path, &source, Some(&user_id), &mut |_| {});
             if let Some(key) = &submission {
