@@ -12,6 +12,6 @@ CREATE TRIGGER cases_text_filed AFTER INSERT ON cases BEGIN
 END;
 DROP TRIGGER cases_text_removed;
 CREATE TRIGGER cases_text_removed AFTER DELETE ON cases BEGIN
-    DELETE FROM cases_text_rows WHERE rowid IN (SELECT rowid FROM cases_text WHERE case_id = old.id);
+    DELETE FROM cases_text_rows WHERE case_id = old.id;
     DELETE FROM cases_text WHERE case_id = old.id;
 END;
