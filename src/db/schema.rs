@@ -245,6 +245,14 @@ diesel::table! {
         registration_number -> Nullable<Text>,
         case_created_at -> Nullable<Timestamp>,
         awaited_key -> Nullable<Text>,
+        case_number -> Text,
+        case_kind -> Text,
+        case_title -> Text,
+        case_level -> Text,
+        case_status -> Text,
+        case_waiting_for -> Text,
+        case_deadline_on -> Nullable<Date>,
+        case_filed_by_org -> Text,
     }
 }
 

@@ -29,6 +29,7 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     app.login_as(BOTKYRKA).await;
     ok(&app.act(&number, "escalate", &[("text", "Vi är inte överens.")]).await);
     assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Väntar på</dt><dd>Storsthlm och HSF"));
+    app.assert_party_rows_in_step();
 
     app.login_as(STORSTHLM).await;
     assert!(app.get("/").await.body.contains(&number));
@@ -52,6 +53,7 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     app.login_as(STEERING).await;
     assert!(app.get("/").await.body.contains(&number));
     ok(&app.act(&number, "escalate", &[("text", "Tolkningsfråga för VIS.")]).await);
+    app.assert_party_rows_in_step();
     app.login_as(VIS).await;
     assert!(app.get("/").await.body.contains(&number));
     ok(&app
@@ -70,6 +72,16 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     let page = app.get(&format!("/arenden/{number}")).await;
     assert!(page.body.contains("Avslutat"));
     assert!(page.body.contains("VIS 2026-11-20 § 7"));
+    // The filer's list shows it closed at VIS: unfiltered from the copies on its party rows,
+    // filtered by status through the case.
+    app.assert_party_rows_in_step();
+    app.login_as(BOTKYRKA).await;
+    let row = |body: &str| body.split("<tr").find(|row| row.contains(&format!("/arenden/{number}\""))).map(str::to_owned);
+    for list in ["/arenden", "/arenden?status=closed"] {
+        let shown = row(&app.get(list).await.body).unwrap_or_else(|| panic!("{list} lists {number}"));
+        assert!(shown.contains("<td>VIS</td><td>Avslutat</td>"), "{list}: {shown}");
+    }
+    app.login_as(VIS).await;
     assert!(page.body.contains("Bifallen"));
     for step in ["Lokal nivå → Storsthlm och HSF", "Storsthlm och HSF → Styrgruppen", "Styrgruppen → VIS"] {
         assert!(page.body.contains(step), "{step}");
@@ -710,6 +722,7 @@ async fn a_partys_start_page_follows_whose_move_it_is() {
     assert!(listed(&app.get("/").await.body, &first), "answered: Botkyrka's move");
     assert_eq!(app.act(&first, "withdraw", &[("text", "Vi nöjer oss med svaret.")]).await.status, 303);
     assert!(!listed(&app.get("/").await.body, &first), "withdrawn: nobody's move");
+    app.assert_party_rows_in_step();
 }
 
 /// The party's start page lists its waiting cases soonest deadline first and undated last,
@@ -781,6 +794,7 @@ async fn a_search_ignores_case_takes_short_texts_and_wildcards_literally_and_pag
             "SELECT CAST(count(*) AS TEXT) AS value FROM cases_text_rows r JOIN cases_text t ON t.rowid = r.rowid AND t.case_id = r.case_id";
         assert_eq!(app.texts(agreeing), app.texts("SELECT CAST(count(*) AS TEXT) AS value FROM cases"));
     }
+    app.assert_party_rows_in_step();
     app.login_as(STORSTHLM).await;
     assert_eq!(rows(&app.get("/arenden?q=%C3%A4rende+123+om").await), 1);
     assert_eq!(rows(&app.get("/arenden?q=syntetiskt").await), 50);

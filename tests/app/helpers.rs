@@ -265,6 +265,16 @@ impl TestApp {
         texts(&mut self.db(), sql)
     }
 
+    /// Checks that every party row carries its case's listed columns as the case holds them
+    /// (migration 032): the one-organisation list and start page show the copies.
+    pub fn assert_party_rows_in_step(&self) {
+        let apart = "SELECT p.case_id AS value FROM case_parties p JOIN cases c ON c.id = p.case_id
+            WHERE p.case_number <> c.number OR p.case_kind <> c.kind OR p.case_title <> c.title OR p.case_level <> c.level
+               OR p.case_status <> c.status OR p.case_waiting_for <> c.waiting_for OR p.case_filed_by_org <> c.filed_by_org
+               OR p.case_deadline_on IS DISTINCT FROM c.deadline_on";
+        assert_eq!(self.texts(apart), Vec::<String>::new(), "party rows out of step with their cases");
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
@@ -416,7 +426,6 @@ impl TestApp {
     }
 }
 
-/// Two sessions post at the same moment; returns both statuses, sorted.
 /// The `value` column (text) of a query's rows.
 pub fn texts(conn: &mut tvistetrappa::db::DbConn, sql: &str) -> Vec<String> {
     use diesel::prelude::*;
@@ -429,6 +438,7 @@ pub fn texts(conn: &mut tvistetrappa::db::DbConn, sql: &str) -> Vec<String> {
     rows.into_iter().map(|row| row.value).collect()
 }
 
+/// Two sessions post at the same moment; returns both statuses, sorted.
 pub fn at_once(address: &str, first: (&str, String), second: (&str, String), path: &str) -> Vec<u16> {
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
     let posts: Vec<_> = [first, second]

@@ -1,0 +1,13 @@
+DROP TRIGGER case_parties_listed;
+DROP INDEX case_parties_awaited;
+CREATE INDEX case_parties_awaited ON case_parties (organisation_id, awaited_key, case_id) WHERE awaited_key IS NOT NULL;
+DROP INDEX case_parties_newest;
+CREATE INDEX case_parties_newest ON case_parties (organisation_id, case_created_at, case_id);
+ALTER TABLE case_parties DROP COLUMN case_filed_by_org;
+ALTER TABLE case_parties DROP COLUMN case_deadline_on;
+ALTER TABLE case_parties DROP COLUMN case_waiting_for;
+ALTER TABLE case_parties DROP COLUMN case_status;
+ALTER TABLE case_parties DROP COLUMN case_level;
+ALTER TABLE case_parties DROP COLUMN case_title;
+ALTER TABLE case_parties DROP COLUMN case_kind;
+ALTER TABLE case_parties DROP COLUMN case_number;
