@@ -266,11 +266,20 @@ diesel::table! {
     }
 }
 
-// SQLite only: each row of `cases_text` with its case's id, by the row's number (migration 031).
+// SQLite only: each row of `cases_text` with its case's id, by the row's number (migration 031),
+// and the columns the case is listed with (migration 033).
 diesel::table! {
     cases_text_rows (rowid) {
         rowid -> BigInt,
         case_id -> Text,
+        case_number -> Text,
+        case_kind -> Text,
+        case_title -> Text,
+        case_level -> Text,
+        case_status -> Text,
+        case_waiting_for -> Text,
+        case_deadline_on -> Nullable<Date>,
+        case_filed_by_org -> Text,
     }
 }
 

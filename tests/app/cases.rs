@@ -29,7 +29,7 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     app.login_as(BOTKYRKA).await;
     ok(&app.act(&number, "escalate", &[("text", "Vi är inte överens.")]).await);
     assert!(app.get(&format!("/arenden/{number}")).await.body.contains("Väntar på</dt><dd>Storsthlm och HSF"));
-    app.assert_party_rows_in_step();
+    app.assert_listed_copies_in_step();
 
     app.login_as(STORSTHLM).await;
     assert!(app.get("/").await.body.contains(&number));
@@ -53,7 +53,7 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     app.login_as(STEERING).await;
     assert!(app.get("/").await.body.contains(&number));
     ok(&app.act(&number, "escalate", &[("text", "Tolkningsfråga för VIS.")]).await);
-    app.assert_party_rows_in_step();
+    app.assert_listed_copies_in_step();
     app.login_as(VIS).await;
     assert!(app.get("/").await.body.contains(&number));
     ok(&app
@@ -74,14 +74,17 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     assert!(page.body.contains("VIS 2026-11-20 § 7"));
     // The filer's list shows it closed at VIS: unfiltered from the copies on its party rows,
     // filtered by status through the case.
-    app.assert_party_rows_in_step();
+    app.assert_listed_copies_in_step();
     app.login_as(BOTKYRKA).await;
     let row = |body: &str| body.split("<tr").find(|row| row.contains(&format!("/arenden/{number}\""))).map(str::to_owned);
     for list in ["/arenden", "/arenden?status=closed"] {
         let shown = row(&app.get(list).await.body).unwrap_or_else(|| panic!("{list} lists {number}"));
         assert!(shown.contains("<td>VIS</td><td>Avslutat</td>"), "{list}: {shown}");
     }
+    // So does a county-wide search, on SQLite from the copies on the text index's rows.
     app.login_as(VIS).await;
+    let shown = row(&app.get("/arenden?q=kallades+inte").await.body).expect("the search finds it");
+    assert!(shown.contains("<td>VIS</td><td>Avslutat</td>"), "{shown}");
     assert!(page.body.contains("Bifallen"));
     for step in ["Lokal nivå → Storsthlm och HSF", "Storsthlm och HSF → Styrgruppen", "Styrgruppen → VIS"] {
         assert!(page.body.contains(step), "{step}");
@@ -517,6 +520,8 @@ async fn overdue_cases_are_flagged_for_whoever_is_due() {
         let yesterday = tvistetrappa::store::today().pred_opt().unwrap();
         db_run!(conn, |c| diesel::update(cases::table.filter(cases::number.eq(&number))).set(cases::deadline_on.eq(yesterday)).execute(c)).unwrap();
     }
+    // Written straight into the case, its copies follow.
+    app.assert_listed_copies_in_step();
     let overdue = app.get("/arenden?forsenade=1").await;
     assert!(overdue.body.contains(&number));
     assert!(!app.get("/").await.body.contains(&number), "the filer is not the one due");
@@ -722,7 +727,7 @@ async fn a_partys_start_page_follows_whose_move_it_is() {
     assert!(listed(&app.get("/").await.body, &first), "answered: Botkyrka's move");
     assert_eq!(app.act(&first, "withdraw", &[("text", "Vi nöjer oss med svaret.")]).await.status, 303);
     assert!(!listed(&app.get("/").await.body, &first), "withdrawn: nobody's move");
-    app.assert_party_rows_in_step();
+    app.assert_listed_copies_in_step();
 }
 
 /// The party's start page lists its waiting cases soonest deadline first and undated last,
@@ -794,7 +799,7 @@ async fn a_search_ignores_case_takes_short_texts_and_wildcards_literally_and_pag
             "SELECT CAST(count(*) AS TEXT) AS value FROM cases_text_rows r JOIN cases_text t ON t.rowid = r.rowid AND t.case_id = r.case_id";
         assert_eq!(app.texts(agreeing), app.texts("SELECT CAST(count(*) AS TEXT) AS value FROM cases"));
     }
-    app.assert_party_rows_in_step();
+    app.assert_listed_copies_in_step();
     app.login_as(STORSTHLM).await;
     assert_eq!(rows(&app.get("/arenden?q=%C3%A4rende+123+om").await), 1);
     assert_eq!(rows(&app.get("/arenden?q=syntetiskt").await), 50);

@@ -265,14 +265,23 @@ impl TestApp {
         texts(&mut self.db(), sql)
     }
 
-    /// Checks that every party row carries its case's listed columns as the case holds them
-    /// (migration 032): the one-organisation list and start page show the copies.
-    pub fn assert_party_rows_in_step(&self) {
-        let apart = "SELECT p.case_id AS value FROM case_parties p JOIN cases c ON c.id = p.case_id
-            WHERE p.case_number <> c.number OR p.case_kind <> c.kind OR p.case_title <> c.title OR p.case_level <> c.level
-               OR p.case_status <> c.status OR p.case_waiting_for <> c.waiting_for OR p.case_filed_by_org <> c.filed_by_org
-               OR p.case_deadline_on IS DISTINCT FROM c.deadline_on";
-        assert_eq!(self.texts(apart), Vec::<String>::new(), "party rows out of step with their cases");
+    /// Checks that every copy of a case's listed columns is the case's own: on its party rows
+    /// (migration 032), which one organisation's list and start page show, and on SQLite on its
+    /// text index row (migration 033), which a county-wide search shows.
+    pub fn assert_listed_copies_in_step(&self) {
+        let mut copies = vec!["case_parties"];
+        if self.config.database.kind == tvistetrappa::db::BackendKind::Sqlite {
+            copies.push("cases_text_rows");
+        }
+        for copy in copies {
+            let apart = format!(
+                "SELECT p.case_id AS value FROM {copy} p JOIN cases c ON c.id = p.case_id
+                 WHERE p.case_number <> c.number OR p.case_kind <> c.kind OR p.case_title <> c.title OR p.case_level <> c.level
+                    OR p.case_status <> c.status OR p.case_waiting_for <> c.waiting_for OR p.case_filed_by_org <> c.filed_by_org
+                    OR p.case_deadline_on IS DISTINCT FROM c.deadline_on"
+            );
+            assert_eq!(self.texts(&apart), Vec::<String>::new(), "{copy} out of step with the cases");
+        }
     }
 
     fn cookie_header(&self) -> String {
