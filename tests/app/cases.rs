@@ -326,6 +326,7 @@ async fn two_simultaneous_escalations_let_exactly_one_through() {
     let page = app.get(&format!("/arenden/{number}")).await;
     assert_eq!(page.body.matches("Lyftes till nästa nivå").count(), 1);
     assert!(page.body.contains("Nivå</dt><dd>Storsthlm och HSF"));
+    app.assert_listed_copies_in_step();
 }
 
 #[actix_web::test]
@@ -603,6 +604,7 @@ async fn case_numbers_are_unique_under_concurrent_filing() {
     numbers.sort();
     numbers.dedup();
     assert_eq!(numbers.len(), 6);
+    app.assert_listed_copies_in_step();
 }
 
 #[actix_web::test]
