@@ -946,9 +946,10 @@ fn text_matches(text: &str) -> crate::db::Matches<cases_text::search_text, diese
 /// A county-wide search newest first on SQLite, when the text index can take the text (three
 /// characters or more): the index's rows are numbered in list order (migration 028,
 /// [`filing_stamp`]), so its matches read from the highest number down, each with what the
-/// list shows of its case (`cases_text_rows`), give the page after a page of matches. Walking the list and testing each case's text
-/// read every case in between: for a common word (?q=SIP, about 540 cases for a page, 100 000
-/// in all) the query took 250 µs, and 90 µs this way. None on PostgreSQL.
+/// list shows of its case (`cases_text_rows`), give the page after a page of matches. Walking
+/// the list and testing each case's text read every case in between: for a common word
+/// (?q=SIP, about 540 cases for a page, 100 000 in all) the query took 250 µs, and 90 µs this
+/// way. None on PostgreSQL.
 fn newest_text_matches(conn: &mut DbConn, filter: &Filter, text: &str, offset: i64, limit: i64) -> QueryResult<Option<Vec<ListedCase>>> {
     let crate::db::Backend::Sqlite(c) = &mut conn.inner else { return Ok(None) };
     if !has_trigrams(text) {
@@ -1032,7 +1033,8 @@ pub fn list(conn: &mut DbConn, filter: &Filter, offset: i64, limit: i64) -> Quer
                 case_filters!(query, filter, text_ids);
                 filter.page(query.order(newest), limit + 1, offset).load(c)
             } else {
-                Page::written(case_parties::table.filter(ours.clone()).select(carried_listed_columns!(case_parties)).order(newest), limit + 1, offset)
+                filter
+                    .page(case_parties::table.filter(ours.clone()).select(carried_listed_columns!(case_parties)).order(newest), limit + 1, offset)
                     .load(c)
             }
         });

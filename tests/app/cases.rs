@@ -72,19 +72,6 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     let page = app.get(&format!("/arenden/{number}")).await;
     assert!(page.body.contains("Avslutat"));
     assert!(page.body.contains("VIS 2026-11-20 § 7"));
-    // The filer's list shows it closed at VIS: unfiltered from the copies on its party rows,
-    // filtered by status through the case.
-    app.assert_listed_copies_in_step();
-    app.login_as(BOTKYRKA).await;
-    let row = |body: &str| body.split("<tr").find(|row| row.contains(&format!("/arenden/{number}\""))).map(str::to_owned);
-    for list in ["/arenden", "/arenden?status=closed"] {
-        let shown = row(&app.get(list).await.body).unwrap_or_else(|| panic!("{list} lists {number}"));
-        assert!(shown.contains("<td>VIS</td><td>Avslutat</td>"), "{list}: {shown}");
-    }
-    // So does a county-wide search, on SQLite from the copies on the text index's rows.
-    app.login_as(VIS).await;
-    let shown = row(&app.get("/arenden?q=kallades+inte").await.body).expect("the search finds it");
-    assert!(shown.contains("<td>VIS</td><td>Avslutat</td>"), "{shown}");
     assert!(page.body.contains("Bifallen"));
     for step in ["Lokal nivå → Storsthlm och HSF", "Storsthlm och HSF → Styrgruppen", "Styrgruppen → VIS"] {
         assert!(page.body.contains(step), "{step}");
@@ -100,6 +87,19 @@ async fn a_deviation_walks_all_four_levels_to_a_vis_decision() {
     ] {
         assert!(page.body.contains(label), "{label}");
     }
+    // The filer's list shows it closed at VIS: unfiltered from the copies on its party rows,
+    // filtered by status through the case.
+    app.assert_listed_copies_in_step();
+    app.login_as(BOTKYRKA).await;
+    let row = |body: &str| body.split("<tr").find(|row| row.contains(&format!("/arenden/{number}\""))).map(str::to_owned);
+    for list in ["/arenden", "/arenden?status=closed"] {
+        let shown = row(&app.get(list).await.body).unwrap_or_else(|| panic!("{list} lists {number}"));
+        assert!(shown.contains("<td>VIS</td><td>Avslutat</td>"), "{list}: {shown}");
+    }
+    // So does a county-wide search, on SQLite from the copies on the text index's rows.
+    app.login_as(VIS).await;
+    let shown = row(&app.get("/arenden?q=kallades+inte").await.body).expect("the search finds it");
+    assert!(shown.contains("<td>VIS</td><td>Avslutat</td>"), "{shown}");
     // Immutable: the decision stands; a correction is a new one that points at it.
     ok(&app
         .act(
