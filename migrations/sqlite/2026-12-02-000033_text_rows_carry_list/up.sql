@@ -1,9 +1,9 @@
 -- Each row of `cases_text_rows` carries the columns its case is listed with, as the party rows
 -- do (migration 032), so that a county-wide search newest first reads a page of matches from
 -- the text index and this table and no case row: joining each match to its case cost two
--- b-tree descents more per case shown. The filing trigger writes them, and a trigger keeps
--- them in step with every change to the case, found by its id (the new index, which the
--- removal trigger uses too).
+-- b-tree descents more per case shown. The filing trigger writes them, and the trigger that
+-- keeps the party rows' copies in step keeps these too, finding the row by its case's id (the
+-- new index, which the removal trigger uses too).
 ALTER TABLE cases_text_rows ADD COLUMN case_number TEXT NOT NULL DEFAULT '';
 ALTER TABLE cases_text_rows ADD COLUMN case_kind TEXT NOT NULL DEFAULT '';
 ALTER TABLE cases_text_rows ADD COLUMN case_title TEXT NOT NULL DEFAULT '';
@@ -26,11 +26,16 @@ CREATE TRIGGER cases_text_filed AFTER INSERT ON cases BEGIN
         last_insert_rowid(), new.id, new.number, new.kind, new.title, new.level, new.status, new.waiting_for, new.deadline_on, new.filed_by_org
     );
 END;
-CREATE TRIGGER cases_text_rows_listed AFTER UPDATE OF number, kind, title, level, status, waiting_for, deadline_on, filed_by_org ON cases
+-- One trigger keeps both copies in step, under migration 032's condition.
+DROP TRIGGER case_parties_listed;
+CREATE TRIGGER cases_listed_copies AFTER UPDATE OF number, kind, title, level, status, waiting_for, deadline_on, filed_by_org ON cases
 WHEN old.number IS NOT new.number OR old.kind IS NOT new.kind OR old.title IS NOT new.title OR old.level IS NOT new.level
   OR old.status IS NOT new.status OR old.waiting_for IS NOT new.waiting_for OR old.deadline_on IS NOT new.deadline_on
   OR old.filed_by_org IS NOT new.filed_by_org
 BEGIN
+    UPDATE case_parties SET case_number = new.number, case_kind = new.kind, case_title = new.title, case_level = new.level,
+        case_status = new.status, case_waiting_for = new.waiting_for, case_deadline_on = new.deadline_on, case_filed_by_org = new.filed_by_org
+    WHERE case_id = new.id;
     UPDATE cases_text_rows SET case_number = new.number, case_kind = new.kind, case_title = new.title, case_level = new.level,
         case_status = new.status, case_waiting_for = new.waiting_for, case_deadline_on = new.deadline_on, case_filed_by_org = new.filed_by_org
     WHERE case_id = new.id;
