@@ -9,3 +9,17 @@ login_cookie() {
         --data-urlencode "password=demo-losenord-2026" --data-urlencode "next=/"
     awk '$6 == "tvs_session" { print $7 }' "$jar"
 }
+
+# The pages of issue 14's table, a line each: "name|who|path", who being reviewer or local
+# (lars.ek and anna.berg of the demo); $1 is the case number searched for and shown.
+compared_pages() {
+    cat <<EOF
+case list, reviewer|reviewer|/arenden
+case list, Botkyrka user|local|/arenden
+start page, reviewer|reviewer|/
+start page, Botkyrka user|local|/
+case list search ?q=SIP, reviewer|reviewer|/arenden?q=SIP
+case list search for a case number|reviewer|/arenden?q=$1
+one case page, reviewer|reviewer|/arenden/$1
+EOF
+}

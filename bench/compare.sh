@@ -93,19 +93,12 @@ pages() {
     lars="tvs_session=$(login_cookie "$REVIEWER")"; anna="tvs_session=$(login_cookie "$LOCAL")"
     number=$(curl -s -H "Cookie: $lars" "http://127.0.0.1:$PORT/arenden" | grep -o 'href="/arenden/[A-Z]*-[0-9]*-[0-9]*"' | head -n 1 | sed 's/.*arenden\///; s/"//')
     local results=()
-    while IFS='|' read -r name cookie path; do
+    while IFS='|' read -r name who path; do
+        cookie=$([ "$who" = reviewer ] && echo "$lars" || echo "$anna")
         read -r rps p50 p99 bad < <(measure 64 "http://127.0.0.1:$PORT$path" -H "Cookie: $cookie")
         [ "$bad" = 0 ] || echo "  $path: $bad answers that were not 2xx/3xx" >&2
         results+=("$name|$path|$rps|$p50|$p99")
-    done <<EOF
-case list, reviewer|$lars|/arenden
-case list, Botkyrka user|$anna|/arenden
-start page, reviewer|$lars|/
-start page, Botkyrka user|$anna|/
-case list search ?q=SIP, reviewer|$lars|/arenden?q=SIP
-case list search for a case number|$lars|/arenden?q=$number
-one case page, reviewer|$lars|/arenden/$number
-EOF
+    done < <(compared_pages "$number")
     stop_all
     start_baseline "$base"
     read -r after _ _ _ < <(measure 64 "http://127.0.0.1:$BASE_PORT/fortunes")
