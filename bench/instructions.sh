@@ -44,9 +44,13 @@ count() {
     local port="$1" path="$2" cookie="$3" settings=(); shift 3
     while [[ "$1" == *=* ]]; do settings+=("$1"); shift; done
     env "${settings[@]}" valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" "$@" </dev/null >"$WORK/valgrind.log" 2>&1 & SERVER=$!
-    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-        curl -sf "http://127.0.0.1:$port/fortunes" >/dev/null 2>&1 && break; sleep 0.1; done
-    [ -z "$cookie" ] || cookie="tvs_session=$(login_cookie "$cookie")"
+    local up=
+    for _ in $(seq 1 600); do
+        if curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 || curl -sf "http://127.0.0.1:$port/fortunes" >/dev/null 2>&1; then up=1; break; fi
+        sleep 0.1
+    done
+    [ -n "$up" ] || { echo "$* did not answer under valgrind within a minute:" >&2; cat "$WORK/valgrind.log" >&2; exit 1; }
+    [ -z "$cookie" ] || cookie="tvs_session=$(PORT="$port" login_cookie "$cookie")"
     for _ in $(seq 1 20); do curl -s -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port$path"; done
     callgrind_control -z "$SERVER" >/dev/null 2>&1
     for _ in $(seq 1 "$REQUESTS"); do curl -s -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port$path"; done
