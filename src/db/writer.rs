@@ -184,12 +184,15 @@ impl Writer {
         // A connection that failed a query ends its transaction here and is not reused.
         if broken.is_none() && !conn.suspect && state.queued_behind() > 0 && room {
             self.hand_on(state, Some(conn));
-            if !kept {
-                return Ok(());
-            }
+            // A write taken back waits too: what it saw of the writes before it must be there
+            // for the reads that follow it (the case page telling that another tab escalated
+            // the case first, read on the request's own connection).
             let mut state = self.lock();
             while state.ended < number {
                 state = self.wait(state);
+            }
+            if !kept {
+                return Ok(());
             }
             return match state.failed.get_mut(&number) {
                 None => Ok(()),
@@ -341,6 +344,47 @@ mod tests {
         assert!(matches!(second, Err(Error::RollbackTransaction)));
         assert_eq!(notes(&pool), ["kept", "kept too"]);
         assert_eq!(writer.lock().started, 2);
+    }
+
+    #[test]
+    fn a_write_taken_back_returns_once_the_writes_it_saw_are_committed() {
+        let (_dir, pool, writer) = pool();
+        let returned = std::sync::atomic::AtomicBool::new(false);
+        let (winner, (loser, seen)) = std::thread::scope(|s| {
+            let winner = s.spawn(|| {
+                pool.get().unwrap().write(|c| {
+                    wait_until(|| writer.lock().queued_behind() >= 1);
+                    add(c, "winner")
+                })
+            });
+            wait_until(|| writer.lock().open.is_some());
+            let loser = s.spawn(|| {
+                let outcome = pool.get().unwrap().write(|c| {
+                    wait_until(|| writer.lock().queued_behind() >= 1);
+                    refused(c)
+                });
+                let seen = notes(&pool);
+                returned.store(true, std::sync::atomic::Ordering::SeqCst);
+                (outcome, seen)
+            });
+            wait_until(|| writer.lock().tickets == 2);
+            // Queued behind the loser, so that the loser does not commit; it holds its turn
+            // until the loser has returned, or 300 ms.
+            s.spawn(|| {
+                pool.get().unwrap().write(|c| {
+                    let started = Instant::now();
+                    while !returned.load(std::sync::atomic::Ordering::SeqCst) && started.elapsed() < Duration::from_millis(300) {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    add(c, "third")
+                })
+            });
+            (winner.join().unwrap(), loser.join().unwrap())
+        });
+        winner.unwrap();
+        assert!(matches!(loser, Err(Error::RollbackTransaction)));
+        assert_eq!(seen, ["winner", "third"], "the loser returned before the transaction it saw was committed");
+        assert_eq!(writer.lock().started, 1, "one transaction for all three");
     }
 
     #[test]
