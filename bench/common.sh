@@ -1,5 +1,14 @@
-# Shared by the benchmark scripts (sourced): sign in as a demo user on the service at PORT
-# and print the session cookie's value. Uses WORK for its cookie jar.
+# Shared by the benchmark scripts (sourced).
+
+# Waits until URL $1 answers, trying every 50 ms, $2 times at most (200: 10 s); fails saying so.
+wait_for() {
+    for _ in $(seq 1 "${2:-200}"); do curl -sf "$1" >/dev/null && return 0; sleep 0.05; done
+    echo "$1 did not answer" >&2
+    return 1
+}
+
+# Signs in as a demo user on the service at PORT and prints the session cookie's value. Uses
+# WORK for its cookie jar.
 login_cookie() {
     local user="$1" jar="$WORK/jar" token
     rm -f "$jar"

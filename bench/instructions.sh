@@ -37,37 +37,42 @@ else
     DATABASE_URL="sqlite://$WORK/bench.db" DATA_DIR="$DATA" RUST_LOG=warn "$TARGET/tvistetrappa" generate --cases "$CASES" >/dev/null
 fi
 
-# Runs the command after the settings (NAME=value ...) under callgrind as the service on port
-# $1, asks for $2 (signed in as $3, if given) 20 times to warm up, then $REQUESTS times counted;
-# prints the instructions a request.
-count() {
-    local port="$1" path="$2" cookie="$3" settings=(); shift 3
+# Starts the command after the settings (NAME=value ...) under callgrind; it is up once URL $1
+# answers.
+start_counted() {
+    local ready="$1" settings=(); shift
     while [[ "$1" == *=* ]]; do settings+=("$1"); shift; done
     env "${settings[@]}" valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" "$@" </dev/null >"$WORK/valgrind.log" 2>&1 & SERVER=$!
-    local up=
-    for _ in $(seq 1 600); do
-        if curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 || curl -sf "http://127.0.0.1:$port/fortunes" >/dev/null 2>&1; then up=1; break; fi
-        sleep 0.1
-    done
-    [ -n "$up" ] || { echo "$* did not answer under valgrind within a minute:" >&2; cat "$WORK/valgrind.log" >&2; exit 1; }
-    [ -z "$cookie" ] || cookie="tvs_session=$(PORT="$port" login_cookie "$cookie")"
-    for _ in $(seq 1 20); do curl -s -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port$path"; done
-    callgrind_control -z "$SERVER" >/dev/null 2>&1
-    for _ in $(seq 1 "$REQUESTS"); do curl -s -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port$path"; done
-    callgrind_control -d "$SERVER" >/dev/null 2>&1
-    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
-    awk -v n="$REQUESTS" '/^summary:/ { total += $2 } END { printf "%d\n", total / n }' "$WORK"/cg.out.*
-    rm -f "$WORK"/cg.out*
+    wait_for "$ready" 1200 || { cat "$WORK/valgrind.log" >&2; exit 1; }
 }
 
-service=(DATABASE_URL="sqlite://$WORK/bench.db" DATA_DIR="$DATA" RUST_LOG=warn BIND="127.0.0.1:$PORT" "$TARGET/tvistetrappa" serve)
-baseline=(DATABASE_URL="sqlite://$WORK/baseline.db" BIND="127.0.0.1:$BASE_PORT" "$TARGET/examples/baseline")
+stop_counted() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=; rm -f "$WORK"/cg.out*; }
+
+# Asks for URL $1 (with cookie $2) 20 times to warm up, then $REQUESTS times counted; prints
+# the instructions a request.
+count() {
+    local url="$1" cookie="$2"
+    for _ in $(seq 1 20); do curl -s -o /dev/null -H "Cookie: $cookie" "$url"; done
+    callgrind_control -z "$SERVER" >/dev/null 2>&1
+    for _ in $(seq 1 "$REQUESTS"); do curl -s -o /dev/null -H "Cookie: $cookie" "$url"; done
+    callgrind_control -d "$SERVER" >/dev/null 2>&1
+    awk -v n="$REQUESTS" '/^summary:/ { total += $2 } END { printf "%d\n", total / n }' "$WORK"/cg.out.*
+    rm -f "$WORK"/cg.out.*
+}
+
 # The newest case: the first a reviewer's list shows, as in bench/compare.sh.
 number=$(sqlite3 "$WORK/bench.db" "SELECT number FROM cases ORDER BY created_at DESC, id DESC LIMIT 1")
-fortunes=$(count "$BASE_PORT" /fortunes "" "${baseline[@]}")
+
+start_counted "http://127.0.0.1:$BASE_PORT/fortunes" DATABASE_URL="sqlite://$WORK/baseline.db" BIND="127.0.0.1:$BASE_PORT" "$TARGET/examples/baseline"
+fortunes=$(count "http://127.0.0.1:$BASE_PORT/fortunes" "")
+stop_counted
 printf '%-40s %10s instructions a request\n' "baseline: Fortunes" "$fortunes"
+
+start_counted "http://127.0.0.1:$PORT/healthz" DATABASE_URL="sqlite://$WORK/bench.db" DATA_DIR="$DATA" RUST_LOG=warn BIND="127.0.0.1:$PORT" "$TARGET/tvistetrappa" serve
+reviewer="tvs_session=$(login_cookie lars.ek@storsthlm.example)"
+local_user="tvs_session=$(login_cookie anna.berg@botkyrka.example)"
 while IFS='|' read -r name who path; do
-    user=$([ "$who" = reviewer ] && echo lars.ek@storsthlm.example || echo anna.berg@botkyrka.example)
-    page=$(count "$PORT" "$path" "$user" "${service[@]}")
+    page=$(count "http://127.0.0.1:$PORT$path" "$([ "$who" = reviewer ] && echo "$reviewer" || echo "$local_user")")
     printf '%-40s %10s instructions a request  baseline/page %s\n' "$name" "$page" "$(awk -v a="$fortunes" -v b="$page" 'BEGIN { printf "%.3f", a / b }')"
 done < <(compared_pages "$number")
+stop_counted
